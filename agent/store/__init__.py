@@ -1,0 +1,1 @@
+"""The trajectory store: SQLite through SQLAlchemy + Alembic, screenshot files, export/import."""

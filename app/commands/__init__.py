@@ -1,0 +1,1 @@
+"""One module per group of ``deskhand`` commands; ``app.cli`` registers them."""

@@ -1,0 +1,329 @@
+"""Deskhand's action vocabulary and its JSON form (DESIGN.md §3).
+
+This is the contract between the model families (which parse raw model output into
+actions), the agent (which validates and executes them), the store and every export or
+replay file. It lives in ``models`` because it is the lowest layer that all others import.
+
+One design choice a reader must know: actions are small frozen dataclasses with integer
+coordinates in pixels of the *virtual screen* (the frame xdotool and pyautogui use).
+Conversion from a model's own frame happens in the family parsers, never here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Union
+
+
+class ActionError(ValueError):
+    """An action (or its JSON form) is malformed; the message says what and where."""
+
+
+MOUSE_BUTTONS = ("left", "right", "middle")
+
+# Canonical key names, the same spelling pyautogui uses. Aliases map onto them.
+_NAMED_KEYS = {
+    "enter", "esc", "tab", "space", "backspace", "delete", "insert", "home", "end",
+    "pageup", "pagedown", "up", "down", "left", "right", "ctrl", "alt", "shift", "win",
+    "capslock", "numlock", "scrolllock", "printscreen", "pause", "menu", "altgr",
+    *(f"f{i}" for i in range(1, 25)),
+}
+KEY_ALIASES = {
+    "return": "enter", "escape": "esc", "control": "ctrl", "ctl": "ctrl", "option": "alt",
+    "cmd": "win", "command": "win", "super": "win", "meta": "win", "windows": "win",
+    "del": "delete", "ins": "insert", "pgup": "pageup", "pgdn": "pagedown",
+    "page_up": "pageup", "page_down": "pagedown", "arrowup": "up", "arrowdown": "down",
+    "arrowleft": "left", "arrowright": "right", "spacebar": "space", "bksp": "backspace",
+    "back": "backspace", "caps_lock": "capslock", "print": "printscreen", " ": "space",
+}
+MODIFIER_KEYS = frozenset({"ctrl", "alt", "shift", "win", "altgr"})
+
+
+def normalize_key(name: str) -> str:
+    """Return the canonical spelling of one key name, or raise ``ActionError``.
+
+    >>> normalize_key("Control"), normalize_key("Return"), normalize_key("A"), normalize_key("F5")
+    ('ctrl', 'enter', 'a', 'f5')
+    """
+    if not isinstance(name, str) or name == "":
+        raise ActionError(f"key name must be a non-empty string, got {name!r}")
+    if len(name) == 1:
+        return name.lower() if name.isalpha() else name
+    low = name.strip().lower()
+    low = KEY_ALIASES.get(low, low)
+    if low in _NAMED_KEYS or len(low) == 1:
+        return low
+    raise ActionError(f"unknown key name {name!r}")
+
+
+@dataclass(frozen=True)
+class Click:
+    x: int
+    y: int
+    button: str = "left"
+    count: int = 1
+    kind: ClassVar[str] = "click"
+
+
+@dataclass(frozen=True)
+class Move:
+    x: int
+    y: int
+    kind: ClassVar[str] = "move"
+
+
+@dataclass(frozen=True)
+class Drag:
+    x: int
+    y: int
+    to_x: int
+    to_y: int
+    kind: ClassVar[str] = "drag"
+
+
+@dataclass(frozen=True)
+class Scroll:
+    x: int
+    y: int
+    dx: int = 0
+    dy: int = 0
+    kind: ClassVar[str] = "scroll"
+
+
+@dataclass(frozen=True)
+class Type:
+    text: str
+    kind: ClassVar[str] = "type"
+
+
+@dataclass(frozen=True)
+class Key:
+    keys: tuple[str, ...]
+    kind: ClassVar[str] = "key"
+
+
+@dataclass(frozen=True)
+class Wait:
+    seconds: float = 1.0
+    kind: ClassVar[str] = "wait"
+
+
+@dataclass(frozen=True)
+class Done:
+    summary: str = ""
+    kind: ClassVar[str] = "done"
+
+
+@dataclass(frozen=True)
+class Fail:
+    reason: str = ""
+    kind: ClassVar[str] = "fail"
+
+
+@dataclass(frozen=True)
+class AskUser:
+    question: str
+    kind: ClassVar[str] = "ask_user"
+
+
+@dataclass(frozen=True)
+class Shell:
+    command: str
+    kind: ClassVar[str] = "shell"
+
+
+Action = Union[Click, Move, Drag, Scroll, Type, Key, Wait, Done, Fail, AskUser, Shell]
+ACTION_TYPES: dict[str, type] = {
+    cls.kind: cls
+    for cls in (Click, Move, Drag, Scroll, Type, Key, Wait, Done, Fail, AskUser, Shell)
+}
+# Longest wait an action may ask for; anything longer is almost surely a parse accident.
+MAX_WAIT_SECONDS = 60.0
+
+
+def points(action: Action) -> list[tuple[int, int]]:
+    """Every screen point an action touches (for bounds checks and drawing).
+
+    >>> points(Drag(1, 2, 3, 4))
+    [(1, 2), (3, 4)]
+    >>> points(Type("hi"))
+    []
+    """
+    if isinstance(action, Drag):
+        return [(action.x, action.y), (action.to_x, action.to_y)]
+    if isinstance(action, (Click, Move, Scroll)):
+        return [(action.x, action.y)]
+    return []
+
+
+def to_json(action: Action) -> dict[str, Any]:
+    """The JSON object of an action, in the form of DESIGN.md §3.
+
+    >>> to_json(Key(("ctrl", "s")))
+    {'type': 'key', 'keys': ['ctrl', 's']}
+    """
+    out: dict[str, Any] = {"type": action.kind}
+    for field in fields(action):
+        value = getattr(action, field.name)
+        out[field.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def dumps(action: Action) -> str:
+    """Compact, key-stable JSON text of an action."""
+    return json.dumps(to_json(action), ensure_ascii=False, separators=(", ", ": "))
+
+
+def _int(obj: dict[str, Any], name: str) -> int:
+    value = obj.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ActionError(f"field {name!r} must be a number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ActionError(f"field {name!r} must be finite, got {value!r}")
+    return int(round(value))
+
+
+def _str(obj: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = obj.get(name, default)
+    if not isinstance(value, str):
+        raise ActionError(f"field {name!r} must be a string, got {value!r}")
+    return value
+
+
+_ALLOWED_FIELDS: dict[str, set[str]] = {
+    kind: {f.name for f in fields(cls)} for kind, cls in ACTION_TYPES.items()
+}
+
+
+def from_json(obj: Any) -> Action:
+    """Build and validate an action from its JSON object (a dict, or JSON text).
+
+    >>> from_json({"type": "click", "x": 300, "y": 250})
+    Click(x=300, y=250, button='left', count=1)
+    >>> from_json('{"type": "key", "keys": "ctrl+s"}')
+    Key(keys=('ctrl', 's'))
+    >>> from_json({"type": "jump"})
+    Traceback (most recent call last):
+    ...
+    models.actions.ActionError: unknown action type 'jump'
+    """
+    if isinstance(obj, str):
+        try:
+            obj = json.loads(obj)
+        except json.JSONDecodeError as exc:
+            raise ActionError(f"not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise ActionError(f"an action must be a JSON object, got {type(obj).__name__}")
+    kind = obj.get("type")
+    if kind not in ACTION_TYPES:
+        raise ActionError(f"unknown action type {kind!r}")
+    extra = set(obj) - _ALLOWED_FIELDS[kind] - {"type"}
+    if extra:
+        raise ActionError(f"{kind}: unexpected field(s) {sorted(extra)}")
+    action: Action
+    if kind == "click":
+        button = _str(obj, "button", "left")
+        if button not in MOUSE_BUTTONS:
+            raise ActionError(f"click: button must be one of {MOUSE_BUTTONS}, got {button!r}")
+        count = _int(obj, "count") if "count" in obj else 1
+        if not 1 <= count <= 3:
+            raise ActionError(f"click: count must be 1..3, got {count}")
+        action = Click(_int(obj, "x"), _int(obj, "y"), button, count)
+    elif kind == "move":
+        action = Move(_int(obj, "x"), _int(obj, "y"))
+    elif kind == "drag":
+        action = Drag(_int(obj, "x"), _int(obj, "y"), _int(obj, "to_x"), _int(obj, "to_y"))
+    elif kind == "scroll":
+        dx = _int(obj, "dx") if "dx" in obj else 0
+        dy = _int(obj, "dy") if "dy" in obj else 0
+        if dx == 0 and dy == 0:
+            raise ActionError("scroll: dx and dy are both 0")
+        action = Scroll(_int(obj, "x"), _int(obj, "y"), dx, dy)
+    elif kind == "type":
+        text = _str(obj, "text")
+        if text == "":
+            raise ActionError("type: text is empty")
+        action = Type(text)
+    elif kind == "key":
+        action = Key(parse_keys(obj.get("keys")))
+    elif kind == "wait":
+        seconds = obj.get("seconds", 1.0)
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+                math.isfinite(seconds) and 0 <= seconds <= MAX_WAIT_SECONDS):
+            raise ActionError(f"wait: seconds must be 0..{MAX_WAIT_SECONDS:g}, got {seconds!r}")
+        action = Wait(float(seconds))
+    elif kind == "done":
+        action = Done(_str(obj, "summary", ""))
+    elif kind == "fail":
+        action = Fail(_str(obj, "reason", ""))
+    elif kind == "ask_user":
+        action = AskUser(_str(obj, "question"))
+    else:
+        command = _str(obj, "command")
+        if command.strip() == "":
+            raise ActionError("shell: command is empty")
+        action = Shell(command)
+    return action
+
+
+def parse_keys(value: Any) -> tuple[str, ...]:
+    """Keys of a chord from a list (``["ctrl", "s"]``) or text (``"ctrl+s"``, ``"ctrl s"``).
+
+    >>> parse_keys("Ctrl+Shift+T")
+    ('ctrl', 'shift', 't')
+    >>> parse_keys(["alt", "F4"])
+    ('alt', 'f4')
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("++"):  # "ctrl++" is ctrl and the plus key
+            parts = [p for p in re.split(r"[+\s]+", text[:-2]) if p] + ["+"]
+        elif len(text) == 1:
+            parts = [text]
+        else:
+            parts = [p for p in re.split(r"[+\s]+", text) if p]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        raise ActionError(f"key: keys must be a list or a string, got {value!r}")
+    if not parts:
+        raise ActionError("key: no keys given")
+    if len(parts) > 5:
+        raise ActionError(f"key: a chord of {len(parts)} keys is not plausible")
+    return tuple(normalize_key(p) for p in parts)
+
+
+def describe(action: Action) -> str:
+    """The action in words, for people.
+
+    >>> describe(Click(10, 20, "right", 2))
+    'double right-click at (10, 20)'
+    >>> describe(Key(("ctrl", "s")))
+    'press ctrl+s'
+    """
+    if isinstance(action, Click):
+        times = {1: "", 2: "double ", 3: "triple "}[action.count]
+        button = "" if action.button == "left" else f"{action.button}-"
+        return f"{times}{button}click at ({action.x}, {action.y})"
+    if isinstance(action, Move):
+        return f"move the pointer to ({action.x}, {action.y})"
+    if isinstance(action, Drag):
+        return f"drag from ({action.x}, {action.y}) to ({action.to_x}, {action.to_y})"
+    if isinstance(action, Scroll):
+        return f"scroll by ({action.dx}, {action.dy}) at ({action.x}, {action.y})"
+    if isinstance(action, Type):
+        return f"type {action.text!r}"
+    if isinstance(action, Key):
+        return "press " + "+".join(action.keys)
+    if isinstance(action, Wait):
+        return f"wait {action.seconds:g} s"
+    if isinstance(action, Done):
+        return f"done: {action.summary}" if action.summary else "done"
+    if isinstance(action, Fail):
+        return f"give up: {action.reason}" if action.reason else "give up"
+    if isinstance(action, AskUser):
+        return f"ask: {action.question}"
+    return f"run shell command {action.command!r}"
