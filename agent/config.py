@@ -125,7 +125,7 @@ def _convert(hint: Any, value: Any, key: str) -> Any:
             if len(args) != len(value):
                 raise ConfigError(f"{key}: expected {len(args)} items, got {len(value)}")
             return tuple(_convert(a, v, f"{key}[{i}]") for i, (a, v) in
-                         enumerate(zip(args, value)))
+                         enumerate(zip(args, value, strict=True)))
         item = args[0] if args else Any
         return [_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value)]
     if hint is Any:

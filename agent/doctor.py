@@ -106,7 +106,8 @@ def _disk(paths: Paths) -> Check:
 def _data_dir(paths: Paths) -> Check:
     exists = paths.data_dir.exists()
     writable = exists and os.access(paths.data_dir, os.W_OK)
-    detail = f"{paths.data_dir} ({'writable' if writable else 'not created yet' if not exists else 'read-only'})"
+    state = "writable" if writable else "not created yet" if not exists else "read-only"
+    detail = f"{paths.data_dir} ({state})"
     return Check("data dir", writable or not exists, detail)
 
 

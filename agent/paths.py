@@ -21,7 +21,7 @@ class Paths:
     data_dir: Path
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike[str] | None = None) -> "Paths":
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> Paths:
         """Folders from an explicit home, else ``$DESKHAND_HOME``, else platformdirs."""
         home = home or os.environ.get(HOME_ENV) or None
         if home:
@@ -70,7 +70,7 @@ class Paths:
     def locks_dir(self) -> Path:
         return self.data_dir / "locks"
 
-    def ensure(self) -> "Paths":
+    def ensure(self) -> Paths:
         for folder in (self.config_dir, self.data_dir, self.screens_dir, self.backups_dir,
                        self.models_dir, self.adapters_dir, self.runs_dir, self.logs_dir,
                        self.locks_dir):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -26,18 +26,18 @@ cli = typer.Typer(
 )
 
 
+HomeOption = Annotated[Path | None, typer.Option(
+    "--home", help=f"Keep config and data under this folder (also ${HOME_ENV}).",
+    file_okay=False)]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="KEY=VALUE", help="Override a config value, e.g. store.keep_backups=3")]
+
+
 @cli.callback()
-def root(
-    ctx: typer.Context,
-    home: Optional[Path] = typer.Option(
-        None, "--home", help=f"Keep config and data under this folder (also ${HOME_ENV}).",
-        file_okay=False),
-    settings: list[str] = typer.Option(
-        [], "--set", metavar="KEY=VALUE", help="Override a config value, e.g. store.keep_backups=3"),
-) -> None:
+def root(ctx: typer.Context, home: HomeOption = None, settings: SetOption = None) -> None:
     if home is not None:
         os.environ[HOME_ENV] = str(home)  # child processes (trainer) see the same home
-    ctx.obj = CliState(Paths.resolve(home), list(settings))
+    ctx.obj = CliState(Paths.resolve(home), list(settings or []))
     ctx.obj.config  # noqa: B018 - load now: a bad config stops every command with a clear error
     if ctx.invoked_subcommand is None:
         from app.gui.main import start_app

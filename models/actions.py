@@ -15,7 +15,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 
 class ActionError(ValueError):
@@ -135,7 +135,7 @@ class Shell:
     kind: ClassVar[str] = "shell"
 
 
-Action = Union[Click, Move, Drag, Scroll, Type, Key, Wait, Done, Fail, AskUser, Shell]
+Action = Click | Move | Drag | Scroll | Type | Key | Wait | Done | Fail | AskUser | Shell
 ACTION_TYPES: dict[str, type] = {
     cls.kind: cls
     for cls in (Click, Move, Drag, Scroll, Type, Key, Wait, Done, Fail, AskUser, Shell)
