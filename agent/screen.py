@@ -1,0 +1,203 @@
+"""The ``Screen`` seam: what the agent sees, as an ``Observation`` in one frame.
+
+``MssScreen`` captures a real monitor with mss; ``FakeScreen`` serves fixture images. Both
+apply the capture masks (regions and window titles the user excludes) *before* the image
+leaves this module, so nothing masked is ever stored or sent to a model.
+
+The one design choice a reader must know: the image is in physical pixels, the monitor
+rectangle and the cursor are in virtual-screen pixels, and ``Observation.frame()`` is the
+only bridge to a model's coordinates (``models.frames``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from models.frames import Frame, Monitor
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A rectangle in virtual-screen pixels."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Observation:
+    image: np.ndarray  # [H, W, 3] uint8 RGB, physical pixels of the monitor
+    monitor: Monitor
+    cursor: tuple[int, int] | None
+    window_title: str | None
+    timestamp: float
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the pixels: an approval binds to one action on one screenshot."""
+        digest = hashlib.sha256()
+        digest.update(f"{self.image.shape}".encode())
+        digest.update(np.ascontiguousarray(self.image).data)
+        return digest.hexdigest()
+
+    def frame(self, image_width: int, image_height: int) -> Frame:
+        """The frame of a model that saw this screenshot resized to the given size."""
+        return Frame(self.monitor, image_width, image_height)
+
+
+class Screen(Protocol):
+    def capture(self) -> Observation: ...
+
+    def monitors(self) -> list[Monitor]: ...
+
+
+@dataclass(frozen=True)
+class CaptureMasks:
+    """What never leaves the machine's screen: regions and windows (by title substring)."""
+
+    regions: tuple[Rect, ...] = ()
+    window_titles: tuple[str, ...] = ()
+
+
+def apply_masks(image: np.ndarray, monitor: Monitor, rects: Sequence[Rect],
+                fill: int = 0) -> np.ndarray:
+    """Fill each rectangle (virtual pixels) with a solid colour in the physical-pixel image.
+
+    >>> img = np.full((4, 4, 3), 255, np.uint8)
+    >>> out = apply_masks(img, Monitor(10, 0, 4, 4), [Rect(11, 1, 2, 2)])
+    >>> out[:, :, 0].tolist()
+    [[255, 255, 255, 255], [255, 0, 0, 255], [255, 0, 0, 255], [255, 255, 255, 255]]
+    """
+    if not rects:
+        return image
+    out = image.copy()
+    height, width = out.shape[:2]
+    sx, sy = width / monitor.width, height / monitor.height
+    for r in rects:
+        x0 = max(0, int(np.floor((r.left - monitor.left) * sx)))
+        y0 = max(0, int(np.floor((r.top - monitor.top) * sy)))
+        x1 = min(width, int(np.ceil((r.left + r.width - monitor.left) * sx)))
+        y1 = min(height, int(np.ceil((r.top + r.height - monitor.top) * sy)))
+        if x1 > x0 and y1 > y0:
+            out[y0:y1, x0:x1] = fill
+    return out
+
+
+WindowFinder = Callable[[Sequence[str]], list[Rect]]
+
+
+@dataclass
+class FakeScreen:
+    """Serves fixture images in turn (the last one repeats); masks apply as for real."""
+
+    images: list[np.ndarray]
+    monitor: Monitor = field(default_factory=lambda: Monitor(0, 0, 1920, 1080))
+    masks: CaptureMasks = field(default_factory=CaptureMasks)
+    cursor: tuple[int, int] | None = None
+    window_title: str | None = None
+    captured: int = 0
+
+    def capture(self) -> Observation:
+        image = self.images[min(self.captured, len(self.images) - 1)]
+        self.captured += 1
+        image = apply_masks(image, self.monitor, self.masks.regions)
+        return Observation(image, self.monitor, self.cursor, self.window_title, time.time())
+
+    def monitors(self) -> list[Monitor]:
+        return [self.monitor]
+
+
+class MssScreen:
+    """A real monitor through mss. ``monitor_index`` 0 is all monitors, 1.. each one.
+
+    mss and the X helpers are imported on first use: ``DISPLAY`` must be set by then.
+    """
+
+    def __init__(self, monitor_index: int = 1, masks: CaptureMasks | None = None,
+                 window_finder: WindowFinder | None = None) -> None:
+        self.monitor_index = monitor_index
+        self.masks = masks or CaptureMasks()
+        self._mss: Any = None
+        self._finder = window_finder
+
+    def _grabber(self) -> Any:
+        if self._mss is None:
+            import mss
+
+            self._mss = mss.MSS()
+        return self._mss
+
+    def monitors(self) -> list[Monitor]:
+        return [Monitor(m["left"], m["top"], m["width"], m["height"])
+                for m in self._grabber().monitors[1:]]
+
+    def _monitor(self) -> dict[str, int]:
+        monitors = self._grabber().monitors
+        if not 0 <= self.monitor_index < len(monitors):
+            raise ValueError(f"monitor {self.monitor_index} does not exist "
+                             f"(this machine has {len(monitors) - 1})")
+        return dict(monitors[self.monitor_index])
+
+    def capture(self) -> Observation:
+        from PIL import Image
+
+        region = self._monitor()
+        shot = self._grabber().grab(region)
+        image = np.asarray(Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1))
+        scale = shot.size.width / region["width"]
+        monitor = Monitor(region["left"], region["top"], region["width"], region["height"],
+                          scale)
+        rects = list(self.masks.regions)
+        if self.masks.window_titles:
+            finder = self._finder or find_windows_x11
+            rects += finder(self.masks.window_titles)
+        image = apply_masks(image, monitor, rects)
+        return Observation(image, monitor, cursor_position(), active_window_title(),
+                           time.time())
+
+    def close(self) -> None:
+        if self._mss is not None:
+            self._mss.close()
+            self._mss = None
+
+
+def cursor_position() -> tuple[int, int] | None:
+    """The pointer in virtual-screen pixels, or None where the platform won't say."""
+    try:
+        from pynput.mouse import Controller
+
+        x, y = Controller().position
+        return int(x), int(y)
+    except Exception:  # no display, no permission: the observation simply lacks it
+        return None
+
+
+def active_window_title() -> str | None:
+    """The focused window's title on X11 (EWMH, then the input focus); None elsewhere."""
+    import sys
+
+    if sys.platform != "linux":
+        try:
+            import pygetwindow
+
+            window = pygetwindow.getActiveWindow()
+            return str(window.title) if window is not None else None
+        except Exception:
+            return None
+    from agent import x11
+
+    return x11.active_window_title()
+
+
+def find_windows_x11(titles: Sequence[str]) -> list[Rect]:
+    from agent import x11
+
+    return [Rect(*geometry) for geometry in x11.window_rects(titles)]
