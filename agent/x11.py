@@ -87,3 +87,78 @@ def window_rects(titles: Sequence[str]) -> list[tuple[int, int, int, int]]:
     except Exception:
         return found
     return found
+
+
+def _keysym_for(char: str) -> int:
+    """The X keysym of one character (Latin-1 keysyms are the code point; others 0x1000000+).
+
+    >>> hex(_keysym_for("a")), hex(_keysym_for("é")), hex(_keysym_for("東"))
+    ('0x61', '0xe9', '0x1006771')
+    """
+    from Xlib import XK
+
+    special = {"\n": "Return", "\r": "Return", "\t": "Tab", "\b": "BackSpace"}
+    if char in special:
+        return int(XK.string_to_keysym(special[char]))
+    code = ord(char)
+    if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xFF:
+        return code
+    return 0x01000000 | code
+
+
+class XTestTyper:
+    """Types any Unicode text through XTEST, like a real keyboard.
+
+    Characters on the keymap are pressed with their keycode (and Shift for the second
+    level); any other character borrows a spare keycode, remapped to its keysym for the
+    moment of the press. XTEST events look like a person's to every application, unlike
+    ``XSendEvent`` (which pynput's controller uses and many programs ignore), and waiting
+    briefly around each remap keeps the window from reading a stale mapping.
+    """
+
+    REMAP_SETTLE = 0.02  # seconds for clients to take in a keyboard-mapping change
+
+    def __init__(self) -> None:
+        from Xlib import XK, display
+
+        self._display: Any = display.Display()
+        info = self._display.display.info
+        first = info.min_keycode
+        mapping = self._display.get_keyboard_mapping(first, info.max_keycode - first + 1)
+        spare = [first + i for i, syms in enumerate(mapping) if not any(syms) and first + i > 8]
+        if not spare:
+            raise RuntimeError("no spare keycode to type characters outside the keymap")
+        self._spare = spare[-1]
+        self._shift = self._display.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
+
+    def type(self, text: str) -> None:
+        import time
+
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        disp = self._display
+        for char in text:
+            keysym = _keysym_for(char)
+            keycode, level = next(((code, index) for code, index in
+                                   disp.keysym_to_keycodes(keysym) if index in (0, 1)), (0, 0))
+            borrowed = keycode == 0
+            if borrowed:
+                keycode, level = self._spare, 0
+                disp.change_keyboard_mapping(keycode, [(keysym, keysym)])
+                disp.sync()
+                time.sleep(self.REMAP_SETTLE)
+            if level == 1:
+                xtest.fake_input(disp, X.KeyPress, self._shift)
+            xtest.fake_input(disp, X.KeyPress, keycode)
+            xtest.fake_input(disp, X.KeyRelease, keycode)
+            if level == 1:
+                xtest.fake_input(disp, X.KeyRelease, self._shift)
+            disp.sync()
+            if borrowed:
+                time.sleep(self.REMAP_SETTLE)
+                disp.change_keyboard_mapping(keycode, [(0, 0)])
+                disp.sync()
+
+    def close(self) -> None:
+        self._display.close()

@@ -86,6 +86,9 @@ class Drag:
 
 @dataclass(frozen=True)
 class Scroll:
+    """Wheel clicks at a point: ``dy > 0`` scrolls up, ``dy < 0`` down (pyautogui's and
+    Qwen's convention), ``dx > 0`` scrolls right."""
+
     x: int
     y: int
     dx: int = 0

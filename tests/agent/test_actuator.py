@@ -1,0 +1,171 @@
+"""The actuator: every action arrives at a real X window exactly as asked; stop cuts in."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.actuator import (
+    DryRunError, Pacing, PyAutoGuiActuator, RecordingActuator, Stopped, StopToken,
+)
+from models.actions import Click, Drag, Key, Move, Scroll, Type, Wait
+from tests.fixtures.display import XDisplay
+
+PROBE = Path(__file__).with_name("probe_window.py")
+
+
+class Probe:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(PROBE)], stdout=subprocess.PIPE,
+                                     text=True)
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for(lambda e: e["ev"] == "ready")
+        subprocess.run(["xdotool", "search", "--name", "deskhand-probe", "windowfocus"],
+                       check=True, timeout=10)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.events.put(json.loads(line))
+
+    def drain(self, settle: float = 0.3) -> list[dict[str, Any]]:
+        time.sleep(settle)
+        out = []
+        while not self.events.empty():
+            out.append(self.events.get())
+        return out
+
+    def wait_for(self, match: Any, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if match(event):
+                return event
+        raise AssertionError("the probe window never saw the expected event")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+@pytest.fixture
+def probe(xdisplay: XDisplay) -> Iterator[Probe]:
+    p = Probe()
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def actuator(xdisplay: XDisplay, monkeypatch: pytest.MonkeyPatch
+             ) -> Iterator[PyAutoGuiActuator]:
+    monkeypatch.delenv("DESKHAND_DRY_RUN", raising=False)
+    real = PyAutoGuiActuator(pacing=Pacing(move_duration=0.01, between_chunks=0.0))
+    yield real
+    real.close()
+
+
+def _presses(events: list[dict[str, Any]]) -> list[tuple[str, int, int, int]]:
+    return [(e["ev"], e["b"], e["x"], e["y"]) for e in events if e["ev"] in ("press", "release")]
+
+
+@pytest.mark.display
+def test_clicks_land_on_the_exact_pixel(probe: Probe, actuator: PyAutoGuiActuator) -> None:
+    probe.drain()
+    actuator.execute(Click(123, 457))
+    actuator.execute(Click(300, 200, "right"))
+    actuator.execute(Click(50, 60, "left", 2))
+    assert _presses(probe.drain()) == [
+        ("press", 1, 123, 457), ("release", 1, 123, 457),
+        ("press", 3, 300, 200), ("release", 3, 300, 200),
+        ("press", 1, 50, 60), ("release", 1, 50, 60), ("press", 1, 50, 60),
+        ("release", 1, 50, 60)]
+
+
+@pytest.mark.display
+def test_drag_holds_the_button_from_start_to_end(probe: Probe,
+                                                 actuator: PyAutoGuiActuator) -> None:
+    probe.drain()
+    actuator.execute(Drag(100, 100, 400, 300))
+    events = probe.drain()
+    assert _presses(events) == [("press", 1, 100, 100), ("release", 1, 400, 300)]
+    held = [e for e in events if e["ev"] == "motion" and e["s"] & 0x100]  # Button1Mask
+    assert held and held[-1]["x"] == 400 and held[-1]["y"] == 300
+
+
+@pytest.mark.display
+def test_scroll_direction(probe: Probe, actuator: PyAutoGuiActuator) -> None:
+    probe.drain()
+    actuator.execute(Scroll(500, 300, 0, -3))  # down
+    actuator.execute(Scroll(500, 300, 0, 2))  # up
+    presses = [e["b"] for e in probe.drain() if e["ev"] == "press"]
+    assert presses == [5, 5, 5, 4, 4]
+
+
+@pytest.mark.display
+def test_types_unicode_text_and_key_chords(probe: Probe, actuator: PyAutoGuiActuator) -> None:
+    actuator.execute(Click(400, 640))  # into the entry
+    text = "Grüße, naïve café — 東京 ✓"
+    actuator.execute(Type(text))
+    probe.wait_for(lambda e: e["ev"] == "text" and e["value"] == text)
+    probe.drain()
+    actuator.execute(Key(("ctrl", "shift", "x")))
+    keys = [e for e in probe.drain() if e["ev"] == "key"]
+    x = [e for e in keys if e["keysym"].lower() == "x"]
+    assert x and x[0]["state"] & 0x4 and x[0]["state"] & 0x1  # Control and Shift held
+
+
+@pytest.mark.display
+def test_stop_mid_typing_sends_nothing_more(probe: Probe,
+                                            actuator: PyAutoGuiActuator) -> None:
+    actuator.execute(Click(400, 640))
+    actuator.pacing = Pacing(move_duration=0.0, chunk_chars=2, between_chunks=0.05)
+    text = "abcdefghijklmnopqrstuvwxyz" * 4
+    timer = threading.Timer(0.3, actuator.stop_token.stop, args=("test",))
+    timer.start()
+    with pytest.raises(Stopped):
+        actuator.execute(Type(text))
+    stopped_at = len(actuator.sent)
+    typed = probe.drain(settle=0.5)
+    last = [e["value"] for e in typed if e["ev"] == "text"][-1]
+    assert 0 < len(last) < len(text), "the stop cut the typing short"
+    assert text.startswith(last)
+    with pytest.raises(Stopped):
+        actuator.execute(Move(10, 10))
+    assert len(actuator.sent) == stopped_at
+    assert not [e for e in probe.drain() if e["ev"] in ("motion", "key", "press")]
+
+
+def test_dry_run_refuses_the_real_actuator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESKHAND_DRY_RUN", "1")
+    with pytest.raises(DryRunError):
+        PyAutoGuiActuator()
+
+
+def test_recording_actuator_honours_stop_and_wait() -> None:
+    token = StopToken()
+    fake = RecordingActuator(token)
+    fake.execute(Click(1, 2, count=2))
+    assert [e.kind for e in fake.sent] == ["move", "down", "up", "down", "up"]
+    threading.Timer(0.05, token.stop).start()
+    started = time.monotonic()
+    with pytest.raises(Stopped):
+        fake.execute(Wait(30))
+    assert time.monotonic() - started < 25, "a stop wakes a wait"
+    with pytest.raises(Stopped):
+        fake.execute(Type("x"))
+    assert fake.executed == [Click(1, 2, count=2)]
