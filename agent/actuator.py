@@ -3,7 +3,8 @@
 ``PyAutoGuiActuator`` drives the real desktop (pyautogui for the mouse and key chords with
 ``PAUSE=0`` and our own pacing; text through XTEST with keycode borrowing on X11
 (``agent.x11.XTestTyper``), because pyautogui types only what the keymap holds and pynput's
-controller sends synthetic events many programs ignore; pynput's controller elsewhere). ``RecordingActuator`` is the fake for tests.
+controller sends synthetic events many programs ignore; pynput's controller elsewhere).
+``RecordingActuator`` is the fake for tests.
 
 The one design choice a reader must know: every single low-level event goes through
 ``_send``, which checks the ``StopToken`` first. After a stop no further event is sent — text

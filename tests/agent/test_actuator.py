@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 
 from agent.actuator import (
-    DryRunError, Pacing, PyAutoGuiActuator, RecordingActuator, Stopped, StopToken,
+    DryRunError,
+    Pacing,
+    PyAutoGuiActuator,
+    RecordingActuator,
+    Stopped,
+    StopToken,
 )
 from models.actions import Click, Drag, Key, Move, Scroll, Type, Wait
 from tests.fixtures.display import XDisplay
