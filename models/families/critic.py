@@ -1,0 +1,178 @@
+"""The reward model's format: a prompt about one proposed action, and its verdict.
+
+The critic sees the task, the screenshot, the proposed action (in words and as JSON) and the
+actor's reasoning, and answers in one of two forms the learner trains:
+
+* with reasoning: ``<think>analysis</think><score>0.7</score>``
+* without reasoning: ``<score>0.7</score>``
+
+The design choice a reader must know: the action is shown in the critic's own image frame
+(absolute pixels of its resized screenshot, like the Deskhand actor format), never in screen
+pixels it cannot see; and the prompt puts the image *before* the action, so the KV cache of
+task + screenshot is shared by every candidate action of one state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from models.actions import Action, Click, Drag, Move, Scroll, describe, points, to_json
+from models.families.base import MEDIA_MARKER, ParseError, RenderedPrompt
+from models.families.common import screen_to_image_int, scrub
+from models.frames import Frame, Monitor
+from models.imaging import resize_rgb, smart_resize
+
+FACTOR, MIN_PIXELS, MAX_PIXELS = 28, 56 * 56, 1280 * 28 * 28  # a Qwen2.5-VL base
+
+SYSTEM = ("You review the actions of a desktop agent for its user. You see the user's task, "
+          "a screenshot of the screen before the action, and the action the agent proposes "
+          "with its reasoning. Coordinates are pixels of the screenshot from its top-left "
+          "corner. Judge whether the action is a correct and useful next step for the task.")
+WITH_REASONING = ("First analyse inside <think></think>: what the screen shows, what the action "
+                  "would do, whether it helps the task and whether it is safe. Then give a "
+                  "score from 0 (wrong or harmful) to 1 (clearly right) inside "
+                  "<score></score>, e.g. <think>...</think><score>0.7</score>.")
+WITHOUT_REASONING = ("Answer only with a score from 0 (wrong or harmful) to 1 (clearly right) "
+                     "inside <score></score>, e.g. <score>0.7</score>.")
+
+_THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.DOTALL)
+_SCORE_TAG = re.compile(r"<score>(.*?)(?:</score>|$)", re.DOTALL | re.IGNORECASE)
+_SCORE_WORD = re.compile(r"(?:score|reward|rating)\s*[:=]?\s*(?:is\s*)?"
+                         r"(-?\d+(?:\.\d+)?\s*(?:%|/\s*\d+(?:\.\d+)?)?)", re.IGNORECASE)
+_VALUE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(%|/\s*(\d+(?:\.\d+)?))?")
+_TRAILING = re.compile(r"(-?\d+(?:\.\d+)?\s*(?:%|/\s*\d+(?:\.\d+)?)?)[\s.!)\]*]*$")
+
+
+@dataclass(frozen=True)
+class CriticVerdict:
+    analysis: str
+    reward: float  # in [0, 1]
+
+
+def image_size(width: int, height: int) -> tuple[int, int]:
+    """(width, height) of the image the critic sees of a ``width`` × ``height`` screenshot."""
+    h, w = smart_resize(height, width, FACTOR, MIN_PIXELS, MAX_PIXELS)
+    return w, h
+
+
+def in_image_frame(action: Action, frame: Frame) -> Action:
+    """The same action with its points in pixels of the resized image."""
+    pts = [screen_to_image_int(frame, x, y) for x, y in points(action)]
+    if isinstance(action, Drag):
+        return Drag(*pts[0], *pts[1])
+    if isinstance(action, (Click, Move, Scroll)):
+        return dataclasses.replace(action, x=pts[0][0], y=pts[0][1])
+    return action
+
+
+def build_critic_prompt(task: str, screenshot: np.ndarray, monitor: Monitor, action: Action,
+                        reasoning: str = "", with_reasoning: bool = True) -> RenderedPrompt:
+    """The reward model's prompt for one proposed action on one screenshot."""
+    height, width = screenshot.shape[:2]
+    iw, ih = image_size(width, height)
+    frame = Frame(monitor, iw, ih)
+    shown = in_image_frame(action, frame)
+    system = f"{SYSTEM}\n{WITH_REASONING if with_reasoning else WITHOUT_REASONING}"
+    intro = f"Task: {scrub(task)}\n\nScreenshot ({iw}x{ih}):\n"
+    proposal = (f"\n\nProposed action: {scrub(describe(shown))}\n"
+                f"As JSON: {scrub(json.dumps(to_json(shown), ensure_ascii=False))}\n"
+                f"Agent's reasoning: {scrub(reasoning).strip() or '(none given)'}")
+    prefix = f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{intro}"
+    suffix = f"{MEDIA_MARKER}{proposal}<|im_end|>\n<|im_start|>assistant\n"
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": [{"type": "text", "text": system}]},
+        {"role": "user", "content": [{"type": "text", "text": intro}, {"type": "image"},
+                                     {"type": "text", "text": proposal}]},
+    ]
+    return RenderedPrompt(prefix, suffix, resize_rgb(screenshot, ih, iw), frame, messages)
+
+
+def format_verdict(reward: float, analysis: str = "", with_reasoning: bool = True) -> str:
+    """A verdict written as the critic should write it (training targets).
+
+    >>> format_verdict(0.75, "Clicks Save, as asked.")
+    '<think>Clicks Save, as asked.</think><score>0.75</score>'
+    >>> format_verdict(1, with_reasoning=False)
+    '<score>1</score>'
+    """
+    score = f"<score>{reward:.4g}</score>"
+    return f"<think>{analysis.strip()}</think>{score}" if with_reasoning else score
+
+
+def to_reward(value: str) -> float:
+    """Read a score as a reward in [0, 1]: fractions, percentages, 0-1, 0-10 or 0-100 scales.
+
+    >>> [to_reward(s) for s in ("0.7", "7/10", "70%", "7", "85", "1", "3 / 4")]
+    [0.7, 0.7, 0.7, 0.7, 0.85, 1.0, 0.75]
+    >>> to_reward("-0.2")
+    Traceback (most recent call last):
+    ...
+    models.families.base.ParseError: score -0.2 is negative
+    """
+    match = _VALUE.search(value)
+    if not match:
+        raise ParseError(f"no number in score {value.strip()[:40]!r}")
+    number = float(match.group(1))
+    if not math.isfinite(number):
+        raise ParseError(f"score {match.group(1)[:20]} is not finite")
+    if number < 0:
+        raise ParseError(f"score {match.group(1)} is negative")
+    if match.group(3) is not None:  # a fraction such as 7/10
+        denominator = float(match.group(3))
+        if not (math.isfinite(denominator) and denominator > 0):
+            raise ParseError(f"score {match.group(0)} has no usable denominator")
+        reward = number / denominator
+    elif match.group(2):  # a percentage
+        reward = number / 100
+    elif number <= 1:
+        reward = number
+    elif number <= 10:
+        reward = number / 10
+    else:
+        reward = number / 100
+    if not 0.0 <= reward <= 1.0:
+        raise ParseError(f"score {match.group(0)} is outside the scale")
+    return reward
+
+
+def parse_verdict(text: str) -> CriticVerdict:
+    """The critic's raw output → ``CriticVerdict``, or ``ParseError``.
+
+    The score is, in order of preference: the last ``<score>…</score>``, the last
+    "score: …" phrase, or a number that ends the text.
+
+    >>> parse_verdict("<think>Right button.</think><score>0.8</score>")
+    CriticVerdict(analysis='Right button.', reward=0.8)
+    >>> parse_verdict("The click misses the field. Score: 2/10")
+    CriticVerdict(analysis='The click misses the field. Score: 2/10', reward=0.2)
+    >>> parse_verdict("Looks fine. 90%")
+    CriticVerdict(analysis='Looks fine. 90%', reward=0.9)
+    >>> parse_verdict("no idea")
+    Traceback (most recent call last):
+    ...
+    models.families.base.ParseError: no score in the critic's output
+    """
+    tags = _SCORE_TAG.findall(text)
+    if tags:
+        raw, first_tag = tags[-1], _SCORE_TAG.search(text)
+        before = text[:first_tag.start()] if first_tag else text
+    else:
+        words = _SCORE_WORD.findall(text)
+        trailing = _TRAILING.search(text)
+        if words:
+            raw = words[-1]
+        elif trailing:
+            raw = trailing.group(1)
+        else:
+            raise ParseError("no score in the critic's output")
+        before = text
+    think = _THINK.search(before)
+    analysis = (think.group(1) if think else before).strip()
+    return CriticVerdict(analysis, to_reward(raw))

@@ -1,0 +1,259 @@
+"""UI-TARS-1.5: ``Thought: …\\nAction: click(start_box='(x,y)')``, absolute image pixels.
+
+The output grammar is the one of ByteDance-Seed/UI-TARS (``codes/ui_tars/action_parser.py``,
+``codes/ui_tars/prompt.py``, README "computer use" prompt) and bytedance/UI-TARS-desktop
+(``packages/ui-tars/action-parser``): an optional ``<think>…</think>``, a ``Thought:`` (or
+``Reflection:`` + ``Action_Summary:``), then ``Action:`` and one call such as
+``left_double(start_box='<|box_start|>(x,y)<|box_end|>')``. Points come as ``(x,y)``,
+``<|box_start|>(x,y)<|box_end|>``, ``<point>x y</point>``, ``<bbox>x1 y1 x2 y2</bbox>`` or
+``[x1,y1,x2,y2]``; a box means its centre.
+
+The design choice a reader must know: coordinates are absolute pixels of the image resized
+with UI-TARS' own ``smart_resize`` constants (factor 28, min 100·28·28, max 16384·28·28
+pixels — its ``action_parser.py``), i.e. a 1920×1080 screen is seen as 1932×1092. The action
+arguments are read by a small hand-written scanner, never ``eval``/``ast``: ``content`` runs
+to the last quote before the closing parenthesis, as UI-TARS' own parser does, so unescaped
+quotes inside typed text survive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from models.actions import (
+    Action,
+    ActionError,
+    AskUser,
+    Click,
+    Done,
+    Drag,
+    Fail,
+    Key,
+    Move,
+    Scroll,
+    Type,
+    Wait,
+    parse_keys,
+)
+from models.families.base import Family, Parsed, ParseError
+from models.families.common import (
+    ChatFamily,
+    cursor_point,
+    on_screen,
+    screen_to_image_int,
+    validated,
+)
+from models.frames import Frame
+
+SCROLL_CLICKS = 5  # UI-TARS executes scroll(direction) as pyautogui.scroll(±5)
+WAIT_SECONDS = 5.0  # "wait() #Sleep for 5s and take a screenshot"
+_ACTION_MARK = re.compile(r"Action[:：]\s*")
+_THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
+_THOUGHT = re.compile(r"(?:Thought|Action_Summary)[:：]\s*(.*)", re.DOTALL)
+_CALL_HEAD = re.compile(r"\s*([A-Za-z_]+)\s*\(")
+_ARG_NAME = re.compile(r"\s*,?\s*([A-Za-z_]+)\s*=\s*")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_ESCAPES = re.compile(r"\\(.)")
+_ESCAPED = {"n": "\n", "t": "\t"}
+_CLICKS = {"click": ("left", 1), "left_single": ("left", 1), "left_double": ("left", 2),
+           "right_single": ("right", 1)}
+_DIRECTIONS = {"up": (0, SCROLL_CLICKS), "down": (0, -SCROLL_CLICKS),
+               "left": (-SCROLL_CLICKS, 0), "right": (SCROLL_CLICKS, 0)}
+
+PROMPT = "\n".join([
+    'You are a GUI agent. You are given a task and your action history, with screenshots. You '
+    'need to perform the next action to complete the task.',
+    '',
+    '## Output Format',
+    '```',
+    'Thought: ...',
+    'Action: ...',
+    '```',
+    '',
+    '## Action Space',
+    '',
+    "click(start_box='<|box_start|>(x1,y1)<|box_end|>')",
+    "left_double(start_box='<|box_start|>(x1,y1)<|box_end|>')",
+    "right_single(start_box='<|box_start|>(x1,y1)<|box_end|>')",
+    "drag(start_box='<|box_start|>(x1,y1)<|box_end|>', end_box='<|box_start|>(x3,y3)<|box_end|>')",
+    "hotkey(key='')",
+    'type(content=\'\') #If you want to submit your input, use "\\n" at the end of `content`.',
+    "scroll(start_box='<|box_start|>(x1,y1)<|box_end|>', direction='down or up or right or left')",
+    'wait() #Sleep for 5s and take a screenshot to check for any changes.',
+    'finished(content=\'xxx\') # Use escape characters \\\', \\", and \\n in content part to '
+    'ensure we can parse the content in normal python string format.',
+    'call_user() # Submit the task and call the user when the task is unsolvable, or when you '
+    "need the user's help.",
+    '',
+    '## Note',
+    '- Use English in `Thought` part.',
+    '- Write a small plan and finally summarize your next action (with its target element) in '
+    'one sentence in `Thought` part.',
+    '',
+    '## User Instruction',
+    '',
+])
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPES.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), text)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+
+
+def split_call(call: str) -> tuple[str, dict[str, str]]:
+    """``name(key='value', ...)`` → (name, arguments), without evaluating anything.
+
+    >>> split_call("type(content='it's done\\\\n')")
+    ('type', {'content': "it's done\\n"})
+    >>> split_call("scroll(point='<point>5 6</point>', direction='down')")
+    ('scroll', {'point': '<point>5 6</point>', 'direction': 'down'})
+    """
+    head = _CALL_HEAD.match(call)
+    if not head:
+        raise ParseError(f"not an action call: {call[:80]!r}")
+    body = call[head.end():].rstrip()
+    if body.endswith(")"):
+        body = body[:-1]
+    args: dict[str, str] = {}
+    pos = 0
+    while body[pos:].strip(" ,\n"):
+        name = _ARG_NAME.match(body, pos)
+        if not name:
+            raise ParseError(f"cannot read the arguments of {head.group(1)}: {body[pos:][:80]!r}")
+        key, pos = name.group(1), name.end()
+        quote = body[pos:pos + 1]
+        if quote in ("'", '"'):
+            if key == "content":  # runs to the last quote: typed text may hold quotes
+                end = body.rfind(quote)
+            else:
+                end = pos + 1
+                while end < len(body) and (body[end] != quote or body[end - 1] == "\\"):
+                    end += 1
+            if end <= pos or end >= len(body) and key != "content":
+                raise ParseError(f"unterminated quote in argument {key!r}")
+            args[key] = _unescape(body[pos + 1:end])
+            pos = end + 1
+        else:
+            end = body.find(",", pos)
+            end = len(body) if end == -1 else end
+            args[key] = body[pos:end].strip()
+            pos = end
+    return head.group(1), args
+
+
+@dataclass(frozen=True)
+class UITarsFamily(ChatFamily):
+    """UI-TARS-1.5 (a Qwen2.5-VL fine-tune): its prompt, grammar and pixel frame."""
+
+    def system_prompt(self, frame: Frame) -> str:
+        return "You are a helpful assistant."
+
+    def user_intro(self, task: str, frame: Frame) -> str:
+        return PROMPT + task + "\n\n"
+
+    def parse(self, text: str, frame: Frame, cursor: tuple[int, int] | None = None) -> Parsed:
+        think = _THINK.search(text)
+        rest = text[think.end():] if think else text
+        marks = list(_ACTION_MARK.finditer(rest))
+        if marks:
+            head, call = rest[:marks[0].start()], rest[marks[0].end():]
+        elif _CALL_HEAD.match(rest.strip()) and rest.strip().split("(")[0].strip() in _KNOWN:
+            head, call = "", rest.strip()
+        else:
+            raise ParseError("no 'Action:' in the output")
+        thought = _THOUGHT.search(head)
+        parts = [think.group(1).strip() if think else "",
+                 (thought.group(1) if thought else head).strip()]
+        reasoning = "\n".join(p for p in parts if p)
+        first = call.strip().split(")\n\n")[0]
+        name, args = split_call(first)
+        return Parsed(reasoning, self._action(name, args, frame, cursor, reasoning))
+
+    def _point(self, value: str, frame: Frame, what: str) -> tuple[int, int]:
+        nums = [float(n) for n in _NUMBER.findall(value)]
+        if len(nums) == 4:
+            nums = [(nums[0] + nums[2]) / 2, (nums[1] + nums[3]) / 2]
+        if len(nums) != 2:
+            raise ParseError(f"{what}: expected a point or a box, got {value!r}")
+        return on_screen(frame.image_to_screen, nums[0], nums[1], what)
+
+    def _action(self, name: str, args: dict[str, str], frame: Frame,
+                cursor: tuple[int, int] | None, reasoning: str) -> Action:
+        start = args.get("start_box") or args.get("point") or args.get("start_point")
+        end = args.get("end_box") or args.get("end_point")
+
+        def here() -> tuple[int, int]:
+            return self._point(start, frame, name) if start else cursor_point(frame, cursor, name)
+
+        if name in _CLICKS:
+            return Click(*here(), *_CLICKS[name])
+        if name == "hover":
+            return Move(*here())
+        if name in ("drag", "select"):
+            if not end:
+                raise ParseError(f"{name} needs an end_box")
+            return Drag(*here(), *self._point(end, frame, name))
+        if name == "scroll":
+            direction = args.get("direction", "").strip().lower()
+            if direction not in _DIRECTIONS:
+                raise ParseError(f"scroll direction must be up/down/left/right, got {direction!r}")
+            return Scroll(*here(), *_DIRECTIONS[direction])
+        if name in ("hotkey", "press", "keydown"):
+            keys = args.get("key", args.get(name, ""))
+            try:
+                return Key(parse_keys(keys))
+            except ActionError as exc:
+                raise ParseError(str(exc)) from None
+        if name == "type":
+            return validated({"type": "type", "text": args.get("content", args.get("text", ""))})
+        if name == "wait":
+            return Wait(WAIT_SECONDS)
+        if name == "finished":
+            return Done(args.get("content", ""))
+        if name == "call_user":
+            return AskUser(reasoning or "The agent needs your help to go on.")
+        raise ParseError(f"action {name!r} is not supported on the desktop")
+
+    def format_action(self, action: Action, frame: Frame, reasoning: str = "") -> str:
+        def box(x: int, y: int) -> str:
+            ix, iy = screen_to_image_int(frame, x, y)
+            return f"'<|box_start|>({ix},{iy})<|box_end|>'"
+
+        call: str
+        if isinstance(action, Click):
+            names = {v: k for k, v in reversed(list(_CLICKS.items()))}
+            name = names.get((action.button, action.count), "click")
+            call = f"{name}(start_box={box(action.x, action.y)})"
+        elif isinstance(action, Move):
+            call = f"hover(start_box={box(action.x, action.y)})"
+        elif isinstance(action, Drag):
+            call = (f"drag(start_box={box(action.x, action.y)}, "
+                    f"end_box={box(action.to_x, action.to_y)})")
+        elif isinstance(action, Scroll):
+            direction = ("up" if action.dy > 0 else "down") if action.dy else (
+                "right" if action.dx > 0 else "left")
+            call = f"scroll(start_box={box(action.x, action.y)}, direction='{direction}')"
+        elif isinstance(action, Key):
+            call = f"hotkey(key='{' '.join(action.keys)}')"
+        elif isinstance(action, Type):
+            call = f"type(content='{_escape(action.text)}')"
+        elif isinstance(action, Wait):
+            call = "wait()"
+        elif isinstance(action, Done):
+            call = f"finished(content='{_escape(action.summary)}')"
+        elif isinstance(action, (AskUser, Fail)):
+            call = "call_user()"
+        else:
+            raise ParseError(f"uitars cannot express a {action.kind} action")
+        return f"Thought: {' '.join(reasoning.split()) or '...'}\nAction: {call}"
+
+
+_KNOWN = {*_CLICKS, "hover", "drag", "select", "scroll", "hotkey", "press", "keydown", "type",
+          "wait", "finished", "call_user"}
+
+FAMILY: Family = UITarsFamily("uitars", factor=28, min_pixels=100 * 28 * 28,
+                      max_pixels=16384 * 28 * 28)

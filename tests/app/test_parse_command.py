@@ -1,0 +1,79 @@
+"""``deskhand parse``: a raw model output on stdin → the action's JSON, or an error and exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.paths import Paths
+from app.cli import cli
+
+UITARS = "Thought: Click the button\nAction: click(start_box='(100,200)')"
+QWEN = ('<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
+        '"coordinate": [658, 364]}}\n</tool_call>')
+
+
+def run(home: Paths, args: list[str], text: str) -> tuple[int, str, str]:
+    assert home.config_dir.exists()  # DESKHAND_HOME points into tmp
+    result = CliRunner().invoke(cli, ["parse", *args], input=text)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_uitars_readme_example_on_a_full_hd_screen(home: Paths) -> None:
+    code, out, _ = run(home, ["--family", "uitars", "--width", "1920", "--height", "1080"],
+                       UITARS)
+    assert code == 0
+    assert json.loads(out) == {"type": "click", "x": 99, "y": 198, "button": "left", "count": 1}
+
+
+def test_image_size_override(home: Paths) -> None:
+    args = ["--family", "qwen25vl", "--width", "2560", "--height", "1440",
+            "--image-width", "1316", "--image-height", "728"]
+    code, out, _ = run(home, args, QWEN)
+    assert code == 0
+    assert json.loads(out)["x"] == 1280 and json.loads(out)["y"] == 720
+
+
+def test_show_reasoning_prints_it_before_the_json(home: Paths) -> None:
+    args = ["--family", "uitars", "--width", "1920", "--height", "1080", "--show-reasoning"]
+    code, out, _ = run(home, args, UITARS)
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "reasoning: Click the button"
+    assert json.loads(lines[-1])["type"] == "click"
+
+
+def test_parse_error_goes_to_stderr_with_exit_2(home: Paths) -> None:
+    args = ["--family", "uitars", "--width", "1920", "--height", "1080"]
+    code, out, err = run(home, args, "Thought: [bold]x[/bold]\nAction: click(start_box='(5000,1)')")
+    assert code == 2
+    assert out == ""
+    assert "parse error" in err and "outside" in err
+
+
+def test_cursor_for_actions_without_a_point(home: Paths) -> None:
+    args = ["--family", "qwen25vl", "--width", "1920", "--height", "1080", "--cursor", "10,20"]
+    text = QWEN.replace('"left_click", "coordinate": [658, 364]',
+                        '"left_click_drag", "coordinate": [658, 364]')
+    code, out, _ = run(home, args, text)
+    assert code == 0
+    assert json.loads(out) == {"type": "drag", "x": 10, "y": 20, "to_x": 960, "to_y": 540}
+
+
+@pytest.mark.parametrize("args", [
+    ["--family", "gpt", "--width", "10", "--height", "10"],
+    ["--family", "uitars", "--width", "0", "--height", "10"],
+    ["--family", "uitars", "--width", "10", "--height", "10", "--image-width", "5"],
+    ["--family", "uitars", "--width", "10", "--height", "10", "--cursor", "nope"],
+])
+def test_bad_options_are_usage_errors(home: Paths, args: list[str]) -> None:
+    code, _, _ = run(home, args, UITARS)
+    assert code == 2  # click's usage error
+
+
+@pytest.mark.parametrize("family", ["qwen25vl", "uitars", "qwen3vl", "deskhand"])
+def test_every_family_is_available(home: Paths, family: str) -> None:
+    code, _, err = run(home, ["--family", family, "--width", "800", "--height", "600"],
+                       "garbage")
+    assert code == 2 and "parse error" in err
