@@ -26,11 +26,16 @@ def start_app(state: CliState, argv: list[str] | None = None) -> int:
 
 
 def store_summary(state: CliState) -> str:
-    """Open (and migrate) the store; a one-line description of what it holds."""
-    from agent.store.db import open_store
+    """Open the store (migrating it after a backup, marking episodes a crash left running as
+    interrupted, sweeping orphan screenshots); a one-line description of what it holds."""
+    from agent.store.repo import open_store
 
     store = open_store(state.paths, state.config.store)
     try:
-        return store.describe()
+        interrupted, _swept = store.recover()
+        line = f"{len(store.list_episodes())} episode(s) recorded"
+        if interrupted:
+            line += f"; {interrupted} left running by a crash were marked interrupted"
+        return line
     finally:
         store.close()
