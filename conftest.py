@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.fixtures.home",
     "tests.fixtures.display",
     "tests.fixtures.tiny",
+    "tests.fixtures.store",
 ]

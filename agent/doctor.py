@@ -112,21 +112,39 @@ def _data_dir(paths: Paths) -> Check:
 
 
 def _database(paths: Paths) -> Check:
+    from agent.store.engine import head_revision
+
+    head = head_revision()
     if not paths.db_path.exists():
-        return Check("database", True, f"{paths.db_path} (created on first start)")
+        return Check("database", True, f"{paths.db_path} (created on first start, at {head})")
     with sqlite3.connect(f"file:{paths.db_path}?mode=ro", uri=True) as conn:
         try:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.OperationalError:
             row = None
-    return Check("database", row is not None,
-                 f"{paths.db_path} at revision {row[0] if row else 'none'}")
+    current = row[0] if row else None
+    if current == head:
+        return Check("database", True, f"{paths.db_path} at revision {head} (current)")
+    return Check("database", current is not None,
+                 f"{paths.db_path} at revision {current or 'none'}, program expects {head}",
+                 "starting the app upgrades it (after a backup)")
 
 
 def _models(paths: Paths) -> Check:
-    files = sorted(Path(paths.models_dir).rglob("*.gguf")) if paths.models_dir.exists() else []
-    if not files:
-        return Check("models", False, "no model files installed",
+    from models.hub.catalogue import Catalogue
+
+    catalogue = Catalogue.load(paths.models_dir)
+    if not catalogue.models:
+        return Check("models", False, "no model installed",
                      "deskhand models download NAME, models add PATH, or models add-tiny")
-    size = sum(f.stat().st_size for f in files)
-    return Check("models", True, f"{len(files)} GGUF file(s), {size / 1024**3:.2f} GiB")
+    lines = []
+    missing = []
+    for name, model in sorted(catalogue.models.items()):
+        roles = ",".join(catalogue.roles_of(name))
+        lines.append(f"{name} ({model.family}, {model.size / 1024**3:.2f} GiB"
+                     f"{', ' + roles if roles else ''})")
+        missing += [str(p) for p in (model.gguf, model.mmproj) if not Path(p).exists()]
+    if missing:
+        return Check("models", False, "; ".join(lines) + f"; missing files: {', '.join(missing)}",
+                     "deskhand models remove NAME, then add it again")
+    return Check("models", True, "; ".join(lines))
