@@ -1,0 +1,108 @@
+"""HF Qwen2-VL / Qwen2.5-VL → GGUF text model (llama.cpp architecture ``qwen2vl``).
+
+Both generations share one llama.cpp architecture: a Qwen2 decoder whose rotary embedding is
+M-RoPE, described by ``rope.dimension_sections`` (the HF ``mrope_section`` padded to four).
+Tensors are renamed one to one (no permutation: llama.cpp's Qwen2 uses the HF rotary layout);
+vision tensors are skipped here and written by :mod:`models.gguf.qwen_mmproj`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import gguf
+
+from models.gguf.hf import (
+    FILE_TYPES,
+    DType,
+    QwenVLConfig,
+    UnsupportedModelError,
+    add_tensor,
+    check_dtype,
+    iter_tensors,
+    read_config,
+    write_gguf,
+)
+from models.gguf.tokenizer import add_vocab, read_vocab
+
+ARCH = "qwen2vl"
+_GLOBAL = {
+    "model.embed_tokens.weight": "token_embd.weight",
+    "model.norm.weight": "output_norm.weight",
+    "lm_head.weight": "output.weight",
+}
+_LAYER = {
+    "input_layernorm": "attn_norm",
+    "post_attention_layernorm": "ffn_norm",
+    "self_attn.q_proj": "attn_q",
+    "self_attn.k_proj": "attn_k",
+    "self_attn.v_proj": "attn_v",
+    "self_attn.o_proj": "attn_output",
+    "mlp.gate_proj": "ffn_gate",
+    "mlp.up_proj": "ffn_up",
+    "mlp.down_proj": "ffn_down",
+}
+_LAYER_RE = re.compile(r"^model\.layers\.(\d+)\.(.+)\.(weight|bias)$")
+
+
+def text_tensor_name(hf_name: str) -> str | None:
+    """GGUF name of a text tensor; ``None`` for vision tensors.
+
+    >>> text_tensor_name("model.layers.3.self_attn.q_proj.bias")
+    'blk.3.attn_q.bias'
+    >>> text_tensor_name("model.layers.0.post_attention_layernorm.weight")
+    'blk.0.ffn_norm.weight'
+    >>> text_tensor_name("visual.blocks.0.attn.qkv.weight") is None
+    True
+    """
+    if hf_name in _GLOBAL:
+        return _GLOBAL[hf_name]
+    if hf_name.startswith("visual."):
+        return None
+    match = _LAYER_RE.match(hf_name)
+    if match is None or match.group(2) not in _LAYER:
+        raise UnsupportedModelError(f"unexpected text tensor {hf_name!r}")
+    layer, module, kind = match.groups()
+    return f"blk.{layer}.{_LAYER[module]}.{kind}"
+
+
+def _add_hparams(writer: gguf.GGUFWriter, config: QwenVLConfig, dtype: DType) -> None:
+    text = config.text
+    writer.add_type("model")
+    writer.add_name(f"{config.family} text")
+    writer.add_file_type(FILE_TYPES[dtype])
+    writer.add_block_count(int(text["num_hidden_layers"]))
+    writer.add_context_length(int(text["max_position_embeddings"]))
+    writer.add_embedding_length(int(text["hidden_size"]))
+    writer.add_feed_forward_length(int(text["intermediate_size"]))
+    writer.add_head_count(int(text["num_attention_heads"]))
+    writer.add_head_count_kv(int(text.get("num_key_value_heads") or text["num_attention_heads"]))
+    writer.add_rope_freq_base(config.rope_theta)
+    writer.add_layer_norm_rms_eps(float(text.get("rms_norm_eps", 1e-6)))
+    sections = config.mrope_section
+    if len(sections) > 4:
+        raise UnsupportedModelError(f"mrope_section {sections} has more than 4 parts")
+    writer.add_rope_dimension_sections(sections + [0] * (4 - len(sections)))
+
+
+def convert_text(hf_dir: Path, out_path: Path, *, dtype: DType = "f16") -> Path:
+    """Write the GGUF text model (weights in ``dtype``, norms and biases f32) to ``out_path``."""
+    check_dtype(dtype)
+    config = read_config(hf_dir)
+    vocab = read_vocab(hf_dir, int(config.text["vocab_size"]))
+
+    def fill(writer: gguf.GGUFWriter) -> None:
+        _add_hparams(writer, config, dtype)
+        add_vocab(writer, vocab)
+        seen = set()
+        for hf_name, tensor in iter_tensors(hf_dir):
+            name = text_tensor_name(hf_name)
+            if name is None or (name == "output.weight" and config.tie_word_embeddings):
+                continue
+            add_tensor(writer, name, tensor, dtype)
+            seen.add(name)
+        if "token_embd.weight" not in seen:
+            raise UnsupportedModelError(f"{hf_dir} has no model.embed_tokens.weight")
+
+    return write_gguf(out_path, ARCH, fill)
