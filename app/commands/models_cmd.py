@@ -1,15 +1,182 @@
-"""``deskhand models ...``: list, add, download and choose the models the agent runs."""
+"""``deskhand models ...``: list, add, download and choose the models the agent runs.
+
+A thin face over ``models.hub``: every command loads the catalogue from the models folder,
+does one thing, and turns the core's errors (hub, catalogue, GGUF) into one red line and
+exit status 2 — never a traceback.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
 
-from app.commands.pending import not_yet
+from app.state import state
+from models.hub import (
+    FAMILIES,
+    RECOMMENDED,
+    Catalogue,
+    CatalogueError,
+    HubError,
+    NotGGUF,
+    add_local,
+    add_tiny,
+    download_recommended,
+    find_recommended,
+    remove_model,
+)
+from models.hub.install import TINY_NAME, FileProgress
+from models.hub.registry import human_size
 
+ERROR_EXIT = 2
 group = typer.Typer(help="List, add, download and choose models.", no_args_is_help=True)
 
 
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/] {message}", soft_wrap=True, markup=True,
+                               highlight=False)
+    return typer.Exit(ERROR_EXIT)
+
+
+@contextmanager
+def _catalogue(ctx: typer.Context) -> Iterator[Catalogue]:
+    """The catalogue of this home; core errors become one line and exit 2."""
+    try:
+        yield Catalogue.load(state(ctx).paths.models_dir)
+    except (CatalogueError, HubError, NotGGUF) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _say(message: str) -> None:
+    Console().print(message, soft_wrap=True, highlight=False)
+
+
 @group.command("list")
-def list_() -> None:
-    """List installed and recommended models."""
-    not_yet("models list", "the models issue")
+def list_(ctx: typer.Context) -> None:
+    """List installed and recommended models, marking the ones in use."""
+    with _catalogue(ctx) as cat:
+        console = Console()
+        if cat.models:
+            table = Table("name", "family", "source", "size", "in use", "note",
+                          title="Installed models", title_justify="left")
+            for name, m in sorted(cat.models.items()):
+                table.add_row(name, m.family, m.source, human_size(m.size),
+                              ", ".join(cat.roles_of(name)), m.note)
+            console.print(table)
+        else:
+            console.print("No models installed yet: download one below, `deskhand models add` "
+                          "your own GGUF files, or try `deskhand models add-tiny`.")
+        rec = Table("name", "family", "download", "hub repo", "note",
+                    title="Recommended (deskhand models download NAME)", title_justify="left")
+        for r in RECOMMENDED:
+            mark = " (installed)" if r.name in cat.models else ""
+            rec.add_row(r.name + mark, r.family, f"~{human_size(r.approx_bytes)}", r.repo, r.note)
+        console.print(rec)
+
+
+@group.command("add")
+def add(
+    ctx: typer.Context,
+    gguf: Annotated[Path, typer.Argument(help="The quantized text model (.gguf).")],
+    mmproj: Annotated[Path, typer.Option("--mmproj", help="Its vision projector (.gguf).")],
+    hf: Annotated[str | None, typer.Option(
+        "--hf", help="The same model in Hugging Face format (folder or repo id), "
+                     "for training.")] = None,
+    family: Annotated[str | None, typer.Option(
+        "--family", help=f"Output format: {', '.join(FAMILIES)} (guessed if omitted).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Name in the catalogue.")] = None,
+) -> None:
+    """Add GGUF files you already have (they stay where they are)."""
+    with _catalogue(ctx) as cat:
+        model = add_local(cat, gguf, mmproj, hf=hf, family=family, name=name)
+        _say(f"Added {model.name} ({model.family}, {human_size(model.size)})"
+             + (" — in use as the actor." if cat.roles_of(model.name) else "."))
+
+
+@group.command("download")
+def download(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A recommended model (see `deskhand models list`).")],
+    endpoint: Annotated[str | None, typer.Option(
+        "--endpoint", help="Hub address (default: $HF_ENDPOINT or huggingface.co).")] = None,
+) -> None:
+    """Download a recommended model; an interrupted download continues where it stopped."""
+    rec = find_recommended(name)
+    if rec is None:
+        raise _fail(f"{name!r} is not a recommended model; choose one of "
+                    f"{', '.join(r.name for r in RECOMMENDED)}")
+    with _catalogue(ctx) as cat:
+        _say(f"Downloading {rec.name} (~{human_size(rec.approx_bytes)}) from {rec.repo}")
+        with _progress() as report:
+            try:
+                model = download_recommended(cat, rec, endpoint=endpoint, progress=report)
+            except KeyboardInterrupt:
+                raise _fail("download stopped; run the same command to continue") from None
+        _say(f"Installed {model.name} in {cat.models_dir / model.name}"
+             + (" — in use as the actor." if cat.roles_of(model.name) else "."))
+
+
+@contextmanager
+def _progress() -> Iterator[FileProgress]:
+    """A rich progress bar per file, fed by the core's plain ``(file, done, total)`` callback."""
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(filename: str, done: int, total: int | None) -> None:
+            if filename not in tasks:
+                tasks[filename] = bar.add_task(filename, total=total)
+            bar.update(tasks[filename], completed=done, total=total)
+
+        yield report
+
+
+@group.command("add-tiny")
+def add_tiny_(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="Name in the catalogue.")] = TINY_NAME,
+) -> None:
+    """Build and add the tiny demo model (for trying the app; it cannot really do tasks)."""
+    with _catalogue(ctx) as cat:
+        model = add_tiny(cat, name=name)
+        _say(f"Added {model.name}: {model.note}.")
+
+
+@group.command("use")
+def use(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="An installed model.")],
+    role: Annotated[str, typer.Option("--role", help="actor or critic.")] = "actor",
+) -> None:
+    """Choose the model the actor (or the critic) runs."""
+    with _catalogue(ctx) as cat:
+        cat.use(name, role)
+        _say(f"The {role} now uses {name}.")
+
+
+@group.command("remove")
+def remove(ctx: typer.Context,
+           name: Annotated[str, typer.Argument(help="An installed model.")]) -> None:
+    """Remove a model: downloaded files are deleted, your own files are only forgotten."""
+    with _catalogue(ctx) as cat:
+        roles = cat.roles_of(name)
+        model, deleted = remove_model(cat, name)
+        kept = (f" (your files in {model.gguf.parent} were left alone)"
+                if model.source == "local" else "")
+        _say(f"Removed {name}{kept}."
+             + (f" No model is in use as {' or '.join(roles)} now." if roles else ""))

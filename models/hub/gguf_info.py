@@ -1,0 +1,81 @@
+"""What a GGUF file is, read from its header: architecture, and text model versus mmproj.
+
+``gguf.GGUFReader`` memory-maps the file, so this reads only the header pages even for a
+multi-gigabyte model. Projectors are recognised by ``general.type == "mmproj"`` (written by
+current llama.cpp converters) or, for older files, by the ``clip`` architecture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+GGUF_MAGIC = b"GGUF"
+
+# llama.cpp architecture name -> our family name, where the architecture alone decides it.
+_FAMILY_BY_ARCH = {"qwen2vl": "qwen25vl", "qwen3vl": "qwen3vl", "qwen3vlmoe": "qwen3vl"}
+
+
+class NotGGUF(ValueError):
+    """The file is missing, unreadable or not a GGUF file; the message says which."""
+
+
+@dataclass(frozen=True)
+class GGUFInfo:
+    path: Path
+    architecture: str
+    kind: Literal["model", "mmproj"]
+    name: str | None  # general.name, when the converter wrote one
+
+    def guess_family(self) -> str | None:
+        """Our family name for a text model, when the header makes it clear.
+
+        >>> GGUFInfo(Path("m.gguf"), "qwen2vl", "model", "UI-TARS-1.5-7B").guess_family()
+        'uitars'
+        >>> GGUFInfo(Path("m.gguf"), "qwen3vl", "model", None).guess_family()
+        'qwen3vl'
+        >>> GGUFInfo(Path("m.gguf"), "llama", "model", None).guess_family() is None
+        True
+        """
+        if self.kind != "model":
+            return None
+        if self.name and "ui-tars" in self.name.lower().replace("_", "-"):
+            return "uitars"
+        return _FAMILY_BY_ARCH.get(self.architecture)
+
+
+def _field(reader: Any, key: str) -> Any:
+    field = reader.get_field(key)
+    if field is None:
+        return None
+    try:
+        return field.contents()
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def inspect_gguf(path: Path) -> GGUFInfo:
+    """Read ``path``'s GGUF header; ``NotGGUF`` with a clear message if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotGGUF(f"{path} does not exist or is not a file")
+    with path.open("rb") as f:
+        magic = f.read(4)
+    if magic != GGUF_MAGIC:
+        raise NotGGUF(f"{path} is not a GGUF file (it does not start with 'GGUF')")
+    from gguf import GGUFReader
+
+    try:
+        reader = GGUFReader(path)
+    except (ValueError, OSError, IndexError, KeyError) as exc:
+        raise NotGGUF(f"{path} has a damaged GGUF header ({exc})") from None
+    arch = _field(reader, "general.architecture")
+    if not isinstance(arch, str) or not arch:
+        raise NotGGUF(f"{path} is a GGUF file without general.architecture")
+    general_type = _field(reader, "general.type")
+    kind: Literal["model", "mmproj"] = (
+        "mmproj" if general_type == "mmproj" or arch == "clip" else "model")
+    name = _field(reader, "general.name")
+    return GGUFInfo(path=path, architecture=arch, kind=kind,
+                    name=name if isinstance(name, str) else None)
