@@ -1,6 +1,6 @@
 """Typed configuration: TOML tables onto frozen dataclasses, with errors that name the key.
 
-Each subsystem owns one frozen dataclass (``models.runtime_config.RuntimeConfig``,
+Each subsystem owns one frozen dataclass (``models.runtime.config.RuntimeConfig``,
 ``agent.settings.AgentConfig``, ``learner.config.LearnerConfig``, ...); the app assembles
 them into one top-level dataclass and calls :func:`load` on it. This module knows nothing of
 any particular section: it only maps nested mappings onto nested dataclasses, strictly.

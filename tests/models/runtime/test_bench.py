@@ -1,0 +1,40 @@
+"""``deskhand bench runtime``: the per-step breakdown and both ratios, from one short run."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from agent.paths import Paths
+from app.cli import cli
+from models.tiny import TinyModel
+
+
+def test_bench_runtime_json_reports_steps_and_ratios(tiny_model: TinyModel, home: Paths) -> None:
+    result = CliRunner().invoke(cli, [
+        "bench", "runtime",
+        "--model", str(tiny_model.gguf_path), "--mmproj", str(tiny_model.mmproj_path),
+        "--steps", "3", "--tokens", "4", "--screen", "448x252", "--repeats", "2",
+        "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    steps = report["steps"]
+    assert [s["step"] for s in steps] == [1, 2, 3]
+    assert steps[0]["n_reused"] == 0
+    assert all(s["n_reused"] > 0 for s in steps[1:])  # the static prefix came from the cache
+    assert all(s["image_encode_s"] > 0 and s["prefill_s"] > 0 for s in steps)
+    assert all(s["parse_s"] is not None for s in steps)
+    assert report["overhead"] > 0 and report["ttft_ratio"] > 0
+    assert "bare llama-cpp-python" in report["baseline"]
+    print(f"\ntiny model: overhead {report['overhead']:.3f}x, TTFT ratio "
+          f"{report['ttft_ratio']:.3f}x")
+
+
+def test_bench_runtime_table(tiny_model: TinyModel, home: Paths) -> None:
+    result = CliRunner().invoke(cli, [
+        "bench", "runtime", "--model", str(tiny_model.gguf_path),
+        "--mmproj", str(tiny_model.mmproj_path), "--steps", "2", "--tokens", "2",
+        "--screen", "224x224", "--repeats", "1"])
+    assert result.exit_code == 0, result.output
+    assert "overhead (cold / bare" in result.output and "TTFT step n>1" in result.output
