@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from app.commands.pending import not_yet
@@ -10,21 +13,168 @@ group = typer.Typer(help="Benchmarks: ratios measured in one run.", no_args_is_h
 
 
 @group.command()
-def runtime() -> None:
+def runtime(
+    ctx: typer.Context,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Base GGUF (default: the tiny test model)", exists=True,
+        dir_okay=False)] = None,
+    mmproj: Annotated[Path | None, typer.Option(
+        "--mmproj", help="Vision projector GGUF", exists=True, dir_okay=False)] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Episode steps")] = 4,
+    tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per step")] = 32,
+    repeats: Annotated[int, typer.Option(
+        "--repeats", min=1, help="Cold/bare runs per step (the fastest counts)")] = 3,
+    family: Annotated[str, typer.Option("--family", help="Prompt family")] = "qwen25vl",
+    screen: Annotated[str, typer.Option(
+        "--screen", help="Simulated screen WIDTHxHEIGHT (resized by the family)")] = "1280x720",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
     """Per-step breakdown of the llama.cpp runtime; overhead and TTFT ratios."""
-    not_yet("bench runtime", "the models issue")
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.state import state
+    from models.runtime.bench import OVERHEAD_GOAL, TTFT_GOAL, run_bench
+    from models.runtime.config import RuntimeConfig
+
+    cli = state(ctx)
+    try:
+        width, height = (int(v) for v in screen.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"expected WIDTHxHEIGHT, got {screen!r}",
+                                 param_hint="--screen") from None
+    if (model is None) != (mmproj is None):
+        raise typer.BadParameter("give both --model and --mmproj, or neither (tiny model)")
+    if model is None or mmproj is None:
+        from models.tiny import build_tiny
+
+        tiny = build_tiny(cli.paths.ensure().models_dir / "tiny")
+        model, mmproj = tiny.gguf_path, tiny.mmproj_path
+    config = getattr(cli.config, "runtime", None) or RuntimeConfig()
+    report = run_bench(model, mmproj, steps=steps, config=config, family_name=family,
+                       screen=(width, height), max_new_tokens=tokens, repeats=repeats)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    head, rows = report.table()
+    table = Table(title=f"deskhand bench runtime — {model.name}, image {report.image[0]}x"
+                        f"{report.image[1]}, {report.threads} threads, cold/bare best of "
+                        f"{report.repeats} (ms)")
+    for name in head:
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=160)  # piped: do not squeeze the columns into 80
+    out.print(table)
+    out.print(f"baseline: {report.baseline}")
+    out.print(f"overhead (cold / bare, median of steps): {report.overhead:.3f}x "
+              f"(goal <= {OVERHEAD_GOAL}x)")
+    ratio = report.ttft_ratio
+    out.print("TTFT step n>1 / step 1: " + ("n/a (one step)" if ratio is None else
+              f"{ratio:.3f}x (goal <= {TTFT_GOAL}x)"))
 
 
 @group.command()
-def capture() -> None:
+def capture(
+    iterations: Annotated[int, typer.Option("--iterations", "-n", min=1,
+                                            help="Timed captures (medians)")] = 30,
+    family: Annotated[str, typer.Option("--family", help="Family whose resize is used")
+                      ] = "qwen25vl",
+    display: Annotated[str | None, typer.Option(
+        "--display", help="X display (default: $DISPLAY, else a private 1920x1080 Xvfb)")
+                       ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
     """Screen capture to a model-ready image vs a bare mss grab."""
-    not_yet("bench capture", "the agent issue")
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from agent.control.xserver import NoDisplayError, chosen_display
+
+    try:
+        with chosen_display(display, allow_current=True) as name:
+            from agent.control.capturebench import bench_capture
+
+            report = bench_capture(iterations, family)
+    except (NoDisplayError, KeyError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps({**report.__dict__, "display": name, "ratio": report.ratio}))
+        return
+    table = Table(title=f"deskhand bench capture — {name}, screen {report.screen[0]}x"
+                        f"{report.screen[1]} → {family} image {report.image[0]}x"
+                        f"{report.image[1]}, median of {iterations} (ms)")
+    table.add_column("stage")
+    table.add_column("median ms", justify="right")
+    for stage, ms in (("bare mss grab", report.bare_ms), ("MssScreen.capture", report.capture_ms),
+                      ("family resize", report.resize_ms), ("full: capture + resize",
+                                                            report.full_ms)):
+        table.add_row(stage, f"{ms:.2f}")
+    out = Console(width=max(100, Console().width))
+    out.print(table)
+    out.print(f"ratio full / bare: {report.ratio:.2f}x")
 
 
 @group.command()
-def stop() -> None:
+def stop(
+    trials: Annotated[int, typer.Option("--trials", "-n", min=1, help="Stops per path")] = 200,
+    event_delay: Annotated[float, typer.Option(
+        "--event-delay", min=0.0, help="Recording actuator's pacing per event (s)")] = 0.01,
+    display: Annotated[str | None, typer.Option(
+        "--display", help="X display for the hotkey path; it types there (default: a "
+                          "private Xvfb, never your desktop)")] = None,
+    hotkey: Annotated[bool, typer.Option("--hotkey/--no-hotkey",
+                                         help="Also time the real hotkey path")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
     """Stop latency: stop request → last synthetic event."""
-    not_yet("bench stop", "the agent issue")
+    import json
+    from dataclasses import asdict
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from agent.control.stopbench import GOAL_MS, bench_hotkey_in_child, bench_recording
+    from agent.control.xserver import NoDisplayError, private_display, xvfb_available
+
+    paths = {"recording": bench_recording(trials, event_delay)}
+    skipped = None
+    if hotkey and (display or xvfb_available()):
+        if display:
+            paths["hotkey"] = bench_hotkey_in_child(display, trials)
+        else:
+            try:
+                with private_display() as name:
+                    paths["hotkey"] = bench_hotkey_in_child(name, trials)
+            except NoDisplayError as exc:
+                skipped = str(exc)
+    elif hotkey:
+        skipped = "no Xvfb to run it on (install xvfb, or pass --display to use yours)"
+    if as_json:
+        typer.echo(json.dumps({"goal_ms": GOAL_MS, "skipped_hotkey": skipped, "paths": {
+            path: {m: asdict(d) for m, d in rows.items()} for path, rows in paths.items()}}))
+        return
+    table = Table(title=f"deskhand bench stop — {trials} stops at random times (ms)")
+    for column in ("path", "measure", "n", "p50", "p95", "max"):
+        table.add_column(column, justify="left" if column in ("path", "measure") else "right")
+    for path, rows in paths.items():
+        for measure, d in rows.items():
+            table.add_row(path, measure, str(d.n), f"{d.p50_ms:.2f}", f"{d.p95_ms:.2f}",
+                          f"{d.max_ms:.2f}")
+    out = Console(width=max(100, Console().width))
+    out.print(table)
+    for path, rows in paths.items():
+        last, back = rows["stop → last event"], rows["stop → actuator returned"]
+        out.print(f"{path}: stop → last event p95 {last.p95_ms:.2f} ms, stop → actuator "
+                  f"returned p95 {back.p95_ms:.2f} ms (goal <= {GOAL_MS:.0f} ms)")
+    if skipped:
+        out.print(f"hotkey path skipped: {skipped}")
 
 
 @group.command()

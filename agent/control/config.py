@@ -1,0 +1,23 @@
+"""Settings of the person's controls (the ``[control]`` table): the stop hotkey, how
+takeover tells the agent's input from the person's, and how "let me do it" reads input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.control.keys import parse_combo
+from agent.control.record import RecorderSettings
+from agent.control.takeover import Tolerance
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    stop_hotkey: str = "<ctrl>+<alt>+<esc>"  # pynput syntax; works from any window
+    takeover: Tolerance = field(default_factory=Tolerance)
+    recorder: RecorderSettings = field(default_factory=RecorderSettings)
+    resume_after_idle_s: float = 3.0  # without a terminal, resume after the person lets go
+
+    def __post_init__(self) -> None:
+        parse_combo(self.stop_hotkey)  # raises ValueError naming what is wrong
+        if not 0.5 <= self.resume_after_idle_s <= 600:
+            raise ValueError("resume_after_idle_s must be in [0.5, 600]")

@@ -1,0 +1,38 @@
+"""Start and stop pynput listeners so that stopping always ends their thread.
+
+pynput 1.8's X11 listener asks the RECORD extension to stop on the very connection its own
+thread is blocked reading, without flushing it; once any event has been recorded, ``join``
+then waits until the next input event (pynput PR #583, unmerged). ``stop_listener`` also
+sends the disable on the listener's second connection and flushes it, which wakes the thread
+at once. Every listener in this package goes through these two functions.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+JOIN_SECONDS = 5.0
+
+
+def start_listener(listener: Any) -> None:
+    """Start and wait until the listener receives events (none is missed after this)."""
+    listener.start()
+    listener.wait()
+
+
+def stop_listener(listener: Any) -> None:
+    """Stop a started listener and wait for its thread to end."""
+    listener.stop()
+    if sys.platform.startswith("linux"):
+        display = getattr(listener, "_display_stop", None)
+        context = getattr(listener, "_context", None)
+        if display is not None and context is not None:
+            try:
+                display.record_disable_context(context)
+                display.flush()
+            except Exception:  # the thread may already have closed it: it is ending anyway
+                pass
+    listener.join(JOIN_SECONDS)
+    if listener.is_alive():
+        raise RuntimeError(f"{type(listener).__name__} did not stop within {JOIN_SECONDS} s")

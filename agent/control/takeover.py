@@ -1,0 +1,275 @@
+"""Takeover: real user input while the agent acts pauses it.
+
+On X11 pynput reports pyautogui's, XTEST's and xdotool's events as ``injected=False``, exactly
+like a person's, so the monitor recognises the agent's own events itself: the actuator hands
+every ``SentEvent`` to ``TakeoverMonitor.note`` *before* sending it (``PyAutoGuiActuator(
+on_event=monitor.note)``), which turns it into expectations — a pointer segment, a button
+press, wheel clicks, key presses — that live for a short window. Each event the listeners see
+either consumes a matching expectation (the agent's) or is the person's: the monitor sets
+``paused`` and calls ``on_takeover(description)`` once, until ``resume()``.
+
+The one design choice a reader must know: releases are ignored (a person cannot release what
+they did not press, and a key held since before the episode must not pause it), pointer
+motion on the agent's own position or path is the agent's whatever its timing (a person's
+hand moves it elsewhere), and everything else must match what the agent sent within the
+window. A person's input that happens to equal what the agent sends in the same instant is
+missed; anything else pauses.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from agent.actuator import SentEvent
+from agent.control.keys import key_name
+from agent.control.listeners import start_listener, stop_listener
+
+Point = tuple[int, int]
+_TEXT_KEYS = {"\n": "enter", "\r": "enter", "\t": "tab", " ": "space", "\b": "backspace"}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    pixels: float = 2.0  # pointer distance still counted as the agent's position or path
+    window: float = 1.0  # seconds an expected press, wheel click or key stays expected
+
+
+def _distance_to_segment(p: Point, a: Point, b: Point) -> float:
+    """Euclidean distance from ``p`` to the segment ``a``–``b``.
+
+    >>> _distance_to_segment((5, 3), (0, 0), (10, 0))
+    3.0
+    >>> _distance_to_segment((13, 4), (0, 0), (10, 0))
+    5.0
+    """
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+    cx, cy = ax + t * dx, ay + t * dy
+    return float(((px - cx) ** 2 + (py - cy) ** 2) ** 0.5)
+
+
+def _text_expectations(chunk: str) -> list[frozenset[str | None]]:
+    """The key presses a typed chunk produces: each character, or None for a character typed
+    through a borrowed keycode (the listener cannot name it).
+
+    >>> [sorted(e, key=str) for e in _text_expectations("a é")]
+    [['a'], ['space'], [None, 'é']]
+    """
+    out: list[frozenset[str | None]] = []
+    for char in chunk:
+        if char in _TEXT_KEYS:
+            out.append(frozenset({_TEXT_KEYS[char]}))
+        elif char.isascii():
+            out.append(frozenset({char.casefold()}))
+        else:
+            out.append(frozenset({char.casefold(), None}))
+    return out
+
+
+class Expectations:
+    """What the agent has just sent, as the listeners will report it. Not thread-safe."""
+
+    def __init__(self, tolerance: Tolerance, clock: Callable[[], float]) -> None:
+        self.tolerance = tolerance
+        self._clock = clock
+        self.pointer: Point | None = None
+        self._segments: deque[tuple[float, Point, Point]] = deque()
+        self._buttons: deque[tuple[float, str]] = deque()
+        self._wheel: deque[tuple[float, str, int]] = deque()
+        self._keys: deque[tuple[float, frozenset[str | None]]] = deque()
+        self._shifts: deque[tuple[float]] = deque()
+
+    def add(self, event: SentEvent) -> None:
+        now = self._clock()
+        if event.kind == "move":
+            target = (int(event.detail[0]), int(event.detail[1]))
+            self._segments.append((now, self.pointer or target, target))
+            self.pointer = target
+        elif event.kind == "down":
+            self._buttons.append((now, str(event.detail[0])))
+        elif event.kind == "scroll":
+            dx, dy = int(event.detail[0]), int(event.detail[1])
+            self._wheel.extend([(now, "v", 1 if dy > 0 else -1)] * abs(dy))
+            self._wheel.extend([(now, "h", 1 if dx > 0 else -1)] * abs(dx))
+        elif event.kind == "key_down":
+            self._keys.append((now, frozenset({str(event.detail[0]).casefold()})))
+        elif event.kind == "text":
+            chunk = str(event.detail[0])
+            self._keys.extend((now, names) for names in _text_expectations(chunk))
+            # characters on the keymap's second level come with a Shift press
+            self._shifts.extend([(now,)] * sum(1 for c in chunk if not c.islower()))
+
+    def _expire(self) -> None:
+        horizon = self._clock() - self.tolerance.window
+        queues: tuple[deque[Any], ...] = (self._segments, self._buttons, self._wheel,
+                                          self._keys, self._shifts)
+        for queue in queues:
+            while queue and queue[0][0] < horizon:
+                queue.popleft()
+
+    def move(self, x: int, y: int) -> bool:
+        self._expire()
+        here, px = (x, y), self.tolerance.pixels
+        if self.pointer is not None and _distance_to_segment(here, self.pointer,
+                                                             self.pointer) <= px:
+            return True  # the agent's pointer stays where it put it: no timing needed
+        return any(_distance_to_segment(here, a, b) <= px for _, a, b in self._segments)
+
+    def press(self, button: str) -> bool:
+        self._expire()
+        return _consume(self._buttons, lambda b: b == button)
+
+    def scroll(self, dx: int, dy: int) -> bool:
+        self._expire()
+        axis, sign = ("v", 1 if dy > 0 else -1) if dy else ("h", 1 if dx > 0 else -1)
+        return _consume(self._wheel, lambda e: e == (axis, sign), whole=True)
+
+    def key(self, name: str | None) -> bool:
+        self._expire()
+        wanted = name.casefold() if name is not None else None
+        if _consume(self._keys, lambda names: wanted in names):
+            return True
+        if wanted == "shift" and self._shifts:
+            self._shifts.popleft()
+            return True
+        return False
+
+
+def _consume(queue: deque[Any], match: Callable[[Any], bool], whole: bool = False) -> bool:
+    """Remove the first live expectation that matches; True if there was one."""
+    for index, item in enumerate(queue):
+        value = item[1:] if whole else item[1]
+        if match(value):
+            del queue[index]
+            return True
+    return False
+
+
+class TakeoverMonitor:
+    """Listens to the mouse and keyboard for the episode; pauses it when a person acts.
+
+    ``with TakeoverMonitor(on_takeover) as monitor:`` then build the actuator with
+    ``on_event=monitor.note``. ``paused`` is set on the first input that is not the agent's;
+    ``on_takeover(description)`` runs once, on a listener thread (keep it short: hand it
+    over to the loop or the UI). ``wait_until_idle`` tells when the person has let go.
+    """
+
+    def __init__(self, on_takeover: Callable[[str], None] | None = None,
+                 tolerance: Tolerance | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._on_takeover = on_takeover
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.expected = Expectations(tolerance or Tolerance(), clock)
+        self.paused = threading.Event()
+        self.description: str | None = None
+        self.last_user_input: float | None = None
+        self.last_seen_pointer: Point | None = None  # from any source: the listener's view
+        self._listeners: list[Any] = []
+
+    # -- the agent's side -----------------------------------------------------------------
+    def note(self, event: SentEvent) -> None:
+        """The actuator is about to send ``event`` (pass as ``on_event``)."""
+        with self._lock:
+            self.expected.add(event)
+
+    def resume(self) -> None:
+        """The person handed control back: the next foreign input pauses again."""
+        with self._lock:
+            self.description = None
+            self.paused.clear()
+
+    def wait_until_idle(self, seconds: float, timeout: float | None = None) -> bool:
+        """Block until no person's input for ``seconds``; False if ``timeout`` ran out."""
+        deadline = None if timeout is None else self._clock() + timeout
+        while True:
+            with self._lock:
+                last = self.last_user_input
+            now = self._clock()
+            quiet = seconds if last is None else now - last
+            if quiet >= seconds:
+                return True
+            if deadline is not None and now >= deadline:
+                return False
+            wait = seconds - quiet
+            if deadline is not None:
+                wait = min(wait, deadline - now)
+            time.sleep(max(0.005, min(wait, 0.05)))
+
+    # -- what the listeners see -----------------------------------------------------------
+    def seen_move(self, x: int, y: int) -> None:
+        with self._lock:
+            self.last_seen_pointer = (int(x), int(y))
+            mine = self.expected.move(int(x), int(y))
+        self._judge(mine, f"the pointer moved to ({int(x)}, {int(y)})")
+
+    def seen_press(self, x: int, y: int, button: str) -> None:
+        with self._lock:
+            mine = self.expected.press(button)
+        self._judge(mine, f"{button} button pressed at ({int(x)}, {int(y)})")
+
+    def seen_scroll(self, x: int, y: int, dx: int, dy: int) -> None:
+        with self._lock:
+            mine = self.expected.scroll(int(dx), int(dy))
+        self._judge(mine, f"wheel scrolled at ({int(x)}, {int(y)})")
+
+    def seen_key(self, name: str | None) -> None:
+        with self._lock:
+            mine = self.expected.key(name)
+        self._judge(mine, f"key {name or 'unknown'!s} pressed")
+
+    def _judge(self, mine: bool, description: str) -> None:
+        if mine:
+            return
+        with self._lock:
+            self.last_user_input = self._clock()
+            first = not self.paused.is_set()
+            if first:
+                self.description = description
+                self.paused.set()
+        if first and self._on_takeover is not None:
+            self._on_takeover(description)
+
+    # -- listening ------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._listeners:
+            return
+        from pynput import keyboard, mouse
+
+        def on_click(x: int, y: int, button: Any, pressed: bool, *_: Any) -> None:
+            if pressed:
+                self.seen_press(x, y, str(getattr(button, "name", button)))
+
+        listeners = [
+            mouse.Listener(on_move=lambda x, y, *_: self.seen_move(x, y), on_click=on_click,
+                           on_scroll=lambda x, y, dx, dy, *_: self.seen_scroll(x, y, dx, dy)),
+            keyboard.Listener(on_press=lambda key, *_: self.seen_key(key_name(key))),
+        ]
+        for listener in listeners:
+            start_listener(listener)
+            self._listeners.append(listener)
+
+    def stop(self) -> None:
+        listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            stop_listener(listener)
+
+    def __enter__(self) -> TakeoverMonitor:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

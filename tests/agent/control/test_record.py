@@ -1,0 +1,104 @@
+""""Let me do it": what the person does is recorded as the actions they meant."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from agent.control.record import RecorderSettings, UserActionRecorder
+from agent.screen import Rect
+from models.actions import Action, Click, Drag, Key, Scroll, Type
+from tests.fixtures.display import XDisplay
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _click(rec: UserActionRecorder, clock: FakeClock, x: int, y: int, button: str = "left",
+           after: float = 1.0) -> None:
+    clock.now += after
+    rec.mouse_press(x, y, button)
+    rec.mouse_release(x, y, button)
+
+
+def test_clicks_count_by_timing_and_place() -> None:
+    clock = FakeClock()
+    rec = UserActionRecorder(RecorderSettings(double_click_seconds=0.5), clock=clock)
+    _click(rec, clock, 10, 10)
+    _click(rec, clock, 10, 11, after=0.2)  # a double click
+    _click(rec, clock, 10, 10, after=0.8)  # too late: a new click
+    _click(rec, clock, 50, 50, after=0.1)  # too far: a new click
+    _click(rec, clock, 50, 50, "right", after=0.1)  # another button
+    assert rec.finish() == [Click(10, 10, count=2), Click(10, 10), Click(50, 50),
+                            Click(50, 50, "right")]
+
+
+def test_drags_scrolls_and_ignored_regions() -> None:
+    clock = FakeClock()
+    rec = UserActionRecorder(ignore=[Rect(1000, 0, 200, 200)], clock=clock)
+    rec.mouse_release(5, 5, "left")  # the release of a press from before: ignored
+    rec.mouse_press(100, 100, "left")
+    rec.mouse_release(103, 102, "left")  # a shaky click is still a click
+    rec.mouse_press(100, 100, "left")
+    rec.mouse_release(400, 300, "left")
+    for _ in range(3):
+        rec.wheel(600, 400, 0, -1)
+    rec.wheel(605, 401, 0, -1)
+    rec.wheel(900, 400, 0, 1)  # elsewhere: a new scroll
+    _click(rec, clock, 1100, 100)  # the "done" button in Deskhand's own window
+    assert rec.finish() == [Click(100, 100), Drag(100, 100, 400, 300),
+                            Scroll(600, 400, 0, -4), Scroll(900, 400, 0, 1)]
+
+
+def test_keys_fold_into_text_and_chords() -> None:
+    rec = UserActionRecorder()
+    for name in ("shift", "H", "e", "l", "o", "backspace", "l", "o", "space", "w"):
+        rec.key_press(name)
+    rec.key_release("shift")
+    rec.key_press("enter")
+    rec.key_press("ctrl")
+    rec.key_press("shift")
+    rec.key_press("S")
+    rec.key_release("shift")
+    rec.key_release("ctrl")
+    rec.key_press("backspace")  # nothing typed to erase: the key itself
+    rec.key_press(None)
+    rec.key_press("shift")
+    rec.key_press("tab")
+    assert rec.finish() == [Type("Hello w"), Key(("enter",)), Key(("ctrl", "shift", "s")),
+                            Key(("backspace",)), Key(("shift", "tab"))]
+
+
+def _xdotool(*args: str) -> None:
+    subprocess.run(["xdotool", *args], check=True, timeout=10)
+
+
+@pytest.mark.display
+def test_records_real_input(xdisplay: XDisplay) -> None:
+    expected: list[Action] = [
+        Click(300, 300), Click(500, 500, count=2), Drag(100, 100, 400, 300),
+        Scroll(600, 400, 0, -3), Type("hello"), Key(("ctrl", "s"))]
+    _xdotool("mousedown", "1")  # held from before "let me do it": its release is ignored
+    with UserActionRecorder() as rec:
+        _xdotool("mouseup", "1")
+        _xdotool("mousemove", "300", "300", "click", "1")
+        _xdotool("mousemove", "500", "500", "click", "--repeat", "2", "--delay", "80", "1")
+        _xdotool("mousemove", "100", "100", "mousedown", "1", "mousemove", "250", "200",
+                 "mousemove", "400", "300", "mouseup", "1")
+        _xdotool("mousemove", "600", "400", "click", "--repeat", "3", "--delay", "30", "5")
+        _xdotool("type", "--delay", "20", "helo")
+        _xdotool("key", "BackSpace")
+        _xdotool("type", "lo")
+        _xdotool("key", "ctrl+s")
+        deadline = time.monotonic() + 10
+        while rec.snapshot() != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        actions = rec.finish()
+    assert actions == expected

@@ -1,0 +1,184 @@
+"""Takeover: a person's input while the agent acts pauses it; the agent's own input never does."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from agent.actuator import Pacing, PyAutoGuiActuator, SentEvent, Stopped, StopToken
+from agent.control.takeover import TakeoverMonitor, Tolerance
+from models.actions import Action, Click, Drag, Key, Move, Scroll, Type
+from tests.agent.test_actuator import Probe
+from tests.fixtures.display import XDisplay
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _sent(kind: str, *detail: object) -> SentEvent:
+    return SentEvent(kind, tuple(detail), 0.0)
+
+
+def _monitor() -> tuple[TakeoverMonitor, FakeClock, list[str]]:
+    clock, calls = FakeClock(), []
+    return TakeoverMonitor(calls.append, Tolerance(pixels=2, window=1.0), clock), clock, calls
+
+
+def test_the_agents_own_events_match_what_it_sent() -> None:
+    monitor, clock, calls = _monitor()
+    monitor.note(_sent("move", 100, 100))
+    monitor.seen_move(100, 100)
+    monitor.note(_sent("move", 300, 100))
+    monitor.seen_move(200, 101)  # an intermediate position on the agent's path
+    monitor.seen_move(300, 100)
+    monitor.note(_sent("down", "left"))
+    monitor.seen_press(300, 100, "left")
+    monitor.note(_sent("scroll", 0, -2))
+    monitor.seen_scroll(300, 100, 0, -1)
+    monitor.seen_scroll(300, 100, 0, -1)
+    monitor.note(_sent("text", "Hé!"))
+    for name in ("shift", "h", None, "shift", "!"):
+        monitor.seen_key(name)
+    monitor.note(_sent("key_down", "ctrl"))
+    monitor.note(_sent("key_down", "s"))
+    monitor.seen_key("ctrl")
+    monitor.seen_key("s")
+    clock.now += 60
+    monitor.seen_move(300, 100)  # the pointer still where the agent left it: any time later
+    assert calls == [] and not monitor.paused.is_set()
+
+
+@pytest.mark.parametrize("person", [
+    lambda m: m.seen_move(700, 700),
+    lambda m: m.seen_press(300, 100, "left"),
+    lambda m: m.seen_press(300, 100, "right"),
+    lambda m: m.seen_scroll(300, 100, 0, 1),
+    lambda m: m.seen_key("a"),
+    lambda m: m.seen_key(None),
+    lambda m: m.seen_key("shift"),
+])
+def test_anything_else_is_a_person_and_pauses_once(
+        person: Callable[[TakeoverMonitor], None]) -> None:
+    monitor, clock, calls = _monitor()
+    monitor.note(_sent("move", 300, 100))
+    monitor.note(_sent("down", "left"))
+    monitor.seen_press(300, 100, "left")  # the agent's press is used up
+    monitor.note(_sent("text", "xyz"))
+    person(monitor)
+    person(monitor)
+    assert monitor.paused.is_set() and len(calls) == 1
+    monitor.resume()
+    assert not monitor.paused.is_set()
+    monitor.seen_key("q")
+    assert len(calls) == 2, "after resume the next foreign input pauses again"
+
+
+def test_expectations_expire_after_the_window() -> None:
+    monitor, clock, calls = _monitor()
+    monitor.note(_sent("down", "left"))
+    monitor.note(_sent("text", "a"))
+    clock.now += 1.5
+    monitor.seen_key("a")
+    assert monitor.paused.is_set() and calls == ["key a pressed"]
+    monitor.seen_press(0, 0, "left")
+    assert len(calls) == 1
+
+
+def test_wait_until_idle() -> None:
+    monitor = TakeoverMonitor()
+    assert monitor.wait_until_idle(0.0)
+    monitor.seen_key("a")
+    assert not monitor.wait_until_idle(30, timeout=0.05)
+    assert monitor.wait_until_idle(0.1, timeout=30)
+
+
+# -- under a real X display --------------------------------------------------------------
+
+@pytest.fixture
+def probe(xdisplay: XDisplay) -> Iterator[Probe]:
+    p = Probe()
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def watched(probe: Probe, monkeypatch: pytest.MonkeyPatch
+            ) -> Iterator[tuple[PyAutoGuiActuator, TakeoverMonitor, list[str]]]:
+    monkeypatch.delenv("DESKHAND_DRY_RUN", raising=False)
+    subprocess.run(["xdotool", "mousemove", "960", "540"], check=True, timeout=10)
+    calls: list[str] = []
+    with TakeoverMonitor(calls.append) as monitor:
+        actuator = PyAutoGuiActuator(StopToken(), Pacing(move_duration=0.02),
+                                     on_event=monitor.note)
+        try:
+            yield actuator, monitor, calls
+        finally:
+            actuator.close()
+
+
+def _poll(condition: Callable[[], bool], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@pytest.mark.display
+def test_the_actuator_alone_never_pauses(
+        watched: tuple[PyAutoGuiActuator, TakeoverMonitor, list[str]]) -> None:
+    actuator, monitor, calls = watched
+    actions: list[Action] = [
+        Click(400, 640), Type("Hello, wörld 東京 ok"), Key(("ctrl", "a")), Key(("end",)),
+        Type("\n"), Click(300, 200, "right"), Click(350, 250, "left", 2),
+        Scroll(500, 300, 0, -3), Scroll(500, 300, 0, 2), Drag(100, 100, 400, 300),
+        Move(700, 500)]
+    for action in actions:
+        actuator.execute(action)
+    assert _poll(lambda: monitor.last_seen_pointer == (700, 500)), "the listener caught up"
+    time.sleep(0.3)  # anything still in flight has arrived
+    assert calls == [] and not monitor.paused.is_set()
+
+
+def _act_until_paused(actuator: PyAutoGuiActuator, monitor: TakeoverMonitor) -> None:
+    try:
+        for i in range(60):
+            if monitor.paused.is_set():
+                return
+            actuator.execute(Move(200 + 7 * i, 300 + 3 * i))
+            actuator.execute(Type("0123456789"))
+    except Stopped:
+        return
+
+
+@pytest.mark.display
+@pytest.mark.parametrize("command", [("mousemove", "700", "700"), ("key", "a"),
+                                     ("click", "1")])
+def test_a_person_acting_during_actuation_pauses(
+        watched: tuple[PyAutoGuiActuator, TakeoverMonitor, list[str]],
+        command: tuple[str, ...]) -> None:
+    actuator, monitor, calls = watched
+    actuator.execute(Click(400, 640))
+    agent = threading.Thread(target=_act_until_paused, args=(actuator, monitor))
+    agent.start()
+    try:
+        assert _poll(lambda: len(actuator.sent) > 10), "the agent is acting"
+        assert not monitor.paused.is_set(), f"false takeover: {monitor.description}"
+        subprocess.run(["xdotool", *command], check=True, timeout=10)
+        assert _poll(monitor.paused.is_set), "the person's input paused the agent"
+    finally:
+        actuator.stop_token.stop("test over")
+        agent.join(timeout=30)
+    assert len(calls) == 1
+    expected = {"mousemove": "(700, 700)", "key": "key a", "click": "left button"}[command[0]]
+    assert expected in calls[0]
