@@ -127,6 +127,7 @@ class MssScreen:
         self.masks = masks or CaptureMasks()
         self._mss: Any = None
         self._finder = window_finder
+        self._desktop: Any = None  # one X connection for cursor and title (Linux)
 
     def _grabber(self) -> Any:
         if self._mss is None:
@@ -147,11 +148,9 @@ class MssScreen:
         return dict(monitors[self.monitor_index])
 
     def capture(self) -> Observation:
-        from PIL import Image
-
         region = self._monitor()
         shot = self._grabber().grab(region)
-        image = np.asarray(Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1))
+        image = bgra_to_rgb(shot.raw, shot.size.height, shot.size.width)
         scale = shot.size.width / region["width"]
         monitor = Monitor(region["left"], region["top"], region["width"], region["height"],
                           scale)
@@ -160,17 +159,47 @@ class MssScreen:
             finder = self._finder or find_windows_x11
             rects += finder(self.masks.window_titles)
         image = apply_masks(image, monitor, rects)
-        return Observation(image, monitor, cursor_position(), active_window_title(),
-                           time.time())
+        cursor, title = self._pointer_and_title()
+        return Observation(image, monitor, cursor, title, time.time())
+
+    def _pointer_and_title(self) -> tuple[tuple[int, int] | None, str | None]:
+        import sys
+
+        if sys.platform != "linux":
+            return cursor_position(), active_window_title()
+        from agent import x11
+
+        if self._desktop is None:
+            self._desktop = x11.Desktop()
+        return self._desktop.pointer(), self._desktop.active_window_title()
 
     def close(self) -> None:
         if self._mss is not None:
             self._mss.close()
             self._mss = None
+        if self._desktop is not None:
+            self._desktop.close()
+            self._desktop = None
+
+
+def bgra_to_rgb(raw: bytes | bytearray | memoryview, height: int, width: int) -> np.ndarray:
+    """mss's BGRA bytes → an ``[H, W, 3]`` RGB array (three plane copies: ~2 ms at 1080p,
+    several times faster than Pillow's BGRX decoder or numpy fancy indexing here).
+
+    >>> bgra_to_rgb(bytes([1, 2, 3, 255]), 1, 1).tolist()
+    [[[3, 2, 1]]]
+    """
+    bgra = np.frombuffer(raw, np.uint8).reshape(height, width, 4)
+    rgb = np.empty((height, width, 3), np.uint8)
+    rgb[..., 0] = bgra[..., 2]
+    rgb[..., 1] = bgra[..., 1]
+    rgb[..., 2] = bgra[..., 0]
+    return rgb
 
 
 def cursor_position() -> tuple[int, int] | None:
-    """The pointer in virtual-screen pixels, or None where the platform won't say."""
+    """The pointer in virtual-screen pixels, or None where the platform won't say
+    (non-Linux platforms; on X11 ``MssScreen`` keeps its own connection instead)."""
     try:
         from pynput.mouse import Controller
 

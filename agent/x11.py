@@ -38,24 +38,53 @@ def _title(disp: Any, window: Any) -> str | None:
         return None
 
 
+def _active_title(disp: Any) -> str | None:
+    root = disp.screen().root
+    active = root.get_full_property(disp.intern_atom("_NET_ACTIVE_WINDOW"), 0)
+    window = None
+    if active is not None and active.value and active.value[0]:
+        window = disp.create_resource_object("window", active.value[0])
+    else:
+        window = disp.get_input_focus().focus
+    while window is not None and not isinstance(window, int) and window != root:
+        title = _title(disp, window)
+        if title:
+            return title
+        window = window.query_tree().parent
+    return None
+
+
 def active_window_title() -> str | None:
     try:
         with _display() as disp:
-            root = disp.screen().root
-            active = root.get_full_property(disp.intern_atom("_NET_ACTIVE_WINDOW"), 0)
-            window = None
-            if active is not None and active.value and active.value[0]:
-                window = disp.create_resource_object("window", active.value[0])
-            else:
-                window = disp.get_input_focus().focus
-            while window is not None and not isinstance(window, int) and window != root:
-                title = _title(disp, window)
-                if title:
-                    return title
-                window = window.query_tree().parent
+            return _active_title(disp)
     except Exception:
         return None
-    return None
+
+
+class Desktop:
+    """One kept X connection for the per-capture questions: pointer and focused title."""
+
+    def __init__(self) -> None:
+        from Xlib import display
+
+        self._display: Any = display.Display()
+
+    def pointer(self) -> tuple[int, int] | None:
+        try:
+            reply = self._display.screen().root.query_pointer()
+            return int(reply.root_x), int(reply.root_y)
+        except Exception:
+            return None
+
+    def active_window_title(self) -> str | None:
+        try:
+            return _active_title(self._display)
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        self._display.close()
 
 
 def window_rects(titles: Sequence[str]) -> list[tuple[int, int, int, int]]:
