@@ -1,0 +1,76 @@
+"""The ``Critic`` seam: a reward model's analysis and score for one proposed action.
+
+``ModelCritic`` runs the critic role (its LoRA adapter on the shared runtime, or the base
+model when there is none) with the prompt and parser of ``models.families.critic``;
+``ScriptedCritic`` serves verdicts for tests.
+
+The one design choice a reader must know: a critic is advice, never a gate. An output that
+does not parse gives ``None`` (no score), and the loop goes on exactly as without a critic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from agent.policy import Generator, OnToken, role_adapter
+from agent.screen import Observation
+from models.actions import Action
+from models.families.base import ParseError
+from models.families.critic import CriticVerdict, build_critic_prompt, parse_verdict
+
+__all__ = ["Critic", "CriticVerdict", "ModelCritic", "ScriptedCritic"]
+
+
+class Critic(Protocol):
+    def score(self, task: str, observation: Observation, action: Action,
+              reasoning: str) -> CriticVerdict | None: ...
+
+
+class ModelCritic:
+    """The reward model on the llama.cpp runtime (role ``critic``)."""
+
+    def __init__(self, runtime: Generator, *, role: str = "critic",
+                 with_reasoning: bool = True, max_new_tokens: int | None = None,
+                 on_token: OnToken | None = None) -> None:
+        self.runtime = runtime
+        self.role = role
+        self.with_reasoning = with_reasoning
+        self.max_new_tokens = max_new_tokens or None
+        self.on_token = on_token
+        self.last_raw = ""  # the last raw output, for the record when it did not parse
+
+    def score(self, task: str, observation: Observation, action: Action,
+              reasoning: str) -> CriticVerdict | None:
+        prompt = build_critic_prompt(task, observation.image, observation.monitor, action,
+                                     reasoning, self.with_reasoning)
+        self.runtime.set_adapter(role_adapter(self.runtime, self.role))
+        gen = self.runtime.generate(prompt, on_token=self.on_token, greedy=True,
+                                    max_new_tokens=self.max_new_tokens)
+        self.last_raw = gen.text
+        if gen.finish == "cancelled":
+            return None
+        try:
+            return parse_verdict(gen.text)
+        except ParseError:
+            return None
+
+
+Verdicts = Sequence[CriticVerdict | None] | Callable[[Action], CriticVerdict | None]
+
+
+class ScriptedCritic:
+    """For tests: verdicts in turn (the last repeats), or a function of the action."""
+
+    def __init__(self, verdicts: Verdicts) -> None:
+        self.verdicts = verdicts
+        self.calls: list[tuple[str, Action, str]] = []
+
+    def score(self, task: str, observation: Observation, action: Action,
+              reasoning: str) -> CriticVerdict | None:
+        self.calls.append((task, action, reasoning))
+        if callable(self.verdicts):
+            return self.verdicts(action)
+        if not self.verdicts:
+            return None
+        return self.verdicts[min(len(self.calls), len(self.verdicts)) - 1]

@@ -1,0 +1,235 @@
+"""The ``Policy`` seam: given the task, the history and a screenshot, propose one action.
+
+``ModelPolicy`` runs the actor (a model family's prompt → the llama.cpp runtime, streaming →
+the family's parser), ``ReplayPolicy`` replays a JSONL file of actions (DESIGN.md §3 form, or
+Deskhand's own ``jsonl`` export), ``ScriptedPolicy`` serves raw strings or actions for tests.
+
+The one design choice a reader must know: a policy never raises for a bad model output. An
+output that does not parse (or points off the monitor) comes back as a ``Proposal`` with
+``action=None`` and ``parse_error`` set; the loop records it as a failure and never acts on it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from agent.screen import Observation
+from models.actions import Action, ActionError, Done, dumps, from_json
+from models.families.base import Family, HistoryStep, RenderedPrompt, get_family
+
+OnToken = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PolicyRequest:
+    task: str
+    history: tuple[HistoryStep, ...]  # earlier steps, oldest first (already cut to length)
+    observation: Observation
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What a policy proposed: exactly one of ``action`` and ``parse_error`` is set."""
+
+    raw: str
+    reasoning: str
+    action: Action | None
+    parse_error: str | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)  # seconds per phase
+    cancelled: bool = False  # the generation was cut short (a stop)
+
+
+class Policy(Protocol):
+    def propose(self, request: PolicyRequest, on_token: OnToken | None = None) -> Proposal: ...
+
+    def cancel(self) -> None:
+        """Cut a running ``propose`` short (called from another thread on stop)."""
+        ...
+
+
+def parse_proposal(family: Family, raw: str, prompt_frame: Any,
+                   cursor: tuple[int, int] | None, timings: Mapping[str, float] | None = None,
+                   ) -> Proposal:
+    """Raw text → ``Proposal`` through the family's parser; failures become ``parse_error``."""
+    started = time.perf_counter()
+    try:
+        parsed = family.parse(raw, prompt_frame, cursor)
+    except ValueError as exc:  # ParseError, FrameError, ActionError
+        times = {**(timings or {}), "parse_s": time.perf_counter() - started}
+        return Proposal(raw, "", None, str(exc) or type(exc).__name__, times)
+    times = {**(timings or {}), "parse_s": time.perf_counter() - started}
+    return Proposal(raw, parsed.reasoning, parsed.action, None, times)
+
+
+class Generator(Protocol):
+    """What ``ModelPolicy`` and ``ModelCritic`` need of ``models.runtime.LlamaRuntime``."""
+
+    roles: dict[str, Path]
+
+    def set_adapter(self, target: str | Path | None) -> None: ...
+
+    def generate(self, prompt: RenderedPrompt, *, on_token: OnToken | None = ...,
+                 greedy: bool = ..., max_new_tokens: int | None = ...) -> Any: ...
+
+    def cancel(self) -> None: ...
+
+
+def role_adapter(runtime: Generator, role: str) -> str | None:
+    """The role name if the runtime has an adapter for it, else None (the base model)."""
+    return role if role in runtime.roles else None
+
+
+class ModelPolicy:
+    """The actor: family prompt → runtime (streaming) → family parser."""
+
+    def __init__(self, runtime: Generator, family: Family, *, role: str = "actor",
+                 greedy: bool = True, max_new_tokens: int | None = None) -> None:
+        self.runtime = runtime
+        self.family = family
+        self.role = role
+        self.greedy = greedy
+        self.max_new_tokens = max_new_tokens or None
+
+    def propose(self, request: PolicyRequest, on_token: OnToken | None = None) -> Proposal:
+        obs = request.observation
+        started = time.perf_counter()
+        prompt = self.family.build_prompt(request.task, request.history, obs.image, obs.monitor)
+        built = time.perf_counter()
+        self.runtime.set_adapter(role_adapter(self.runtime, self.role))
+        gen = self.runtime.generate(prompt, on_token=on_token, greedy=self.greedy,
+                                    max_new_tokens=self.max_new_tokens)
+        timings = {"prompt_s": built - started, **gen.timings.as_dict()}
+        if gen.finish == "cancelled":
+            return Proposal(gen.text, "", None, "cancelled", timings, cancelled=True)
+        return parse_proposal(self.family, gen.text, prompt.frame, obs.cursor, timings)
+
+    def cancel(self) -> None:
+        self.runtime.cancel()
+
+
+class ReplayError(ValueError):
+    """A replay file cannot be read; the message names the line."""
+
+
+def _replay_action(obj: Any) -> Action | None:
+    """The action a replay line stands for (None: a recorded step with nothing to replay)."""
+    if isinstance(obj, dict) and "format" in obj and "step" in obj:
+        step = obj["step"] if isinstance(obj["step"], dict) else {}
+        corrections = [j.get("corrected_action") for j in obj.get("judgments") or []
+                       if isinstance(j, dict) and j.get("kind") == "correct"]
+        if corrections and corrections[-1] is not None:
+            return from_json(corrections[-1])  # what the person wanted is what to replay
+        if step.get("outcome") in ("skipped", "blocked", "parse_failed", "interrupted"):
+            return None
+        return from_json(step["action"]) if step.get("action") is not None else None
+    return from_json(obj)
+
+
+def read_replay(lines: Iterable[str], where: str = "replay") -> list[Action]:
+    """Actions of a replay file: one JSON action per line, or Deskhand ``jsonl`` records
+    (of the file's first episode only). Blank lines and ``#`` comments are skipped.
+
+    >>> read_replay(['{"type": "click", "x": 5, "y": 6}', '', '# note', '{"type": "type",'
+    ...              ' "text": "hi"}'])
+    [Click(x=5, y=6, button='left', count=1), Type(text='hi')]
+    >>> read_replay(['{"type": "jump"}'])
+    Traceback (most recent call last):
+    ...
+    agent.policy.ReplayError: replay line 1: unknown action type 'jump'
+    """
+    out: list[Action] = []
+    episode: Any = None
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            obj = json.loads(text)
+            if isinstance(obj, dict) and "format" in obj:
+                key = (obj.get("episode") or {}).get("key")
+                episode = key if episode is None else episode
+                if key != episode:
+                    continue
+            action = _replay_action(obj)
+        except (json.JSONDecodeError, ActionError, KeyError, TypeError, AttributeError) as exc:
+            raise ReplayError(f"{where} line {number}: {exc}") from None
+        if action is not None:
+            out.append(action)
+    return out
+
+
+class ReplayPolicy:
+    """Replays actions from a file through the full loop; after the last one, ``done``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ReplayError(f"cannot read the replay file {self.path}: {exc}") from None
+        self.actions = read_replay(text.splitlines(), str(self.path))
+        self.position = 0
+
+    def propose(self, request: PolicyRequest, on_token: OnToken | None = None) -> Proposal:
+        if self.position >= len(self.actions):
+            action: Action = Done(f"replayed {len(self.actions)} actions from {self.path.name}")
+            reasoning = "the replay file is finished"
+        else:
+            action = self.actions[self.position]
+            self.position += 1
+            reasoning = f"replay {self.position}/{len(self.actions)} from {self.path.name}"
+        raw = dumps(action)
+        if on_token is not None:
+            on_token(raw)
+        return Proposal(raw, reasoning, action)
+
+    def cancel(self) -> None:
+        pass
+
+
+Script = str | Action | Proposal
+
+
+class ScriptedPolicy:
+    """For tests: serves raw strings (parsed by ``family``), actions or whole proposals in turn,
+    then ``done``. Keeps every request it got, so tests can check the history it was shown.
+
+    ``hold`` (optional) is waited on before each proposal, so a test can stop mid-propose.
+    """
+
+    def __init__(self, script: Sequence[Script], family: str | Family = "deskhand",
+                 hold: threading.Event | None = None) -> None:
+        self.script = list(script)
+        self.family = get_family(family) if isinstance(family, str) else family
+        self.requests: list[PolicyRequest] = []
+        self.hold = hold
+        self.cancelled = threading.Event()
+
+    def propose(self, request: PolicyRequest, on_token: OnToken | None = None) -> Proposal:
+        self.requests.append(request)
+        if self.hold is not None:
+            while not self.hold.wait(0.01):
+                if self.cancelled.is_set():
+                    return Proposal("", "", None, "cancelled", cancelled=True)
+        index = len(self.requests) - 1
+        item: Script = self.script[index] if index < len(self.script) else Done("script ended")
+        if isinstance(item, Proposal):
+            return item
+        if isinstance(item, str):
+            if on_token is not None:
+                for piece in item.split(" "):
+                    on_token(piece + " ")
+            obs = request.observation
+            height, width = obs.image.shape[:2]
+            frame = self.family.frame(obs.monitor, self.family.image_size(width, height))
+            return parse_proposal(self.family, item, frame, obs.cursor)
+        return Proposal(dumps(item), "", item)
+
+    def cancel(self) -> None:
+        self.cancelled.set()

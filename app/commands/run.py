@@ -1,0 +1,334 @@
+"""``deskhand run TASK``: one episode on the real desktop, headless, with a terminal gate.
+
+Builds the real parts — ``MssScreen``, ``PyAutoGuiActuator``, the actor from the model
+catalogue (or ``--policy replay:FILE``), the critic when asked, the stop hotkey — and runs
+``agent.episode.EpisodeRunner``, streaming the model's reasoning to the terminal and printing
+a summary. Exit status: 0 when the episode ends ``done``, 1 when it fails or is stopped, 2 for
+a problem found before it starts (no model, no display, a bad replay file, no terminal to ask).
+
+The one design choice a reader must know: every problem that can be found before the first
+action is checked before the episode row is created, so a mistyped option never leaves an
+episode behind; once the episode runs, everything ends in the store, even Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+SETUP_EXIT = 2
+
+
+class SetupError(Exception):
+    """Something to fix before an episode can start; the message says what and how."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    task: str
+    approve: str | None = None
+    max_steps: int | None = None
+    policy: str = "model"
+    critic: str | None = None
+    monitor: int | None = None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        ctx: typer.Context,
+        task: str = typer.Argument(..., help="What the agent should do, in your words."),
+        approve: str | None = typer.Option(
+            None, "--approve", help="Ask before each step, only risky ones, or never "
+            "(each|risky|never; default: the config's agent.approval)."),
+        max_steps: int | None = typer.Option(None, "--max-steps", min=1,
+                                             help="Step budget of this episode."),
+        policy: str = typer.Option("model", "--policy",
+                                   help="'model' (the actor) or 'replay:FILE' (JSONL actions)."),
+        critic: str | None = typer.Option(None, "--critic",
+                                          help="Critic mode: off|before|after."),
+        monitor: int | None = typer.Option(None, "--monitor", min=0,
+                                           help="Monitor to watch and act on (1.., 0 = all)."),
+    ) -> None:
+        """Run a task headless with a terminal gate (approve / edit / skip / quit)."""
+        from app.state import state
+
+        options = RunOptions(task, approve, max_steps, policy, critic, monitor)
+        raise typer.Exit(run_task(state(ctx), options, Console(highlight=False)))
+
+
+def run_task(cli_state: Any, options: RunOptions, console: Console) -> int:
+    """The command's body; returns the exit status."""
+    try:
+        with ExitStack() as stack:
+            runner, gate_note = _build(cli_state, options, console, stack)
+            if gate_note:
+                console.print(gate_note)
+            return _run(runner, options.task, console)
+    except SetupError as exc:
+        Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(str(exc))}")
+        return SETUP_EXIT
+
+
+def _configs(config: Any, options: RunOptions) -> tuple[Any, Any, Any]:
+    """(agent, safety, runtime) settings: the config file's tables with the options applied."""
+    from agent.safety import SafetyConfig
+    from agent.settings import APPROVAL_MODES, CRITIC_MODES, AgentConfig
+    from models.runtime import RuntimeConfig
+
+    agent = getattr(config, "agent", None) or AgentConfig()
+    safety = getattr(config, "safety", None) or SafetyConfig()
+    runtime = getattr(config, "runtime", None) or RuntimeConfig()
+    if options.approve is not None and options.approve not in APPROVAL_MODES:
+        raise SetupError(f"--approve must be one of {', '.join(APPROVAL_MODES)}")
+    if options.critic is not None and options.critic not in CRITIC_MODES:
+        raise SetupError(f"--critic must be one of {', '.join(CRITIC_MODES)}")
+    changes = {k: v for k, v in (("approval", options.approve), ("critic", options.critic),
+                                 ("monitor", options.monitor)) if v is not None}
+    agent = dataclasses.replace(agent, **changes)
+    if options.max_steps is not None:
+        safety = dataclasses.replace(safety, max_steps=options.max_steps)
+    return agent, safety, runtime
+
+
+def _check_display() -> None:
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")):
+        raise SetupError("no display: DISPLAY is not set, so there is no screen to see or "
+                         "act on. Run this inside your desktop session (or under Xvfb).")
+
+
+def _gate(agent: Any, console: Console) -> tuple[Any, str]:
+    from app.commands.run_gate import TerminalGate, UnattendedGate
+
+    if sys.stdin.isatty():
+        return TerminalGate(console, rate_steps=agent.rate_steps), ""
+    if agent.approval != "never":
+        raise SetupError(f"--approve {agent.approval} needs a terminal to ask you, and stdin "
+                         "is not one; run it in a terminal or use --approve never")
+    return UnattendedGate(console), ("no terminal: steps the safety gate flags will be "
+                                     "skipped, not asked")
+
+
+def _build(cli_state: Any, options: RunOptions, console: Console,
+           stack: ExitStack) -> tuple[Any, str]:
+    from agent.actuator import DryRunError, PyAutoGuiActuator, StopToken
+    from agent.clock import MonotonicClock
+    from agent.episode import EpisodeParts, EpisodeRunner
+    from agent.episode_safety import make_guards
+    from agent.screen import MssScreen
+    from agent.store.repo import open_store
+
+    config = cli_state.config
+    agent, safety, runtime_cfg = _configs(config, options)
+    _check_display()
+    gate, gate_note = _gate(agent, console)
+    policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack)
+    store = open_store(cli_state.paths, config.store)
+    stack.callback(store.close)
+    recovered, _ = store.recover()
+    if recovered:
+        console.print(f"[yellow]{recovered} episode(s) left running by a crash are now marked "
+                      "interrupted[/]")
+    stop = StopToken()
+    screen = MssScreen(agent.monitor)
+    stack.callback(screen.close)
+    every = screen.monitors()
+    if agent.monitor > len(every):
+        raise SetupError(f"--monitor {agent.monitor}: this machine has {len(every)} monitor(s)")
+    monitors = every if agent.monitor == 0 else [every[agent.monitor - 1]]
+    control = config.control
+    takeover = _takeover_monitor(control, console, stack)
+    try:
+        actuator = PyAutoGuiActuator(stop, on_event=takeover.note if takeover else None)
+    except DryRunError as exc:
+        raise SetupError(str(exc)) from None
+    stack.callback(actuator.close)
+    _stop_hotkey(stop, control.stop_hotkey, console, stack)
+    clock = MonotonicClock()
+    parts = EpisodeParts(screen=screen, actuator=actuator, policy=policy, gate=gate, store=store,
+                         guards=make_guards(safety, agent.approval, clock, monitors),
+                         critic=critic, stop=stop, clock=clock,
+                         recorder=_recorder_factory(control, takeover),
+                         paused=takeover.paused if takeover else None)
+    full = {**meta.config, "agent": dataclasses.asdict(agent),
+            "safety": dataclasses.asdict(safety), "policy": options.policy}
+    meta = dataclasses.replace(meta, config=full)
+    return EpisodeRunner(parts, agent, meta, _callbacks(console)), gate_note
+
+
+def _stop_hotkey(stop: Any, combo: str, console: Console, stack: ExitStack) -> None:
+    try:
+        from agent.control.hotkey import StopHotkey
+
+        stack.enter_context(StopHotkey(stop, combo))
+        console.print(f"[dim]stop at any time: {escape(combo)} or Ctrl-C[/]")
+    except Exception as exc:  # no RECORD extension, no permission: say so, Ctrl-C still works
+        console.print(f"[yellow]the stop hotkey is not available ({escape(str(exc))}); "
+                      "Ctrl-C stops[/]")
+
+
+def _takeover_monitor(control: Any, console: Console, stack: ExitStack) -> Any:
+    """Listen for the person's own input: it pauses the agent. The agent resumes when the
+    person presses Enter (in a terminal) or has been still for ``resume_after_idle_s``."""
+    import threading
+
+    from agent.control.takeover import TakeoverMonitor
+
+    monitor: Any = None
+
+    def resume_later() -> None:
+        if sys.stdin.isatty():
+            sys.stdin.readline()
+        else:
+            monitor.wait_until_idle(control.resume_after_idle_s)
+        console.print("[green]resuming[/]")
+        monitor.resume()
+
+    def on_takeover(description: str) -> None:
+        how = ("press Enter to resume" if sys.stdin.isatty() else
+               f"the agent resumes after {control.resume_after_idle_s:g} s without input")
+        console.print(f"[yellow]paused: you took over ({escape(description)}); {how}[/]")
+        threading.Thread(target=resume_later, daemon=True).start()
+
+    try:
+        monitor = stack.enter_context(TakeoverMonitor(on_takeover, control.takeover))
+    except Exception as exc:  # no RECORD extension: the agent can't notice a person
+        console.print(f"[yellow]takeover detection is not available ({escape(str(exc))})[/]")
+        return None
+    return monitor
+
+
+def _recorder_factory(control: Any, takeover: Any) -> Any:
+    """"Let me do it": record the person's input; when done, the takeover pause it caused
+    is lifted, since the person acted because the agent asked them to."""
+    from agent.control.record import UserActionRecorder
+
+    class _Recorder(UserActionRecorder):
+        def finish(self) -> list[Any]:
+            actions = super().finish()
+            if takeover is not None:
+                takeover.resume()
+            return actions
+
+    return lambda: _Recorder(control.recorder)
+
+
+def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
+            stack: ExitStack) -> tuple[Any, Any, Any]:
+    """(policy, critic or None, EpisodeMeta) for the options."""
+    from agent.episode import EpisodeMeta
+    from agent.policy import ModelPolicy, ReplayError, ReplayPolicy
+
+    meta: dict[str, Any] = {}
+    needs_actor = options.policy == "model"
+    needs_critic = agent.critic != "off"
+    if not needs_actor and not options.policy.startswith("replay:"):
+        raise SetupError(f"--policy must be 'model' or 'replay:FILE', got {options.policy!r}")
+    actor_model: Any = None
+    critic_model: Any = None
+    if needs_actor or needs_critic:
+        actor_model, critic_model = _installed(paths, needs_actor, needs_critic)
+    runtimes: dict[str, Any] = {}
+    policy: Any
+    if needs_actor:
+        from models.families.base import get_family
+
+        runtime = _runtime(actor_model, runtime_cfg, runtimes, stack)
+        policy = ModelPolicy(runtime, get_family(agent.family or actor_model.family),
+                             greedy=agent.greedy, max_new_tokens=agent.max_new_tokens)
+        meta["actor_model"] = f"{actor_model.name} ({actor_model.sha256[:12]})"
+    else:
+        try:
+            policy = ReplayPolicy(Path(options.policy.removeprefix("replay:")).expanduser())
+        except ReplayError as exc:
+            raise SetupError(str(exc)) from None
+        meta["actor_model"] = options.policy
+    critic = None
+    if needs_critic:
+        from agent.critic import ModelCritic
+
+        critic = ModelCritic(_runtime(critic_model, runtime_cfg, runtimes, stack),
+                             with_reasoning=agent.critic_reasoning,
+                             max_new_tokens=agent.max_new_tokens)
+        meta["critic_model"] = f"{critic_model.name} ({critic_model.sha256[:12]})"
+    return policy, critic, EpisodeMeta(**meta, config={})
+
+
+def _installed(paths: Any, actor: bool, critic: bool) -> tuple[Any, Any]:
+    from models.hub import Catalogue, CatalogueError
+
+    try:
+        catalogue = Catalogue.load(paths.models_dir)
+    except CatalogueError as exc:
+        raise SetupError(str(exc)) from None
+    how = ("add one with `deskhand models download` (a recommended model), "
+           "`deskhand models add GGUF --mmproj MMPROJ` (your own files) or "
+           "`deskhand models add-tiny` (a tiny test model), then `deskhand models use NAME`")
+    actor_model = catalogue.model_for("actor")
+    critic_model = catalogue.model_for("critic")
+    if actor and actor_model is None:
+        raise SetupError(f"no actor model is configured: {how}")
+    if critic and critic_model is None:
+        raise SetupError(f"no critic model is configured (--critic needs one): {how}")
+    return actor_model, critic_model
+
+
+def _runtime(model: Any, runtime_cfg: Any, runtimes: dict[str, Any], stack: ExitStack) -> Any:
+    """One runtime per model file: actor and critic share it when they are the same model."""
+    if model.name not in runtimes:
+        from models.runtime import LlamaRuntime
+
+        for path in (model.gguf, model.mmproj):
+            if not Path(path).exists():
+                raise SetupError(f"model {model.name!r}: file {path} is missing; "
+                                 f"remove and add it again (`deskhand models remove`)")
+        runtime = LlamaRuntime(Path(model.gguf), Path(model.mmproj), runtime_cfg)
+        stack.callback(runtime.close)
+        runtimes[model.name] = runtime
+    return runtimes[model.name]
+
+
+def _callbacks(console: Console) -> Any:
+    from agent.episode import Callbacks, StepReport
+    from models.actions import describe
+
+    def on_token(piece: str) -> None:
+        console.print(piece, end="", markup=False, style="dim")
+
+    def on_step(report: StepReport) -> None:
+        what = describe(report.action) if report.action is not None else (
+            f"unparseable output: {report.parse_error}")
+        note = f" ({report.note})" if report.note else ""
+        console.print(f"\n[bold]#{report.index + 1}[/] {report.outcome}: {escape(what)}"
+                      f"{escape(note)}")
+
+    def on_status(text: str) -> None:
+        if text.startswith(("acting", "paused")):
+            console.print(f"[dim]{escape(text)}[/]")
+
+    return Callbacks(on_token=on_token, on_step=on_step, on_status=on_status)
+
+
+def _run(runner: Any, task: str, console: Console) -> int:
+    try:
+        result = runner.run(task)
+    except KeyboardInterrupt:
+        console.print("\n[yellow]interrupted (Ctrl-C): the episode is recorded as stopped[/]")
+        return 130
+    counts: dict[str, int] = {}
+    for step in result.steps:
+        counts[step.outcome] = counts.get(step.outcome, 0) + 1
+    tally = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no steps"
+    colour = "green" if result.status == "done" else "yellow"
+    console.print(f"\n[{colour}]episode {result.episode_id} {result.status}[/]: "
+                  f"{escape(result.summary)} ({tally})")
+    return 0 if result.status == "done" else 1
