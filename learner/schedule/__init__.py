@@ -1,0 +1,2 @@
+"""Nightly training: the OS timer (``units``, ``install``) and the run conditions
+(``conditions.should_run``)."""
