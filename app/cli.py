@@ -13,7 +13,18 @@ from typing import Annotated
 import typer
 
 from agent.paths import HOME_ENV, Paths
-from app.commands import bench, data, doctor, models_cmd, parse, pending
+from app.commands import (
+    bench,
+    data,
+    doctor,
+    learn,
+    learner_cmds,
+    models_cmd,
+    parse,
+    pending,
+    practice,
+    run,
+)
 from app.state import CliState
 
 cli = typer.Typer(
@@ -45,7 +56,7 @@ def root(ctx: typer.Context, home: HomeOption = None, settings: SetOption = None
         raise typer.Exit(start_app(ctx.obj))
 
 
-for module in (data, parse, doctor, pending):
+for module in (data, parse, doctor, pending, practice, run, learner_cmds, learn):
     module.register(cli)
 cli.add_typer(models_cmd.group, name="models")
 cli.add_typer(bench.group, name="bench")

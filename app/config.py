@@ -9,12 +9,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent import config as loader
+from agent.control.config import ControlConfig
+from agent.safety.config import SafetyConfig
+from agent.settings import AgentConfig
 from agent.store.config import StoreConfig
+from learner.config import LearnerConfig
+from models.runtime.config import RuntimeConfig
 
 
 @dataclass(frozen=True)
 class DeskhandConfig:
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
+    control: ControlConfig = field(default_factory=ControlConfig)
+    learner: LearnerConfig = field(default_factory=LearnerConfig)
 
 
 def load_config(path: Path | None, overrides: list[str] | None = None) -> DeskhandConfig:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Family names understood by ``models/families`` (one parser module each): one list.
-from models.families.base import FAMILY_NAMES as FAMILIES
+from models.families.base import FAMILY_NAMES as FAMILIES  # re-exported
+
+__all__ = ["FAMILIES", "GB", "RECOMMENDED", "Recommended", "find_recommended"]
 
 GB = 1_000_000_000
 

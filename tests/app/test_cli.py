@@ -19,12 +19,27 @@ def test_help_lists_every_command() -> None:
         assert f" {name} " in result.output, name
 
 
-@pytest.mark.parametrize("command", [["learn"], ["schedule", "install"], ["practice"],
-                                     ["adapters", "list"], ["bench", "learner"]])
-def test_unbuilt_commands_say_so(command: list[str], home: Paths) -> None:
-    result = CliRunner().invoke(cli, command)
-    assert result.exit_code == 3
-    assert "not implemented yet" in result.output
+def _unbuilt() -> list[list[str]]:
+    """Every command still registered by ``pending`` (and bench stubs), as CLI words."""
+    import inspect
+
+    import typer
+
+    from app.commands import bench, pending
+
+    probe = typer.Typer()
+    pending.register(probe)
+    words = [[c.callback.__name__] for c in probe.registered_commands if c.callback]
+    words += [["bench", c.callback.__name__] for c in bench.group.registered_commands
+              if c.callback and "not_yet(" in inspect.getsource(c.callback)]
+    return words
+
+
+def test_unbuilt_commands_say_so(home: Paths) -> None:
+    for command in _unbuilt():
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 3, command
+        assert "not implemented yet" in result.output, command
 
 
 def test_bad_config_override_is_a_clear_error(home: Paths) -> None:
