@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.locks import FileLock, LockBusy
 from agent.paths import Paths
 from agent.store.schema import ADAPTER_ROLES, utcnow
 from learner.adapter_files import (
@@ -47,7 +48,6 @@ from learner.adapter_files import (
     tree_hash,
     write_json_atomic,
 )
-from agent.locks import FileLock, LockBusy
 
 if TYPE_CHECKING:
     from agent.store.repo import Store

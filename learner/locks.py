@@ -2,7 +2,12 @@
 may not import learner); this name stays only while the trainer's imports move over."""
 
 from agent.locks import (
-    EPISODE_LOCK, TRAINING_LOCK, FileLock, LockBusy, episode_lock, training_lock,
+    EPISODE_LOCK,
+    TRAINING_LOCK,
+    FileLock,
+    LockBusy,
+    episode_lock,
+    training_lock,
 )
 
 __all__ = ["EPISODE_LOCK", "TRAINING_LOCK", "FileLock", "LockBusy", "episode_lock",

@@ -27,9 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.locks import episode_lock
 from agent.paths import Paths
 from learner.config import LearnerConfig, ScheduleConfig
-from agent.locks import episode_lock
 
 if TYPE_CHECKING:
     from agent.store.repo import Store

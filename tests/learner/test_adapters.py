@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from agent.locks import FileLock
 from agent.paths import Paths
 from agent.store.repo import Store
 from agent.store.schema import Adapter
@@ -19,7 +20,6 @@ from learner.adapters import (
     RegistryError,
     active_adapter_path,
 )
-from agent.locks import FileLock
 
 
 def _adapter(folder: Path, seed: int) -> tuple[Path, Path]:

@@ -10,8 +10,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.actions import (
-    ActionError, AskUser, Click, Done, Drag, Fail, Key, Move, Scroll, Shell, Type, Wait,
-    describe, dumps, from_json, points, to_json,
+    ActionError,
+    AskUser,
+    Click,
+    Done,
+    Drag,
+    Fail,
+    Key,
+    Move,
+    Scroll,
+    Shell,
+    Type,
+    Wait,
+    describe,
+    dumps,
+    from_json,
+    points,
+    to_json,
 )
 
 coords = st.integers(min_value=-10_000, max_value=10_000)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from agent.locks import episode_lock
 from agent.paths import Paths
 from agent.store.repo import Store
 from agent.store.schema import TrainingRun, utcnow
 from learner.config import ScheduleConfig
-from agent.locks import episode_lock
 from learner.schedule.conditions import (
     linux_on_ac,
     should_run,
