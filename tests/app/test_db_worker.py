@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy.exc import NoResultFound
 
 from agent.paths import Paths
 from agent.store.config import StoreConfig
@@ -36,7 +37,7 @@ def test_errors_reach_the_error_callback_and_call_raises(qtbot: QtBot, home: Pat
         worker.submit(lambda store: store.get_episode(12345), on_error=errors.append)
         qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
         assert "12345" in errors[0] or "No row" in errors[0] or "not found" in errors[0].lower()
-        with pytest.raises(Exception):
+        with pytest.raises(NoResultFound):
             worker.call(lambda store: store.get_episode(12345))
         assert worker.call(lambda store: 41 + 1) == 42
     finally:
