@@ -12,7 +12,9 @@ from agent import config as loader
 from agent.control.config import ControlConfig
 from agent.safety.config import SafetyConfig
 from agent.settings import AgentConfig
+from agent.screen import CaptureMasks
 from agent.store.config import StoreConfig
+from agent.store.redact import ExportConfig
 from learner.config import LearnerConfig
 from models.runtime.config import RuntimeConfig
 
@@ -24,6 +26,8 @@ class DeskhandConfig:
     store: StoreConfig = field(default_factory=StoreConfig)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    capture: CaptureMasks = field(default_factory=CaptureMasks)  # never stored or shown
+    export: ExportConfig = field(default_factory=ExportConfig)
     learner: LearnerConfig = field(default_factory=LearnerConfig)
 
 

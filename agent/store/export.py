@@ -44,7 +44,19 @@ SYSTEM_PROMPT = (
     "JSON: <think>your reasoning</think><answer>{\"type\": ...}</answer>. Coordinates are "
     "screen pixels.")
 _TEXT_FIELDS = {"task", "reasoning", "raw_output", "window_title", "critic_analysis", "summary",
-                "comment", "parse_error"}
+                "comment", "parse_error",
+                # inside actions: what is typed or run is the most sensitive text of all
+                "text", "command", "question", "reason"}
+
+
+def redact_fields(obj: Any, redact: Redact) -> Any:
+    """Redact every text field, at any depth (actions, corrected actions, judgments)."""
+    if isinstance(obj, dict):
+        return {k: redact(v) if k in _TEXT_FIELDS and isinstance(v, str)
+                else redact_fields(v, redact) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [redact_fields(v, redact) for v in obj]
+    return obj
 _VERDICTS = {"approve": "approved", "reject": "rejected", "correct": "corrected", "rate": "rated"}
 
 
@@ -107,8 +119,8 @@ class _Steps:
     def text(self, obj: dict[str, Any]) -> dict[str, Any]:
         if self.redact is None:
             return obj
-        return {k: self.redact(v) if k in _TEXT_FIELDS and isinstance(v, str) else v
-                for k, v in obj.items()}
+        cleaned: dict[str, Any] = redact_fields(obj, self.redact)
+        return cleaned
 
     def copy_image(self, step: Step, out_dir: Path) -> str | None:
         """Copy the step's screenshot to ``out_dir/images``; its relative path, or None."""
@@ -158,12 +170,14 @@ def conversation(episode: Episode, step: Step, history: list[str], image: str | 
         action, thought = step.action, step.reasoning or ""
         label = _VERDICTS[last.kind] if last else (
             "parse_failed" if step.action is None else "unjudged")
+    if redact is not None and action is not None:
+        action = redact_fields(action, redact)
     answer = (f"<think>{clean(thought)}</think><answer>{json.dumps(action, ensure_ascii=False)}"
               "</answer>") if action is not None else clean(step.raw_output or "")
     prompt = f"Task: {clean(episode.task)}"
     if history:
         prompt += "\nPrevious actions:\n" + "\n".join(
-            f"{i}. {h}" for i, h in enumerate(history, 1))
+            f"{i}. {clean(h)}" for i, h in enumerate(history, 1))
     return {
         "messages": [{"role": "system", "content": SYSTEM_PROMPT},
                      {"role": "user", "content": (IMAGE_TAG if image else "") + prompt},

@@ -74,10 +74,21 @@ def register(app: typer.Typer) -> None:
                                           file_okay=False)],
         episode: Annotated[list[int] | None, typer.Option(
             "--episode", help="Only this episode (repeatable).")] = None,
+        redact: Annotated[bool | None, typer.Option(
+            "--redact/--no-redact",
+            help="Mask e-mails, long numbers and secrets in text (default: export.redact).")
+        ] = None,
     ) -> None:
         """Export trajectories (native jsonl, chat messages with images, parquet)."""
+        import dataclasses
+
         from agent.store.engine import StoreError
         from agent.store.export import ExportError, export
+        from agent.store.redact import redactor
+
+        settings = state(ctx).config.export
+        if redact is not None:
+            settings = dataclasses.replace(settings, redact=redact)
 
         err = Console(stderr=True)
         try:
@@ -85,7 +96,7 @@ def register(app: typer.Typer) -> None:
             try:
                 with _progress("exporting", err) as progress:
                     summary = export(store, out, fmt.value, episode_ids=episode or None,
-                                     progress=progress)
+                                     progress=progress, redact=redactor(settings))
             finally:
                 store.close()
         except (ExportError, StoreError, OSError) as exc:

@@ -139,7 +139,7 @@ def _build(cli_state: Any, options: RunOptions, console: Console,
         console.print(f"[yellow]{recovered} episode(s) left running by a crash are now marked "
                       "interrupted[/]")
     stop = StopToken()
-    screen = MssScreen(agent.monitor)
+    screen = MssScreen(agent.monitor, masks=config.capture)
     stack.callback(screen.close)
     every = screen.monitors()
     if agent.monitor > len(every):
