@@ -17,6 +17,7 @@ from app.commands import (
     bench,
     data,
     doctor,
+    learn,
     learner_cmds,
     models_cmd,
     parse,
@@ -55,7 +56,7 @@ def root(ctx: typer.Context, home: HomeOption = None, settings: SetOption = None
         raise typer.Exit(start_app(ctx.obj))
 
 
-for module in (data, parse, doctor, pending, practice, run, learner_cmds):
+for module in (data, parse, doctor, pending, practice, run, learner_cmds, learn):
     module.register(cli)
 cli.add_typer(models_cmd.group, name="models")
 cli.add_typer(bench.group, name="bench")

@@ -11,8 +11,8 @@ from pathlib import Path
 from agent import config as loader
 from agent.control.config import ControlConfig
 from agent.safety.config import SafetyConfig
-from agent.settings import AgentConfig
 from agent.screen import CaptureMasks
+from agent.settings import AgentConfig
 from agent.store.config import StoreConfig
 from agent.store.redact import ExportConfig
 from learner.config import LearnerConfig

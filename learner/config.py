@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from learner.train_config import ActorTrainConfig, RewardTrainConfig
+
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -138,3 +140,5 @@ class LearnerConfig:
     registry: RegistryConfig = field(default_factory=RegistryConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    actor: ActorTrainConfig = field(default_factory=ActorTrainConfig)
+    reward_model: RewardTrainConfig = field(default_factory=RewardTrainConfig)

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from app.commands.pending import not_yet
-
 group = typer.Typer(help="Benchmarks: ratios measured in one run.", no_args_is_help=True)
 
 
@@ -178,12 +176,81 @@ def stop(
 
 
 @group.command()
-def learner() -> None:
+def learner(
+    ctx: typer.Context,
+    base: Annotated[Path | None, typer.Option(
+        "--base", help="HF folder to train (default: the tiny test model)", exists=True,
+        file_okay=False)] = None,
+    steps: Annotated[int, typer.Option("--steps", min=2, help="GRPO steps per trainer")] = 6,
+    group: Annotated[int, typer.Option("--group", min=2, help="Completions per state")] = 8,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="States per step")] = 2,
+    tokens: Annotated[int, typer.Option("--tokens", min=1, help="Completion tokens")] = 32,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
     """Time per GRPO step vs plain TRL, and peak memory."""
-    not_yet("bench learner", "the learner issue")
+    import json
+    import tempfile
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.state import state
+    from learner.bench import run_bench
+
+    cli = state(ctx)
+    if base is None:
+        from models.tiny import build_tiny
+
+        base = build_tiny(cli.paths.ensure().models_dir / "tiny").hf_dir
+    with tempfile.TemporaryDirectory(prefix="deskhand-bench-") as work:
+        report = run_bench(base, Path(work), steps=steps, group=group, batch=batch,
+                           max_new_tokens=tokens)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    table = Table(title=f"deskhand bench learner — {base.name}, {report.device}, G={group}, "
+                        f"B={batch}, {tokens} tokens, {steps} steps")
+    for name in ("trainer", "median s/step", "steps (s)", "peak RSS MiB", "peak CUDA MiB"):
+        table.add_column(name, justify="right")
+    for side in (report.ours, report.trl):
+        table.add_row(side.name, f"{side.median_s:.3f}",
+                      " ".join(f"{s:.2f}" for s in side.step_s), f"{side.peak_rss_mb:.0f}",
+                      "-" if side.cuda_peak_mb is None else f"{side.cuda_peak_mb:.0f}")
+    out = Console()
+    out.print(table)
+    out.print(f"ratio deskhand / TRL (median step time): {report.ratio:.3f}x")
 
 
 @group.command()
-def ui() -> None:
+def ui(
+    ctx: typer.Context,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Base GGUF (default: the tiny test model)", exists=True,
+        dir_okay=False)] = None,
+    mmproj: Annotated[Path | None, typer.Option(
+        "--mmproj", help="Vision projector GGUF", exists=True, dir_okay=False)] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Episode steps")] = 3,
+    tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per step")] = 48,
+    family: Annotated[str, typer.Option("--family", help="Prompt family")] = "qwen25vl",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
     """Longest UI event-loop stall while an episode streams tokens."""
-    not_yet("bench ui", "the app issue")
+    import json
+
+    from app.gui.chat.bench import GOAL_MS, TICK_MS, run_ui_bench
+    from app.state import state
+
+    cli = state(ctx)
+    if (model is None) != (mmproj is None):
+        raise typer.BadParameter("give both --model and --mmproj, or neither (tiny model)")
+    report = run_ui_bench(cli.paths.ensure().models_dir, cli.config, model, mmproj,
+                          steps=steps, tokens=tokens, family=family)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    typer.echo(f"deskhand bench ui — {report.model}, {report.steps} step(s), "
+               f"{report.tokens} tokens streamed in {report.seconds:.1f} s "
+               f"(episode {report.status})")
+    typer.echo(f"UI timer every {TICK_MS} ms: {report.ticks} ticks; stall beyond the tick: "
+               f"longest {report.longest_stall_ms:.1f} ms, p99 {report.p99_gap_ms:.1f} ms "
+               f"(goal <= {GOAL_MS:.0f} ms)")

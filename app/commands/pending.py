@@ -15,7 +15,4 @@ def not_yet(command: str, issue: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-    def learn() -> None:
-        """Train the actor and reward-model adapters from your judgments."""
-        not_yet("learn", "the learner issue")
+    """Nothing is pending at the moment; ``not_yet`` stays for the next stub."""

@@ -1,0 +1,94 @@
+"""A training run's checkpoint: ``runs/<run>/checkpoint/`` = peft adapter + ``state.pt``.
+
+``state.pt`` holds the optimizer state, the step counter, the RNG states, the per-step
+metrics so far and the entropy history (Entropulse needs it after a resume).
+
+The design choice a reader must know: a checkpoint is written whole into ``checkpoint.new``,
+synced, and swapped in by two renames (``checkpoint`` → ``checkpoint.old``, ``.new`` →
+``checkpoint``); ``load`` falls back to ``checkpoint.old`` when a kill landed between the two,
+so a SIGKILL at any moment leaves one complete checkpoint, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+STATE_FILE = "state.pt"
+ADAPTER_DIR = "adapter"
+
+
+@dataclass
+class TrainState:
+    """Everything besides the weights that a resumed run needs."""
+
+    step: int = 0
+    metrics: list[dict[str, float]] = field(default_factory=list)
+    entropies: list[float] = field(default_factory=list)
+    pulses: int = 0
+
+
+def _sync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save(run_dir: Path, model: Any, optimizer: Any, state: TrainState) -> Path:
+    """Write the checkpoint of ``run_dir`` atomically (see module doc); returns its folder."""
+    import torch
+
+    final, new, old = (run_dir / "checkpoint", run_dir / "checkpoint.new",
+                       run_dir / "checkpoint.old")
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir(parents=True)
+    model.save_pretrained(str(new / ADAPTER_DIR))
+    torch.save({"optimizer": optimizer.state_dict(), "step": state.step,
+                "metrics": state.metrics, "entropies": state.entropies, "pulses": state.pulses,
+                "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
+                        "numpy": np.random.get_state()}}, new / STATE_FILE)
+    _sync_tree(new)
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest(run_dir: Path) -> Path | None:
+    """The complete checkpoint of ``run_dir``, if any."""
+    for name in ("checkpoint", "checkpoint.old"):
+        folder = run_dir / name
+        if (folder / STATE_FILE).is_file() and (folder / ADAPTER_DIR).is_dir():
+            return folder
+    return None
+
+
+def load(folder: Path, model: Any, optimizer: Any) -> TrainState:
+    """Put a checkpoint's adapter weights, optimizer state and RNG state back."""
+    import torch
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    weights = load_file(str(folder / ADAPTER_DIR / "adapter_model.safetensors"))
+    set_peft_model_state_dict(model, weights)
+    raw = torch.load(folder / STATE_FILE, weights_only=False)
+    optimizer.load_state_dict(raw["optimizer"])
+    torch.set_rng_state(raw["rng"]["torch"])
+    random.setstate(raw["rng"]["python"])
+    np.random.set_state(raw["rng"]["numpy"])
+    return TrainState(int(raw["step"]), list(raw["metrics"]), list(raw["entropies"]),
+                      int(raw.get("pulses", 0)))

@@ -1,0 +1,200 @@
+"""One training run end to end: its ``training_runs`` row, the recipe, and the candidate.
+
+``run_job`` takes the training lock, opens (or resumes) the role's run row and folder
+``runs/<id>-<role>/``, runs :class:`learner.train.Recipe`, and at the end exports the LoRA to a
+GGUF adapter, evaluates the candidate and the baseline (the active adapter, else the base
+model) on the holdout, registers the candidate and lets :mod:`learner.gate` promote it or not,
+with its reasons kept in the row.
+
+The design choice a reader must know: this module writes only its own rows (``training_runs``
+here, ``adapters`` through the registry), and the active adapter changes only by the
+registry's atomic promote after the gate, so a trainer killed at any point leaves the app with
+the adapter it had; a killed run's row stays ``running`` (or ``interrupted`` after SIGTERM)
+and the next run of that role resumes it from its checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.locks import training_lock
+from agent.paths import Paths
+from agent.store.repo import Store
+from agent.store.schema import TrainingRun, utcnow
+from learner import checkpoint, gate
+from learner.adapters import AdapterRegistry
+from learner.config import GateConfig
+from learner.train import Job, Recipe, StepCallback
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended: ``status`` of its row, the registered version and the decision."""
+
+    run_id: int
+    status: str  # done | interrupted | failed
+    steps: int
+    resumed_from: int | None
+    version: int | None = None
+    decision: gate.GateDecision | None = None
+    candidate: dict[str, float] | None = None
+    baseline: dict[str, float] | None = None
+
+
+def run_dir(paths: Paths, run_id: int, role: str) -> Path:
+    return paths.runs_dir / f"{run_id:05d}-{role}"
+
+
+def resumable_run(store: Store, paths: Paths, role: str) -> int | None:
+    """The role's latest unfinished run (interrupted, or left ``running`` by a kill) that has
+    a checkpoint. Call it holding the training lock: then no live trainer owns that row."""
+    from sqlalchemy import select
+
+    with store.session() as s:
+        row = s.scalar(select(TrainingRun).where(TrainingRun.role == role)
+                       .order_by(TrainingRun.id.desc()).limit(1))
+        if row is None or row.status not in ("running", "interrupted"):
+            return None
+        run_id = row.id
+    return run_id if checkpoint.latest(run_dir(paths, run_id, role)) else None
+
+
+def _update(store: Store, run_id: int, **fields: Any) -> None:
+    with store.session() as s:
+        row = s.get_one(TrainingRun, run_id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+
+
+def _finite(metrics: dict[str, float]) -> dict[str, float | None]:
+    return {k: (v if math.isfinite(v) else None) for k, v in metrics.items()}
+
+
+def open_run(store: Store, paths: Paths, job: Job, resume: bool) -> tuple[int, bool]:
+    """(run id, resumed?): the role's resumable run, else a new ``running`` row."""
+    found = resumable_run(store, paths, job.role) if resume else None
+    if found is not None:
+        _update(store, found, status="running", reason="resumed")
+        return found, True
+    with store.session() as s:
+        row = TrainingRun(role=job.role, status="running", config=job.config_json(),
+                          started_at=utcnow(), reason="started")
+        s.add(row)
+        s.flush()
+        run_id = row.id
+    folder = run_dir(paths, run_id, job.role)
+    folder.mkdir(parents=True, exist_ok=True)
+    _update(store, run_id, log_path=str(folder / "train.log"))
+    return run_id, False
+
+
+def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | None = None,
+            max_steps: int | None = None, max_minutes: float | None = None,
+            stop: Callable[[], bool] = lambda: False, on_step: StepCallback | None = None,
+            resume: bool = True, keep_versions: int = 5) -> RunOutcome:
+    """Train ``job`` as a run of the store (see module doc); holds the training lock."""
+    paths.ensure()
+    with training_lock(paths.locks_dir):
+        run_id, _ = open_run(store, paths, job, resume)
+        folder = run_dir(paths, run_id, job.role)
+        steps: list[dict[str, float | None]] = []
+
+        def step_done(step: int, total: int, metrics: dict[str, float]) -> None:
+            steps.append(_finite(metrics))
+            _update(store, run_id, metrics={"steps": steps})
+            if on_step is not None:
+                on_step(step, total, metrics)
+
+        recipe = Recipe(job, folder, step_done)
+        try:
+            recipe.setup()
+            steps.extend(_finite(m) for m in recipe.state.metrics)
+            minutes = max_minutes if max_minutes is not None else job.config.max_minutes
+            why = recipe.train(max_steps, time.monotonic() + 60 * minutes, stop)
+            recipe.save_checkpoint()
+            if why == "stopped":
+                _update(store, run_id, status="interrupted", ended_at=utcnow(),
+                        reason=f"stopped at step {recipe.state.step} (signal)",
+                        metrics={"steps": steps})
+                return RunOutcome(run_id, "interrupted", recipe.state.step,
+                                  recipe.resumed_from)
+            outcome = finish(paths, store, recipe, run_id, gate_config or GateConfig(),
+                             keep_versions)
+            _update(store, run_id, status="done", ended_at=utcnow(),
+                    reason=f"{why}: {recipe.state.step} steps",
+                    metrics={"steps": steps, "candidate": _finite(outcome.candidate or {}),
+                             "baseline": _finite(outcome.baseline or {}),
+                             "version": outcome.version,
+                             "pulses": recipe.state.pulses,
+                             "gate": outcome.decision.to_json() if outcome.decision else None})
+            return outcome
+        except BaseException as exc:
+            _update(store, run_id, status="failed", ended_at=utcnow(),
+                    reason=f"{type(exc).__name__}: {exc}"[:2000], metrics={"steps": steps})
+            raise
+        finally:
+            recipe.cleanup()
+
+
+def finish(paths: Paths, store: Store, recipe: Recipe, run_id: int, gate_config: GateConfig,
+           keep_versions: int) -> RunOutcome:
+    """Export, evaluate candidate and baseline, register, gate (promote or say why not)."""
+    from models.gguf.lora import export_lora
+
+    job = recipe.job
+    folder = run_dir(paths, run_id, job.role)
+    peft_dir = recipe.save_adapter(folder / "adapter")
+    gguf_path = export_lora(peft_dir, folder / "adapter.gguf")
+    registry = AdapterRegistry(paths.adapters_dir, store, keep=keep_versions)
+    candidate = recipe.evaluate("candidate")
+    active = registry.active(job.role)
+    baseline = recipe.evaluate_peft(active.peft_dir) if active else recipe.evaluate("base")
+    version = registry.register(job.role, peft_dir, gguf_path, {
+        "dataset_hash": job.dataset_hash, "config": job.config_json(),
+        "metrics": {"candidate": candidate, "baseline": baseline},
+        "training_run_id": run_id})
+    decision = gate.gate_candidate(
+        registry, job.role, version, _metrics(job.role, candidate),
+        _metrics(job.role, baseline), gate_config,
+        baseline_name=f"active v{active.version}" if active else "the base model")
+    log.info("%s v%d: %s (%s)", job.role, version, "promoted" if decision.promote
+             else "kept the active adapter", "; ".join(decision.reasons))
+    return RunOutcome(run_id, "done", recipe.state.step, recipe.resumed_from, version,
+                      decision, candidate, baseline)
+
+
+def _metrics(role: str, values: dict[str, float]) -> gate.Metrics:
+    n = int(values.get("n", 0))
+    return gate.Metrics(role, {k: v for k, v in values.items() if k != "n"}, n)
+
+
+class StopRequest:
+    """A stop flag for ``run_job(stop=...)``, set by SIGTERM (or by hand)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.signal: int | None = None
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def install(self) -> StopRequest:
+        """Route SIGTERM (and SIGINT) here; the run checkpoints and exits after its step."""
+        import signal
+
+        def handler(signum: int, _frame: Any) -> None:
+            self.requested, self.signal = True, signum
+            log.warning("signal %d: stopping after the current step (a checkpoint follows)",
+                        signum)
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+        return self

@@ -1,0 +1,95 @@
+"""Supervised fine-tuning steps: Entropulse's phase between RL phases, and format warm-starts.
+
+ComputerRL's Entropulse alternates RL with a short supervised phase on the policy's own good
+actions when entropy collapses; ours trains on accepted and corrected actions from the
+judgments (the targets a person vouched for). The same step warm-starts a model that cannot
+yet write the output format, so GRPO has reward variance to work with.
+
+The design choice a reader must know: only the completion's tokens (closed by ``<|im_end|>``)
+carry loss; the prompt is context, exactly as GRPO scores completions.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from learner.policy import Processor
+
+
+@dataclass(frozen=True)
+class Example:
+    """A prompt (HF text form + image) and the completion the model should write."""
+
+    text: str
+    image: np.ndarray | None
+    target: str
+
+
+def example_loss(model: Any, processor: Processor, example: Example) -> tuple[Any, int]:
+    """Summed cross-entropy of the target tokens, and how many there were."""
+    import torch
+
+    enc = processor.encode(example.text, example.image)
+    target = torch.tensor([processor.target_ids(example.target)], dtype=torch.long)  # [1, T]
+    inputs = {k: v.to(model.device) for k, v in enc.repeat(1).items()}
+    ids = torch.cat([inputs.pop("input_ids"), target.to(model.device)], dim=1)  # [1, P+T]
+    logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), **inputs).logits
+    length = target.shape[1]
+    logits = logits[:, -length - 1:-1, :].float()  # [1, T, V]
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                             target.to(model.device).reshape(-1),
+                                             reduction="sum")
+    return loss, length
+
+
+def sft_step(model: Any, processor: Processor, optimizer: Any, batch: Sequence[Example],
+             max_grad_norm: float = 1.0) -> float:
+    """One optimizer step on ``batch``; returns the mean token loss."""
+    import torch
+
+    model.train()
+    optimizer.zero_grad(set_to_none=True)
+    losses = [example_loss(model, processor, ex) for ex in batch]
+    tokens = max(1, sum(n for _, n in losses))
+    total = sum((loss for loss, _ in losses), torch.zeros((), device=model.device)) / tokens
+    total.backward()
+    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad],
+                                   max_grad_norm)
+    optimizer.step()
+    value = float(total.detach())
+    if value != value:  # NaN
+        raise FloatingPointError("SFT loss is NaN")
+    return value
+
+
+def sft_phase(model: Any, processor: Processor, optimizer: Any, examples: Sequence[Example],
+              steps: int, batch_size: int, seed: int) -> list[float]:
+    """``steps`` SFT steps on batches drawn (seeded) from ``examples``; the losses."""
+    if not examples or steps <= 0:
+        return []
+    rng = random.Random(seed)
+    losses = []
+    for _ in range(steps):
+        batch = [examples[rng.randrange(len(examples))] for _ in range(batch_size)]
+        losses.append(sft_step(model, processor, optimizer, batch))
+    return losses
+
+
+def entropy_collapsed(history: Sequence[float], threshold: float, window: int = 2) -> bool:
+    """True when the last ``window`` steps' mean token entropy is below ``threshold``.
+
+    >>> entropy_collapsed([1.0, 0.05, 0.04], threshold=0.1)
+    True
+    >>> entropy_collapsed([0.05, 0.9], threshold=0.1)
+    False
+    >>> entropy_collapsed([0.01], threshold=0.1)
+    False
+    """
+    if len(history) < window:
+        return False
+    return all(h < threshold for h in history[-window:])

@@ -1,0 +1,199 @@
+"""The GRPO recipe: ``setup`` → ``train`` → ``save_checkpoint`` → ``cleanup``.
+
+A ``Job`` says what to train (built by :mod:`learner.grpo_actor` or :mod:`learner.grpo_reward`
+from the store's datasets, or by the tests from :mod:`learner.synthetic`); ``Recipe`` runs it:
+load the base with a LoRA (the active adapter's weights, or a fresh one), resume from the run's
+checkpoint when there is one, then GRPO steps (:func:`learner.grpo.grpo_step`) until the step
+budget, the time budget or a stop request; the actor pauses RL for a short supervised phase
+whenever its entropy collapses (Entropulse, :mod:`learner.sft`).
+
+We run our own GRPO loop rather than TRL's ``GRPOTrainer``: TRL needs a transformers
+``ProcessorMixin`` for images (Qwen2.5-VL's needs torchvision, not installable here), its loop
+cannot pause for Entropulse, and it drops no zero-variance groups; the loop is ~150 lines in
+:mod:`learner.grpo`. ``deskhand bench learner`` measures it against TRL on the same model.
+
+Several GPUs: the step is data-parallel-safe (gradients are accumulated, then one optimizer
+step), so ``accelerate launch -m app.cli learn ...`` is the intended route; this version runs
+one process per machine and that route is documented, not tested.
+
+The design choice a reader must know: the stop request is a plain callable checked *between*
+steps (SIGTERM sets it), and every exit path — budget, stop, error — goes through
+``save_checkpoint``, so a run can always continue from its last finished step.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from learner import checkpoint
+from learner.grpo import GRPOSettings, Prompted, RewardFn, grpo_step
+from learner.policy import Processor, load_lora_model, pick_device
+from learner.sft import Example, entropy_collapsed, sft_phase
+from learner.train_config import ActorTrainConfig, GRPOConfig
+
+log = logging.getLogger(__name__)
+StepCallback = Callable[[int, int, dict[str, float]], None]
+
+
+@dataclass
+class Job:
+    """What one run trains (see module doc). ``evaluate`` gives the gate's metric values."""
+
+    role: str
+    base_dir: Path
+    config: GRPOConfig
+    train: list[Prompted]
+    holdout: list[Prompted]
+    reward_fns: list[RewardFn]
+    reward_weights: tuple[float, ...]
+    evaluate: Callable[[Any, Processor, Sequence[Prompted]], dict[str, float]]
+    parent_peft: Path | None = None
+    sft_examples: list[Example] = field(default_factory=list)
+    dataset_hash: str = ""
+    extra_config: dict[str, Any] = field(default_factory=dict)
+
+    def config_json(self) -> dict[str, Any]:
+        return {"role": self.role, "base": str(self.base_dir), **self.config.to_json(),
+                "parent_peft": str(self.parent_peft) if self.parent_peft else None,
+                "train_states": len(self.train), "holdout_states": len(self.holdout),
+                "dataset_hash": self.dataset_hash, **self.extra_config}
+
+
+class Recipe:
+    """One GRPO run of one job in ``run_dir`` (see module doc)."""
+
+    def __init__(self, job: Job, run_dir: Path, on_step: StepCallback | None = None) -> None:
+        self.job, self.run_dir, self.on_step = job, Path(run_dir), on_step
+        self.model: Any = None
+        self.processor: Any = None  # a Processor once set up
+        self.optimizer: Any = None
+        self.state = checkpoint.TrainState()
+        self.resumed_from: int | None = None
+
+    # -- setup ---------------------------------------------------------------------------
+    def setup(self) -> None:
+        import torch
+
+        cfg = self.job.config
+        torch.manual_seed(cfg.seed)
+        device = pick_device(cfg.device)
+        self.processor = Processor(self.job.base_dir)
+        self.model = load_lora_model(
+            self.job.base_dir, rank=cfg.lora_rank, alpha=cfg.lora_alpha,
+            adapter_dir=self.job.parent_peft, device=device,
+            load_in_4bit=cfg.load_in_4bit and device == "cuda",
+            gradient_checkpointing=cfg.gradient_checkpointing and device == "cuda")
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
+        found = checkpoint.latest(self.run_dir)
+        if found is not None:
+            self.state = checkpoint.load(found, self.model, self.optimizer)
+            self.resumed_from = self.state.step
+            log.info("resumed %s run from step %d (%s)", self.job.role, self.state.step, found)
+
+    def settings(self) -> GRPOSettings:
+        cfg = self.job.config
+        return GRPOSettings(group_size=cfg.group_size, max_new_tokens=cfg.max_new_tokens,
+                            temperature=cfg.temperature, beta=cfg.beta, clip_low=cfg.clip_low,
+                            clip_high=cfg.clip_high, iterations=cfg.iterations,
+                            reward_weights=self.job.reward_weights)
+
+    # -- train ---------------------------------------------------------------------------
+    def batch(self, step: int) -> list[Prompted]:
+        """The states of ``step``: a deterministic walk over the training states."""
+        n, train = self.job.config.states_per_step, self.job.train
+        return [train[(step * n + i) % len(train)] for i in range(n)]
+
+    def train(self, max_steps: int | None = None, deadline: float | None = None,
+              stop: Callable[[], bool] = lambda: False) -> str:
+        """Run steps until done; returns why it stopped: ``done``, ``time`` or ``stopped``."""
+        if not self.job.train:
+            raise ValueError(f"no training states for the {self.job.role} run")
+        cfg, settings = self.job.config, self.settings()
+        total = min(max_steps or cfg.max_steps, cfg.max_steps)
+        since_save = 0
+        while self.state.step < total:
+            if stop():
+                return "stopped"
+            if deadline is not None and time.monotonic() >= deadline:
+                return "time"
+            result = grpo_step(self.model, self.processor, self.optimizer,
+                               self.batch(self.state.step), self.job.reward_fns, settings,
+                               cfg.max_grad_norm)
+            metrics = {"step": float(self.state.step + 1), **result.metrics()}
+            metrics["pulse_sft_loss"] = self.maybe_pulse(result.entropy)
+            self.state.step += 1
+            self.state.metrics.append(metrics)
+            since_save += 1
+            if since_save >= cfg.checkpoint_every:
+                self.save_checkpoint()
+                since_save = 0
+            if self.on_step is not None:
+                self.on_step(self.state.step, total, metrics)
+        return "done"
+
+    def maybe_pulse(self, entropy: float) -> float:
+        """Entropulse: SFT on vouched-for actions when the actor's entropy collapsed.
+
+        Returns the pulse's last SFT loss, or NaN when no pulse ran.
+        """
+        cfg = self.job.config
+        self.state.entropies.append(entropy)
+        if not isinstance(cfg, ActorTrainConfig) or not self.job.sft_examples:
+            return float("nan")
+        if not entropy_collapsed(self.state.entropies, cfg.entropy_floor):
+            return float("nan")
+        rl_lrs = [g["lr"] for g in self.optimizer.param_groups]
+        for group in self.optimizer.param_groups:
+            group["lr"] = cfg.sft_lr
+        try:
+            losses = sft_phase(self.model, self.processor, self.optimizer, self.job.sft_examples,
+                               cfg.entropulse_steps, cfg.sft_batch, cfg.seed + self.state.step)
+        finally:
+            for group, lr in zip(self.optimizer.param_groups, rl_lrs, strict=True):
+                group["lr"] = lr
+        self.state.pulses += 1
+        self.state.entropies.clear()  # judge the next collapse on RL steps after the pulse
+        log.info("entropy %.4f < %.4f: Entropulse SFT phase #%d (%d steps)", entropy,
+                 cfg.entropy_floor, self.state.pulses, len(losses))
+        return losses[-1] if losses else float("nan")
+
+    # -- save / evaluate / cleanup -------------------------------------------------------
+    def save_checkpoint(self) -> Path:
+        return checkpoint.save(self.run_dir, self.model, self.optimizer, self.state)
+
+    def save_adapter(self, folder: Path) -> Path:
+        """The trained LoRA as a peft folder (what the registry copies in)."""
+        self.model.save_pretrained(str(folder))
+        return folder
+
+    def evaluate(self, adapter: str = "candidate") -> dict[str, float]:
+        """Holdout metrics with the trained LoRA (``candidate``) or with it disabled (``base``)."""
+        assert self.processor is not None
+        if adapter == "base":
+            with self.model.disable_adapter():
+                return self.job.evaluate(self.model, self.processor, self.job.holdout)
+        return self.job.evaluate(self.model, self.processor, self.job.holdout)
+
+    def evaluate_peft(self, peft_dir: Path) -> dict[str, float]:
+        """Holdout metrics of another adapter (e.g. the active one) on the same base."""
+        assert self.processor is not None
+        name = "baseline"
+        self.model.load_adapter(str(peft_dir), adapter_name=name, is_trainable=False)
+        self.model.set_adapter(name)
+        try:
+            return self.job.evaluate(self.model, self.processor, self.job.holdout)
+        finally:
+            self.model.set_adapter("default")
+            self.model.delete_adapter(name)
+
+    def cleanup(self) -> None:
+        self.model = self.optimizer = None
+        import gc
+
+        gc.collect()

@@ -1,0 +1,86 @@
+"""Learning really happens: on :mod:`learner.synthetic`'s task, GRPO raises the actor's
+held-out reward and the reward model's held-out agreement by a clear margin (fixed seeds).
+
+The bases are the tiny random model with a realistic logit scale (``sharpened_base``), warm-
+started on the output *format* with random answers (``warm_started_base``): they write the
+format but choose at chance, so whatever they gain on the holdout GRPO learned from rewards.
+Entropulse is off here (its supervised phase would teach the answers directly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from learner import grpo_actor, grpo_reward
+from learner import synthetic as syn
+from learner.train import Recipe
+from learner.train_config import ActorTrainConfig, RewardTrainConfig
+from models.tiny import TinyModel
+
+CODE = ("synthetic.py", "sft.py", "policy.py")
+
+
+def warm_bases(tiny: TinyModel, cache: Path) -> tuple[Path, Path]:
+    """(actor base, reward-model base), built once per code version in the tiny cache."""
+    import torch
+
+    torch.set_num_threads(1)
+    here = Path(syn.__file__).resolve().parent
+    digest = hashlib.sha256(tiny.hf_dir.parent.name.encode())
+    for name in CODE:
+        digest.update((here / name).read_bytes())
+    key = digest.hexdigest()[:12]
+    sharp = syn.sharpened_base(tiny.hf_dir, cache / f"sharp-{key}", 8.0)
+    train = syn.screens(32, seed=1)
+    actor = syn.warm_started_base(sharp, cache / f"warm-actor-{key}",
+                                  syn.format_examples(train), steps=160)
+    critic = syn.warm_started_base(
+        sharp, cache / f"warm-critic-{key}",
+        syn.verdict_examples(syn.critic_states(train, 0)), steps=160)
+    return actor, critic
+
+
+@pytest.fixture(scope="module")
+def bases(tiny_model: TinyModel, tiny_cache_dir: Path) -> tuple[Path, Path]:
+    return warm_bases(tiny_model, tiny_cache_dir)
+
+
+def _learn(recipe: Recipe, primary: str) -> tuple[dict[str, float], dict[str, float]]:
+    recipe.setup()
+    try:
+        before = recipe.evaluate()
+        assert recipe.train() == "done"
+        after = recipe.evaluate()
+    finally:
+        recipe.cleanup()
+    print(f"\n{recipe.job.role}: {primary} before {before[primary]:.3f} "
+          f"after {after[primary]:.3f} ({before} -> {after})")
+    return before, after
+
+
+def test_actor_holdout_reward_rises(bases: tuple[Path, Path], tmp_path: Path) -> None:
+    config = ActorTrainConfig(lr=3e-3, lora_rank=8, lora_alpha=16, group_size=8,
+                              states_per_step=2, max_steps=80, max_new_tokens=48,
+                              temperature=0.7, beta=0.0, entropy_floor=0.0,
+                              checkpoint_every=1000, device="cpu", seed=0)
+    job = grpo_actor.synthetic_job(bases[0], config, train_screens=32, holdout_screens=16)
+    before, after = _learn(Recipe(job, tmp_path / "run"), "verifiable_reward")
+    assert before["format_rate"] == 1.0  # the warm start writes the format ...
+    assert before["verifiable_reward"] <= 0.6  # ... and answers at chance
+    assert after["verifiable_reward"] >= before["verifiable_reward"] + 0.3
+    assert after["format_rate"] >= 0.9
+
+
+def test_reward_model_agreement_rises(bases: tuple[Path, Path], tmp_path: Path) -> None:
+    config = RewardTrainConfig(lr=3e-3, lora_rank=8, lora_alpha=16, group_size=8,
+                               states_per_step=2, max_steps=80, max_new_tokens=8,
+                               temperature=0.7, beta=0.0, checkpoint_every=1000,
+                               device="cpu", seed=0, reasoning=False)
+    job = grpo_reward.synthetic_job(bases[1], config, train_screens=32, holdout_screens=16)
+    before, after = _learn(Recipe(job, tmp_path / "run"), "accuracy")
+    assert before["accuracy"] <= 0.6
+    assert after["accuracy"] >= before["accuracy"] + 0.3
+    assert after["parse_rate"] >= 0.9
