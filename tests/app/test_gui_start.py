@@ -1,5 +1,5 @@
-"""`deskhand` with no arguments starts the app: the store is opened and migrated, a window
-shows what the data folder holds, and it is not blank."""
+"""`deskhand` with no arguments starts the app: the store is opened and migrated on the
+database worker, start-up housekeeping runs, and the real main window appears (not blank)."""
 
 from __future__ import annotations
 
@@ -13,32 +13,31 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from agent.paths import Paths
-from app.gui.main import store_summary
-from app.gui.window import MainWindow
+from app.gui.main import build_window
 from app.state import CliState
 from tests.fixtures.display import XDisplay
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_window_shows_the_data_folder_and_store(qtbot: QtBot, home: Paths) -> None:
-    summary = store_summary(CliState(home))
-    assert summary == "0 episode(s) recorded"
-    assert home.db_path.exists(), "opening the app creates and migrates the database"
-    window = MainWindow(home, summary)
-    qtbot.addWidget(window)
-    window.show()
-    assert str(home.data_dir) in window.store_label.text()
-    assert "0 episode(s)" in window.store_label.text()
-
-
-def test_crashed_episode_is_reported_as_interrupted(home: Paths) -> None:
+def test_the_window_opens_the_store_and_reports_a_crash(qtbot: QtBot, home: Paths) -> None:
     from agent.store.repo import open_store
 
     store = open_store(home)
     store.create_episode("left running")
     store.close()
-    assert "1 left running by a crash were marked interrupted" in store_summary(CliState(home))
+    window, db = build_window(CliState(home))
+    qtbot.addWidget(window)
+    try:
+        assert home.db_path.exists(), "opening the app creates and migrates the database"
+        assert window.windowTitle() == "Deskhand"
+        qtbot.waitUntil(lambda: "1 episode(s) left running by a crash were marked interrupted"
+                        in window.statusBar().currentMessage(), timeout=10_000)
+        status = db.call(lambda s: s.list_episodes()[0].status)
+        assert status == "interrupted"
+    finally:
+        window.close()
+        db.close()
 
 
 @pytest.mark.display
@@ -54,9 +53,15 @@ def test_deskhand_starts_a_real_window(xdisplay: XDisplay, home: Paths, tmp_path
         while time.monotonic() < deadline and not found:
             time.sleep(0.5)
             assert app.poll() is None, app.stdout.read().decode() if app.stdout else ""
-            found = subprocess.run(["xdotool", "search", "--name", "^Deskhand$"],
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Deskhand$"],
                                    capture_output=True, text=True, env=env).stdout.strip()
         assert found, "no Deskhand window appeared"
+        geometry = subprocess.run(["xdotool", "getwindowgeometry", "--shell",
+                                   found.splitlines()[0]], capture_output=True, text=True,
+                                  env=env).stdout
+        size = dict(line.split("=") for line in geometry.split())
+        assert 760 <= int(size["WIDTH"]) <= 1366 - 40 and 520 <= int(size["HEIGHT"]) <= 768, \
+            "a usable size that fits a 1366x768 screen"
         time.sleep(1.0)
         import mss
         from PIL import Image
@@ -65,7 +70,7 @@ def test_deskhand_starts_a_real_window(xdisplay: XDisplay, home: Paths, tmp_path
             shot = grab.grab(grab.monitors[1])
         image = Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1)
         image.save(tmp_path / "app.png")
-        window = image.crop((0, 0, 720, 420)).convert("L")
+        window = image.crop((0, 0, int(size["WIDTH"]), int(size["HEIGHT"]))).convert("L")
         extrema = window.getextrema()
         assert extrema[1] - extrema[0] > 100, "the window is blank"
     finally:

@@ -1,0 +1,180 @@
+"""The real parts of an app episode: the screen, mouse and keyboard, the actor, the controls.
+
+``DesktopParts`` is the parts factory the chat page uses in the app (tests inject fakes with
+the same call shape, ``app.gui.chat.worker.PartsFactory``). It builds what ``deskhand run``
+builds — ``MssScreen``, ``PyAutoGuiActuator``, ``ModelPolicy`` from the catalogue, the critic
+when asked, the stop hotkey, takeover detection and the "let me do it" recorder — with the
+app's own windows masked out of every screenshot and ignored by the recorder.
+
+The one design choice a reader must know: the llama.cpp runtime is loaded once (on the first
+episode, on the episode thread, never the UI thread) and kept for the next episodes; the
+per-episode pieces (listeners, the screen) are closed when the episode ends.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from agent.actuator import StopToken
+from agent.episode import EpisodeMeta
+from agent.paths import Paths
+from agent.policy import Policy
+from agent.settings import AgentConfig
+from app.config import DeskhandConfig
+from app.gui.chat.worker import EpisodeRequest, EpisodeSetup, SetupError
+
+NO_MODEL = ("No actor model is set up yet. Open the Models page (Ctrl+3) to download a "
+            "recommended model, pick your own GGUF files, or add the tiny demo model.")
+PolicyFactory = Callable[[AgentConfig], tuple[Policy, EpisodeMeta]]
+
+
+class DesktopParts:
+    """Builds the real parts for each episode; keeps the model runtimes between episodes."""
+
+    def __init__(self, paths: Paths, config: DeskhandConfig,
+                 policy_factory: PolicyFactory | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
+        self.paths, self.config = paths, config
+        self.policy_factory = policy_factory  # None: the actor from the catalogue
+        self.warn = warn or (lambda message: None)
+        self._runtimes: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, request: EpisodeRequest, stop: StopToken) -> EpisodeSetup:
+        from agent.actuator import DryRunError, PyAutoGuiActuator
+        from agent.screen import CaptureMasks, MssScreen
+
+        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+            raise SetupError("There is no display (DISPLAY is not set), so there is no screen "
+                             "to see or act on.")
+        agent = request.agent
+        policy, meta = (self.policy_factory(agent) if self.policy_factory is not None
+                        else self._actor(agent))
+        critic, critic_name = self._critic(agent)
+        if critic_name:
+            meta = EpisodeMeta(meta.actor_model, meta.actor_adapter, critic_name)
+        stack = ExitStack()
+        try:
+            masks = getattr(self.config, "capture", None) or CaptureMasks()
+            screen = MssScreen(agent.monitor, CaptureMasks(  # the person's masks + our panel
+                regions=(*masks.regions, *request.own_rects), window_titles=masks.window_titles))
+            stack.callback(screen.close)
+            takeover = self._takeover(stack)
+            try:
+                actuator = PyAutoGuiActuator(stop, on_event=takeover.note if takeover else None)
+            except DryRunError as exc:
+                raise SetupError(str(exc)) from None
+            stack.callback(actuator.close)
+            self._hotkey(stop, stack)
+            recorder = self._recorder(request, takeover)
+        except BaseException:
+            stack.close()
+            raise
+        return EpisodeSetup(screen=screen, actuator=actuator, policy=policy, critic=critic,
+                            recorder=recorder, paused=takeover.paused if takeover else None,
+                            meta=meta, safety=self.config.safety, close=stack.close)
+
+    def close(self) -> None:
+        """Unload the models (the app is closing)."""
+        with self._lock:
+            for runtime in self._runtimes.values():
+                runtime.close()
+            self._runtimes.clear()
+
+    # -- models -------------------------------------------------------------------------
+    def _catalogue_model(self, role: str) -> Any:
+        from models.hub import Catalogue, CatalogueError
+
+        try:
+            model = Catalogue.load(self.paths.models_dir).model_for(role)
+        except CatalogueError as exc:
+            raise SetupError(str(exc)) from None
+        if model is None:
+            raise SetupError(NO_MODEL)
+        return model
+
+    def _runtime(self, model: Any) -> Any:
+        from models.runtime import LlamaRuntime, RuntimeConfig
+
+        key = f"{model.name}:{model.sha256}"
+        with self._lock:
+            if key not in self._runtimes:
+                for path in (model.gguf, model.mmproj):
+                    if not Path(path).exists():
+                        raise SetupError(f"Model {model.name!r}: the file {path} is missing; "
+                                         "remove it on the Models page and add it again.")
+                config = getattr(self.config, "runtime", None) or RuntimeConfig()
+                self._runtimes[key] = LlamaRuntime(Path(model.gguf), Path(model.mmproj), config)
+            return self._runtimes[key]
+
+    def _actor(self, agent: AgentConfig) -> tuple[Policy, EpisodeMeta]:
+        from agent.policy import ModelPolicy
+        from models.families.base import get_family
+
+        model = self._catalogue_model("actor")
+        policy = ModelPolicy(self._runtime(model), get_family(agent.family or model.family),
+                             greedy=agent.greedy, max_new_tokens=agent.max_new_tokens)
+        return policy, EpisodeMeta(actor_model=f"{model.name} ({model.sha256[:12]})")
+
+    def _critic(self, agent: AgentConfig) -> tuple[Any, str | None]:
+        if agent.critic == "off":
+            return None, None
+        from agent.critic import ModelCritic
+
+        model = self._catalogue_model("critic")
+        critic = ModelCritic(self._runtime(model), with_reasoning=agent.critic_reasoning,
+                             max_new_tokens=agent.max_new_tokens)
+        return critic, f"{model.name} ({model.sha256[:12]})"
+
+    # -- the person's controls ----------------------------------------------------------
+    def _hotkey(self, stop: StopToken, stack: ExitStack) -> None:
+        try:
+            from agent.control.hotkey import StopHotkey
+
+            stack.enter_context(StopHotkey(stop, self.config.control.stop_hotkey))
+        except Exception as exc:  # no RECORD extension, no permission: the button still works
+            self.warn(f"The global stop hotkey is not available ({exc}); use the Stop button "
+                      "or Esc.")
+
+    def _takeover(self, stack: ExitStack) -> Any:
+        from agent.control.takeover import TakeoverMonitor
+
+        control = self.config.control
+        monitor: Any = None
+
+        def on_takeover(description: str) -> None:
+            self.warn(f"Paused: you are using the computer ({description}). The agent goes on "
+                      f"after {control.resume_after_idle_s:g} s without input.")
+
+            def resume_later() -> None:
+                monitor.wait_until_idle(control.resume_after_idle_s)
+                monitor.resume()
+
+            threading.Thread(target=resume_later, name="deskhand-resume", daemon=True).start()
+
+        try:
+            monitor = stack.enter_context(TakeoverMonitor(on_takeover, control.takeover))
+        except Exception as exc:
+            self.warn(f"Noticing your own input is not available here ({exc}).")
+            return None
+        return monitor
+
+    def _recorder(self, request: EpisodeRequest, takeover: Any) -> Any:
+        from agent.control.record import UserActionRecorder
+
+        settings = self.config.control.recorder
+
+        class _Recorder(UserActionRecorder):
+            def finish(self) -> list[Any]:
+                actions = super().finish()
+                if takeover is not None:  # the person acted because the agent asked them to
+                    takeover.resume()
+                return actions
+
+        return lambda: _Recorder(settings, ignore=request.own_rects)

@@ -1,0 +1,66 @@
+"""The question bar: the agent asks the person something in the middle of an episode.
+
+Three uses, one bar: a yes/no question (the stall detector: "go on?"), the model's own
+``ask_user`` question (a text answer; empty stops the episode), and "let me do it" (the
+person acts on the screen, then presses "I'm done"). The one design choice a reader must know:
+the bar only emits ``answered(value)``; the page hands it to the gate, which owns the wait.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+
+class QuestionBar(QFrame):
+    answered = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("questionBar")
+        self.setStyleSheet("#questionBar { background: #fff4d6; border: 1px solid #e0b84c; "
+                           "border-radius: 6px; } #questionBar QLabel { color: #3a2e00; }")
+        self.kind = ""
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("Your answer (Enter sends; empty stops the episode)")
+        self.yes = QPushButton("&Yes")
+        self.no = QPushButton("&No")
+        self.send = QPushButton("Se&nd")
+        self.done = QPushButton("I'm &done")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(self.label, 1)
+        for widget in (self.text, self.yes, self.no, self.send, self.done):
+            row.addWidget(widget)
+        self.yes.clicked.connect(lambda: self._answer(True))
+        self.no.clicked.connect(lambda: self._answer(False))
+        self.send.clicked.connect(lambda: self._answer(self.text.text().strip()))
+        self.text.returnPressed.connect(lambda: self._answer(self.text.text().strip()))
+        self.done.clicked.connect(lambda: self._answer(None))
+        self.hide()
+
+    def ask(self, kind: str, message: str) -> None:
+        """kind: question (yes/no), answer (text) or takeover (I'm done)."""
+        self.kind = kind
+        self.label.setText(message)
+        self.text.clear()
+        self.text.setVisible(kind == "answer")
+        self.send.setVisible(kind == "answer")
+        self.yes.setVisible(kind == "question")
+        self.no.setVisible(kind == "question")
+        self.done.setVisible(kind == "takeover")
+        self.show()
+        focus = {"answer": self.text, "question": self.yes, "takeover": self.done}[kind]
+        focus.setFocus()
+
+    def close_question(self) -> None:
+        self.kind = ""
+        self.hide()
+
+    def _answer(self, value: Any) -> None:
+        if self.kind:
+            self.answered.emit(value)

@@ -1,0 +1,1 @@
+"""The History page: past episodes and their steps, graded after the fact, deleted, exported."""

@@ -1,0 +1,1 @@
+"""Small widgets shared by the app's pages (rating bar, action overlay, ...)."""

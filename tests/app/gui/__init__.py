@@ -1,0 +1,1 @@
+"""Tests of the desktop app's widgets and pages (pytest-qt, offscreen)."""
