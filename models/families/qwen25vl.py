@@ -170,8 +170,9 @@ class QwenToolCallFamily(ChatFamily):
         if not calls:
             raise ParseError("no computer_use tool call found")
         call = calls[0]
-        if call.get("name", "computer_use") != "computer_use":
-            raise ParseError(f"unknown tool {call.get('name')!r}")
+        name = call.get("name", "computer_use")
+        if name not in ("computer_use", "mobile_use"):
+            raise ParseError(f"unknown tool {name!r}")
         if not match:
             reasoning = _THINK.sub("", text[:text.find("{")]).strip()
         return Parsed(reasoning, self._action(call["arguments"], frame, cursor))
@@ -190,6 +191,11 @@ class QwenToolCallFamily(ChatFamily):
         if kind in _CLICKS:
             button, count = _CLICKS[kind]
             return Click(*here(), button, count)
+        if kind == "click":  # Qwen's mobile_use tool (same call format): a tap is a click
+            return Click(*here())
+        if kind == "swipe":  # mobile_use: from coordinate to coordinate2, like a drag
+            start = self._to_screen(frame, args.get("coordinate"), kind)
+            return Drag(*start, *self._to_screen(frame, args.get("coordinate2"), kind))
         if kind == "mouse_move":
             return Move(*self._to_screen(frame, args.get("coordinate"), kind))
         if kind == "left_click_drag":

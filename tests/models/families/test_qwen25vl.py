@@ -4,8 +4,9 @@ Sources of the output shape: QwenLM/Qwen2.5-VL ``cookbooks/utils/agent_function_
 (the action names and arguments of the ``computer_use`` tool) and
 ``cookbooks/computer_use.ipynb`` (the model answers ``<tool_call>\\n{json}\\n</tool_call>``
 and the notebook reads ``action['arguments']['coordinate']`` as pixels of the resized image).
-The notebook's stored outputs are embedded with its screenshots and were not readable here,
-so the coordinates below are chosen; the strings follow the published shape exactly.
+The computer-use notebook's outputs are not stored in the repository, so the coordinates of
+VECTORS are chosen in the published shape; REAL_OUTPUTS at the end are the model's own
+outputs stored in the mobile-agent notebook.
 """
 
 from __future__ import annotations
@@ -118,3 +119,27 @@ def test_format_then_parse() -> None:
                    Scroll(9, 9, 0, -3), Scroll(9, 9, 2, 0), Key(("alt", "f4")), Type("x"),
                    Wait(1.5), Done(), Done("summary"), Fail(), AskUser("why?")):
         assert FAMILY.parse(FAMILY.format_action(action, frame, "r"), frame).action == action
+
+
+# Real outputs of Qwen2.5-VL-7B-Instruct, stored in QwenLM/Qwen2.5-VL
+# cookbooks/mobile_agent.ipynb (commit f0af2996e843cf46aa5f778c38d6694500c2ca81), cells 9 and
+# 13/15: the same ``<tool_call>`` format with the mobile tool, in absolute pixels of the
+# smart-resized screenshot whose size the notebook's system prompt states. Taken as a
+# screen of exactly that size (the model saw it unresized), a click lands on the pixel itself.
+REAL_OUTPUTS = [
+    ('\n<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", '
+     '"coordinate": [935, 406]}}\n</tool_call>\n', (1092, 2408), Click(935, 406)),
+    ('<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", '
+     '"coordinate": [639, 1095]}}\n</tool_call>\n', (728, 1288), Click(639, 1095)),
+]
+
+
+@pytest.mark.parametrize(("text", "size", "action"), REAL_OUTPUTS)
+def test_real_published_outputs(text: str, size: tuple[int, int], action: object) -> None:
+    width, height = size
+    frame = Frame(Monitor(0, 0, width, height), width, height)
+    assert FAMILY.parse(text, frame).action == action
+    # the same output on a 1920x1080 screen scales by the monitor/image ratio
+    wide = Frame(Monitor(0, 0, 2 * width, 2 * height), width, height)
+    assert isinstance(action, Click)
+    assert FAMILY.parse(text, wide).action == Click(2 * action.x, 2 * action.y)

@@ -4,7 +4,8 @@ Sources: QwenLM/Qwen3-VL ``cookbooks/utils/agent_function_call.py`` (action name
 ``triple_click``, ``hscroll`` and ``answer``) and ``cookbooks/computer_use.ipynb``, which tells
 the model "The screen's resolution is 1000x1000", resizes with ``smart_resize(..., factor=32)``
 and maps ``coordinate[0] / 1000 * resized_width``. The notebook's stored outputs are embedded
-with its screenshots and were not readable here; the strings follow the published shape.
+with its screenshots and were not readable here; the strings follow the published shape, and
+REAL_OUTPUT at the end is the model's own output stored in the mobile-agent notebook.
 """
 
 from __future__ import annotations
@@ -61,3 +62,24 @@ def test_prompt_describes_a_1000_grid() -> None:
     assert "The screen's resolution is 1000x1000." in FAMILY.system_prompt(frame)
     written = FAMILY.format_action(Click(960, 540), frame)
     assert '"coordinate": [500, 500]' in written
+
+
+# A real output of Qwen3-VL, stored in QwenLM/Qwen3-VL cookbooks/mobile_agent.ipynb (commit
+# 96588727e44c78b25ba03ea03b8e12f7e64fd0da, cell 7): thought and action lines, then the tool
+# call on the 0-1000 relative grid.
+REAL_OUTPUT = (
+    "Thought: To search for Musk in X, I need to click on the search bar at the top of the "
+    "screen. This will allow me to type in the search query.\n"
+    'Action: "I tapped on the search bar to begin searching for Musk."\n'
+    '<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", '
+    '"coordinate": [447, 81]}}\n</tool_call>\n')
+
+
+def test_real_published_output() -> None:
+    monitor = Monitor(0, 0, 1000, 1000)
+    frame = FAMILY.frame(monitor)
+    parsed = FAMILY.parse(REAL_OUTPUT, frame)
+    assert parsed.action == Click(447, 81)  # 447/1000 of a 1000-pixel-wide screen
+    assert parsed.reasoning.startswith("Thought: To search for Musk in X")
+    phone = FAMILY.frame(Monitor(0, 0, 1080, 2400))
+    assert FAMILY.parse(REAL_OUTPUT, phone).action == Click(483, 194)  # rounded half up
