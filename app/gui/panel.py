@@ -1,5 +1,6 @@
 """The small always-on-top panel shown while the agent acts: Stop, the current step, the
-reasoning, and — while the person does a step themselves — "I'm done".
+reasoning, and — while the person does a step themselves — "I'm done", or "Resume" when
+the person's own input paused the agent.
 
 The main window gets out of the way while the agent looks at and acts on the screen; this
 panel stays. The one design choice a reader must know: the panel never takes the keyboard
@@ -24,6 +25,7 @@ class AgentPanel(QWidget):
     stop_clicked = Signal()
     show_clicked = Signal()
     done_clicked = Signal()
+    resume_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint
@@ -50,11 +52,15 @@ class AgentPanel(QWidget):
         self.done = QPushButton("✓ I'm done")
         self.done.setToolTip("You finished doing the step yourself")
         self.done.hide()
+        self.resume = QPushButton("▶ Resume")
+        self.resume.setToolTip("You are done using the computer: the agent goes on")
+        self.resume.hide()
         self.show_app = QPushButton("Show Deskhand")
-        for button in (self.stop, self.done, self.show_app):
+        for button in (self.stop, self.done, self.resume, self.show_app):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stop.clicked.connect(self.stop_clicked)
         self.done.clicked.connect(self.done_clicked)
+        self.resume.clicked.connect(self.resume_clicked)
         self.show_app.clicked.connect(self.show_clicked)
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 8, 12, 8)
@@ -65,6 +71,7 @@ class AgentPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.stop)
         row.addWidget(self.done)
+        row.addWidget(self.resume)
         row.addStretch(1)
         row.addWidget(self.show_app)
         column.addLayout(row)
@@ -94,6 +101,13 @@ class AgentPanel(QWidget):
     def set_reasoning(self, text: str) -> None:
         tail = " ".join(text.split())[-220:]
         self.reasoning.setText(("…" if len(text) > 220 else "") + tail)
+
+    def set_paused(self, on: bool) -> None:
+        """The person's own input paused the agent: say so and offer Resume."""
+        self.resume.setVisible(on)
+        if on:
+            self.set_status("Paused: you are using the computer")
+            self.set_step("The agent waits until you press Resume (or Stop).")
 
     def set_takeover(self, on: bool) -> None:
         self.done.setVisible(on)

@@ -1,10 +1,10 @@
-"""The Settings page: stop hotkey, deny rules, monitor, budgets, the data folder.
+"""The Settings page: stop hotkey, target marker, deny rules, monitor and capture masks,
+budgets, export redaction, the data folder.
 
 Save checks every field with its own config dataclass (the message appears under the field
 and nothing is written while one is wrong), then writes only the keys this page owns into
 ``config.toml`` (``app.gui.settings.config_file``: other tables stay as they were), reloads
-the config into ``ctx.config`` and emits ``config_changed``. Capture masks and export
-redaction have no configuration table yet; the page says so instead of pretending.
+the config into ``ctx.config`` and emits ``config_changed``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -31,10 +32,7 @@ from PySide6.QtWidgets import (
 from agent.config import ConfigError
 from app.gui.context import AppContext
 from app.gui.settings.config_file import read_table, save_values
-from app.gui.settings.fields import Field
-
-NOT_YET = ("Not available yet: the configuration has no table for this. Until it has, "
-           "nothing here is masked or redacted.")
+from app.gui.settings.fields import Field, RegionsField
 
 
 def _lines(placeholder: str) -> QPlainTextEdit:
@@ -54,18 +52,25 @@ class SettingsPage(QWidget):
         hotkey = QLineEdit()
         hotkey.setPlaceholderText("<ctrl>+<alt>+<esc>")
         steps, minutes, monitor = QSpinBox(), QDoubleSpinBox(), QSpinBox()
+        marker, redact = QDoubleSpinBox(), QCheckBox("Redact text that matches the patterns")
+        marker.setRange(0, 10)
+        marker.setDecimals(1)
+        marker.setSingleStep(0.1)
+        marker.setSuffix(" s")
         steps.setRange(0, 100_000)
         minutes.setRange(0, 24 * 60)
         minutes.setDecimals(1)
         minutes.setSuffix(" min")
         monitor.setRange(0, 16)
         hotkey.setMaximumWidth(360)
-        for spin in (steps, minutes, monitor):
+        for spin in (steps, minutes, monitor, marker):
             spin.setMaximumWidth(140)
         screens = len(QGuiApplication.screens())
         self.fields = [
             Field("control.stop_hotkey", hotkey, "Stops the agent from any window. pynput "
                   "syntax: modifiers in angle brackets, e.g. <ctrl>+<alt>+<esc> or <ctrl>+q."),
+            Field("control.target_marker_s", marker, "Before a click, the target is marked on "
+                  "the screen this long so you can see it coming (0 = never)."),
             Field("safety.deny_apps", _lines("one app name per line, e.g. keepassxc"),
                   "The agent never acts in these apps (whole name; re: for a regex)."),
             Field("safety.deny_titles", _lines("one per line, e.g. Online Banking"),
@@ -74,18 +79,36 @@ class SettingsPage(QWidget):
                   "Typing or running text that matches asks you first."),
             Field("agent.monitor", monitor, f"1 = the first monitor, 0 = all of them "
                   f"(this session has {screens} screen{'s' if screens != 1 else ''})."),
+            Field("capture.window_titles", _lines("one per line, e.g. Password Manager"),
+                  "Windows whose title contains this text are blacked out of every "
+                  "screenshot (and so never stored or shown to the model)."),
+            RegionsField("capture.regions", _lines("one per line: x,y,width,height, e.g. "
+                                                   "0,0,400,60"),
+                         "Screen rectangles blacked out of every screenshot, in pixels of "
+                         "the whole desktop: left, top, width, height."),
             Field("safety.max_steps", steps, "An episode stops after this many steps."),
             Field("safety.max_minutes", minutes, "…or after this much time."),
+            Field("export.redact", redact, "Applies to every export from the History page "
+                  "(texts only: task, reasoning, typed text, comments)."),
+            Field("export.patterns", _lines(r"one regex per line, e.g. \b\d{6}\b"),
+                  "What is replaced by [redacted]; the defaults catch e-mail addresses, long "
+                  "numbers and “password: …”."),
         ]
         self.by_key = {f.key: f for f in self.fields}
         labels = {"control.stop_hotkey": "&Stop hotkey", "safety.deny_apps": "Never act in &apps",
                   "safety.deny_titles": "Never act in &windows titled",
                   "safety.deny_text": "Ask before typing &text", "agent.monitor": "&Monitor",
-                  "safety.max_steps": "Ma&x steps", "safety.max_minutes": "Max &time"}
-        groups = {"Controls": ["control.stop_hotkey"],
+                  "safety.max_steps": "Ma&x steps", "safety.max_minutes": "Max &time",
+                  "control.target_marker_s": "Mar&k click targets for",
+                  "capture.window_titles": "&Hide windows titled",
+                  "capture.regions": "Hide screen re&gions",
+                  "export.redact": "R&edaction", "export.patterns": "Redact &patterns"}
+        groups = {"Controls": ["control.stop_hotkey", "control.target_marker_s"],
                   "Deny rules": ["safety.deny_apps", "safety.deny_titles", "safety.deny_text"],
-                  "Screen": ["agent.monitor"],
-                  "Budgets per episode": ["safety.max_steps", "safety.max_minutes"]}
+                  "Screen and capture masks": ["agent.monitor", "capture.window_titles",
+                                               "capture.regions"],
+                  "Budgets per episode": ["safety.max_steps", "safety.max_minutes"],
+                  "Export": ["export.redact", "export.patterns"]}
         body = QWidget()
         column = QVBoxLayout(body)
         for title, keys in groups.items():
@@ -93,10 +116,6 @@ class SettingsPage(QWidget):
             form = QFormLayout(box)
             for key in keys:
                 form.addRow(labels[key], self.by_key[key].box)
-            if title == "Screen":
-                masks = QLabel(NOT_YET)
-                masks.setWordWrap(True)
-                form.addRow("Capture masks", masks)
             column.addWidget(box)
         column.addWidget(self._data_box())
         column.addStretch(1)
@@ -135,9 +154,6 @@ class SettingsPage(QWidget):
         config = QLabel(f"Settings are saved in {self.ctx.paths.config_file}")
         config.setWordWrap(True)
         form.addRow("", config)
-        redaction = QLabel(NOT_YET + " (The exporter can redact; the setting is missing.)")
-        redaction.setWordWrap(True)
-        form.addRow("Export redaction", redaction)
         return box
 
     def open_data_folder(self) -> bool:

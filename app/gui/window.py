@@ -138,6 +138,14 @@ class MainWindow(QMainWindow):
                 self.tray.notify("Training finished", text), self.tray.set_last_status(text)))
         if self.chat is not None:
             self.chat.running_changed.connect(self.tray.set_running)
+            self.chat.show_in_history.connect(self.show_in_history)
+
+    def show_in_history(self, episode_id: int) -> None:
+        """The History page, with that episode selected (a chat link)."""
+        history: Any = self.pages.get("history")
+        if hasattr(history, "show_episode"):
+            history.show_episode(episode_id)
+            self.show_page("history")
 
     def _model_changed(self) -> None:
         if has_actor_model(self.ctx) and self.statusBar().currentMessage() == FIRST_RUN:

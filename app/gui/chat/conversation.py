@@ -1,6 +1,6 @@
-"""The conversation: each task the person gave, followed by its episode — the live
-reasoning while the agent thinks, a card per step, the outcome, and a rating of the whole
-episode.
+"""The conversation: earlier episodes from the store (``past.py``), then each task the person
+gave in this session, followed by its episode — the live reasoning while the agent thinks, a
+card per step, the outcome (with a link to it in History), and a rating of the whole episode.
 
 The one design choice a reader must know: tokens are appended to the live box in batches
 (``flush`` on a short timer, driven by the page), so a model streaming hundreds of tokens a
@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.chat.cards import KeepReturn, StepCard, keep_return
+from app.gui.chat.past import PAST_LIMIT, PastEpisode, history_link
 from app.gui.chat.worker import StepEvent
+from app.gui.history.data import EpisodeRow
 from app.gui.widgets.rating import RatingBar
 
 STATUS_WORDS = {"done": ("Done", "#2e7d32"), "failed": ("Failed", "#c62828"),
@@ -33,6 +35,7 @@ class EpisodeBlock(QFrame):
     """One task and its episode."""
 
     episode_rated = Signal(int, str, object, object)  # episode id, kind, value, comment
+    show_in_history = Signal(int)  # episode id
 
     def __init__(self, task: str, keeper: KeepReturn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +66,8 @@ class EpisodeBlock(QFrame):
         self.layout_.addWidget(self.live)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
+        self.outcome.linkActivated.connect(
+            lambda href: self.show_in_history.emit(int(href.split(":", 1)[1])))
         self.outcome.hide()
         self.layout_.addWidget(self.outcome)
         # RatingBar's own title shows a stray top-level label while it is built (it steals
@@ -125,7 +130,11 @@ class EpisodeBlock(QFrame):
         self.flush()
         self.live.hide()
         word, colour = STATUS_WORDS.get(status, (status.capitalize(), "#6d6d6d"))
-        self.outcome.setText(f"<b style='color:{colour}'>{word}</b> — {_html(summary)}")
+        steps = len(self.cards)
+        link = "" if self.episode_id is None else " · " + history_link(self.episode_id)
+        self.outcome.setText(f"<b style='color:{colour}'>{word}</b> — {_html(summary)}<br>"
+                             f"<span style='color:gray'>{steps} step{'s' if steps != 1 else ''}"
+                             f"</span>{link}")
         self.outcome.show()
 
     def _episode_rated(self, kind: str, value: object, comment: object) -> None:
@@ -134,7 +143,10 @@ class EpisodeBlock(QFrame):
 
 
 class Conversation(QScrollArea):
-    """The scrolling column of episode blocks, newest at the bottom."""
+    """The scrolling column: earlier episodes, then this session's blocks, newest at the
+    bottom."""
+
+    show_in_history = Signal(int)  # episode id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,6 +166,11 @@ class Conversation(QScrollArea):
         self.column.addWidget(self.hint)
         self.setWidget(body)
         self.blocks: list[EpisodeBlock] = []
+        self.past: list[PastEpisode] = []
+        self.past_header = QLabel(body)
+        self.past_header.setStyleSheet("color: gray;")
+        self.past_header.hide()
+        self.column.insertWidget(1, self.past_header)
         self.verticalScrollBar().rangeChanged.connect(self._follow)
         self._at_bottom = True
         self.verticalScrollBar().valueChanged.connect(self._remember)
@@ -161,11 +178,34 @@ class Conversation(QScrollArea):
     def add_task(self, task: str) -> EpisodeBlock:
         self.hint.hide()
         block = EpisodeBlock(task, self.keeper)
+        block.show_in_history.connect(self.show_in_history)
         self.column.addWidget(block)
         self.blocks.append(block)
         self._at_bottom = True
         QTimer.singleShot(0, self._scroll_down)
         return block
+
+    def set_past(self, rows: list[EpisodeRow]) -> None:
+        """Show these earlier episodes (newest first, as the store lists them) above this
+        session's tasks, oldest at the top; episodes of this session's blocks are left out."""
+        mine = {block.episode_id for block in self.blocks}
+        rows = [row for row in rows if row.id not in mine]
+        for widget in self.past:
+            self.column.removeWidget(widget)
+            widget.deleteLater()
+        self.past = []
+        body = self.widget()
+        for index, row in enumerate(reversed(rows)):
+            entry = PastEpisode(row, body)
+            entry.show_in_history.connect(self.show_in_history)
+            self.column.insertWidget(2 + index, entry)
+            self.past.append(entry)
+        self.past_header.setText(f"Earlier tasks — the last {PAST_LIMIT} episodes; all of "
+                                 "them, with their steps, are on the History page (Ctrl+2)."
+                                 if len(rows) >= PAST_LIMIT else "Earlier tasks")
+        self.past_header.setVisible(bool(rows))
+        self._at_bottom = True
+        QTimer.singleShot(0, self._scroll_down)
 
     def _remember(self, value: int) -> None:
         self._at_bottom = value >= self.verticalScrollBar().maximum() - 8

@@ -68,6 +68,7 @@ class FakeParts:
     policy_factory: Callable[[], Policy] | None = None  # instead of the script
     event_delay: float = 0.0
     safety: SafetyConfig = field(default_factory=SafetyConfig)
+    paused: threading.Event | None = None  # the takeover pause (set it to pause the loop)
     actuator: RecordingActuator | None = None
     policy: Policy | None = None
     screen: FakeScreen | None = None
@@ -81,7 +82,7 @@ class FakeParts:
         self.policy = (self.policy_factory() if self.policy_factory is not None
                        else ScriptedPolicy(self.script, hold=self.hold))
         return EpisodeSetup(screen=self.screen, actuator=self.actuator, policy=self.policy,
-                            critic=self.critic, recorder=self.recorder,
+                            critic=self.critic, recorder=self.recorder, paused=self.paused,
                             meta=EpisodeMeta(actor_model="scripted (test)"), safety=self.safety)
 
 

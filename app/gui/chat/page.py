@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -59,27 +59,30 @@ CRITIC_CHOICES = (("off", "Off"), ("before", "Before I approve"), ("after", "Aft
 class ChatOptions:
     move_aside: bool = True  # hide the main window while the agent looks and acts
     show_panel: bool = True  # the always-on-top panel while the window is aside
-    target_marker_s: float = 0.6  # how long the target is marked before a pointer action
+    target_marker_s: float | None = None  # marking before a pointer action; None: the config's
     flush_ms: int = 30  # how often streamed tokens are laid out
 
 
 class ChatPage(QWidget):
     running_changed = Signal(bool)
+    show_in_history = Signal(int)  # an episode's "Show in History" link
     _warning = Signal(str)  # from the episode thread
 
     def __init__(self, ctx: AppContext, factory: PartsFactory | None = None,
                  options: ChatOptions | None = None) -> None:
         super().__init__()
         self.ctx = ctx
-        marker = getattr(ctx.config.control, "target_marker_s", ChatOptions.target_marker_s)
-        self.options = options or ChatOptions(target_marker_s=float(marker))
+        self.options = options or ChatOptions()
         if factory is None:
             from app.gui.chat.parts import DesktopParts
 
-            factory = DesktopParts(ctx.paths, ctx.config, warn=self._warning.emit)
+            factory = DesktopParts(ctx.paths, lambda: self.ctx.config,  # Settings may change it
+                                   warn=self._warning.emit)
         self.factory = factory
         self.block: EpisodeBlock | None = None
         self.running = False
+        self.past_loads = 0  # earlier-episode reads in flight (tests wait for 0)
+        self._past_loaded_once = False
         self._panel: Any = None
         self._overlay: Any = None
         self._ui = UiInvoker(self)
@@ -149,6 +152,9 @@ class ChatPage(QWidget):
         focus = QShortcut(QKeySequence("Ctrl+L"), self)
         focus.setContext(Qt.ShortcutContext.WindowShortcut)
         focus.activated.connect(lambda: self.task.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        resume = QShortcut(QKeySequence("Ctrl+R"), self)
+        resume.setContext(Qt.ShortcutContext.WindowShortcut)
+        resume.activated.connect(self.resume)
         self._flush = QTimer(self)
         self._flush.setInterval(self.options.flush_ms)
         self._flush.timeout.connect(self._flush_tokens)
@@ -174,6 +180,9 @@ class ChatPage(QWidget):
         g.closed.connect(self._closed)
         self.review.decided.connect(self._decided)
         self.question.answered.connect(self._answered)
+        self.question.resume_clicked.connect(self.resume)
+        self.question.stop_clicked.connect(self.stop)
+        self.conversation.show_in_history.connect(self.show_in_history)
         self._warning.connect(lambda text: self.block.add_note(text) if self.block else None)
 
     # -- the public face ------------------------------------------------------------------
@@ -200,6 +209,30 @@ class ChatPage(QWidget):
         self.worker.start(EpisodeRequest(text, self.agent_config(), own))
         return True
 
+    def load_past(self) -> None:
+        """Read the last episodes from the store (on the database worker) into the
+        conversation; called when the page is first shown and after each run."""
+        from app.gui.chat.past import PAST_LIMIT
+        from app.gui.history.data import query_recent
+
+        def done(rows: Any) -> None:
+            self.past_loads -= 1
+            self.conversation.set_past(rows)
+
+        def failed(message: str) -> None:
+            self.past_loads -= 1
+            self.status.setText(f"Could not read earlier tasks: {message}")
+
+        self.past_loads += 1
+        self.ctx.db.submit(lambda store: query_recent(store, PAST_LIMIT), on_done=done,
+                           on_error=failed)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._past_loaded_once:  # lazily: an app opened on another page reads nothing
+            self._past_loaded_once = True
+            self.load_past()
+
     def stop(self) -> None:
         """Stop the episode now, from whatever it is doing."""
         if not self.running:
@@ -208,6 +241,15 @@ class ChatPage(QWidget):
         if self.gate.pending == "review":
             self.gate.reply(STOP)
         self.status.setText("Stopping…")
+
+    def resume(self) -> bool:
+        """The person is done using the computer: the paused episode goes on (Resume, Ctrl+R).
+        False if it was not paused."""
+        resumed = self.worker.resume()
+        self._show_paused(False)
+        if resumed:
+            self.status.setText("Resuming…")
+        return resumed
 
     def set_parts_factory(self, factory: PartsFactory) -> None:
         """Use other parts for the next episodes (tests, a replay file)."""
@@ -224,6 +266,7 @@ class ChatPage(QWidget):
             self._panel.stop_clicked.connect(self.stop)
             self._panel.show_clicked.connect(self._come_back)
             self._panel.done_clicked.connect(lambda: self._answered(None))
+            self._panel.resume_clicked.connect(self.resume)
         return self._panel
 
     def shutdown(self) -> None:
@@ -266,6 +309,7 @@ class ChatPage(QWidget):
         self.status.setText(text[:1].upper() + text[1:])
         if self._panel is not None:
             self._panel.set_status(text)
+        self._show_paused(text.startswith("paused"))
         if text == "thinking" and self.block is not None:
             self.block.new_thought()
 
@@ -301,6 +345,7 @@ class ChatPage(QWidget):
         self.question.close_question()
         self._set_running(False)
         self.status.setText(status)
+        self.load_past()  # runs elsewhere (deskhand run) show up too; this one stays a block
         if self._panel is not None:
             self._panel.hide()
         self._come_back()
@@ -336,6 +381,20 @@ class ChatPage(QWidget):
         if self._panel is not None:
             self._panel.set_takeover(True)
 
+    def _show_paused(self, on: bool) -> None:
+        """The person's own input paused the episode: say so here and on the panel, with
+        Resume and Stop; it goes on only when the person presses Resume."""
+        if on and self.question.kind != "paused":
+            self.question.ask("paused", "Paused: you are using the computer. The agent waits "
+                              "until you press Resume (Ctrl+R) — or Stop (Esc).")
+        elif not on and self.question.kind == "paused":
+            self.question.close_question()
+        panel = self.panel() if on and self.running else self._panel
+        if panel is not None:
+            panel.set_paused(on)
+            if on and not panel.isVisible():  # the person may be anywhere on the screen
+                panel.show()
+
     def _answered(self, value: Any) -> None:
         if self._panel is not None:
             self._panel.set_takeover(False)
@@ -369,6 +428,8 @@ class ChatPage(QWidget):
     def _mark(self, action: Action) -> None:  # the episode thread, just before acting
         self._ui.call(self._move_aside)  # the window may be back from asking the person
         seconds = self.options.target_marker_s
+        if seconds is None:
+            seconds = self.ctx.config.control.target_marker_s
         if seconds <= 0 or not points(action):
             return
         shown: list[bool] = []

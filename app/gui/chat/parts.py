@@ -37,10 +37,12 @@ PolicyFactory = Callable[[AgentConfig], tuple[Policy, EpisodeMeta]]
 class DesktopParts:
     """Builds the real parts for each episode; keeps the model runtimes between episodes."""
 
-    def __init__(self, paths: Paths, config: DeskhandConfig,
+    def __init__(self, paths: Paths, config: DeskhandConfig | Callable[[], DeskhandConfig],
                  policy_factory: PolicyFactory | None = None,
                  warn: Callable[[str], None] | None = None) -> None:
-        self.paths, self.config = paths, config
+        self.paths = paths
+        # a callable: read at each episode, so a save on the Settings page applies to the next
+        self._config = config if callable(config) else (lambda: config)
         self.policy_factory = policy_factory  # None: the actor from the catalogue
         self.warn = warn or (lambda message: None)
         self._runtimes: dict[str, Any] = {}
@@ -79,6 +81,10 @@ class DesktopParts:
         return EpisodeSetup(screen=screen, actuator=actuator, policy=policy, critic=critic,
                             recorder=recorder, paused=takeover.paused if takeover else None,
                             meta=meta, safety=self.config.safety, close=stack.close)
+
+    @property
+    def config(self) -> DeskhandConfig:
+        return self._config()
 
     def close(self) -> None:
         """Unload the models (the app is closing)."""
@@ -148,15 +154,9 @@ class DesktopParts:
         control = self.config.control
         monitor: Any = None
 
-        def on_takeover(description: str) -> None:
-            self.warn(f"Paused: you are using the computer ({description}). The agent goes on "
-                      f"after {control.resume_after_idle_s:g} s without input.")
-
-            def resume_later() -> None:
-                monitor.wait_until_idle(control.resume_after_idle_s)
-                monitor.resume()
-
-            threading.Thread(target=resume_later, name="deskhand-resume", daemon=True).start()
+        def on_takeover(description: str) -> None:  # a listener thread: only say it
+            self.warn(f"Paused: you are using the computer ({description}). The agent waits "
+                      "until you press Resume (or Stop).")
 
         try:
             monitor = stack.enter_context(TakeoverMonitor(on_takeover, control.takeover))

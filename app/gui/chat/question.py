@@ -1,9 +1,11 @@
 """The question bar: the agent asks the person something in the middle of an episode.
 
-Three uses, one bar: a yes/no question (the stall detector: "go on?"), the model's own
-``ask_user`` question (a text answer; empty stops the episode), and "let me do it" (the
-person acts on the screen, then presses "I'm done"). The one design choice a reader must know:
-the bar only emits ``answered(value)``; the page hands it to the gate, which owns the wait.
+Four uses, one bar: a yes/no question (the stall detector: "go on?"), the model's own
+``ask_user`` question (a text answer; empty stops the episode), "let me do it" (the person
+acts on the screen, then presses "I'm done"), and a takeover pause (the person's own input
+paused the agent: Resume or Stop). The one design choice a reader must know: the bar only
+emits (``answered(value)``, ``resume_clicked``, ``stop_clicked``); the page hands answers to
+the gate, which owns the wait, and a resume to the episode worker.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 
 class QuestionBar(QFrame):
     answered = Signal(object)
+    resume_clicked = Signal()
+    stop_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,20 +35,26 @@ class QuestionBar(QFrame):
         self.no = QPushButton("&No")
         self.send = QPushButton("Se&nd")
         self.done = QPushButton("I'm &done")
+        self.resume = QPushButton("▶ &Resume")
+        self.resume.setToolTip("Hand control back to the agent (Ctrl+R)")
+        self.stop = QPushButton("■ Stop")
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 6, 10, 6)
         row.addWidget(self.label, 1)
-        for widget in (self.text, self.yes, self.no, self.send, self.done):
+        for widget in (self.text, self.yes, self.no, self.send, self.done, self.resume,
+                       self.stop):
             row.addWidget(widget)
         self.yes.clicked.connect(lambda: self._answer(True))
         self.no.clicked.connect(lambda: self._answer(False))
         self.send.clicked.connect(lambda: self._answer(self.text.text().strip()))
         self.text.returnPressed.connect(lambda: self._answer(self.text.text().strip()))
         self.done.clicked.connect(lambda: self._answer(None))
+        self.resume.clicked.connect(self.resume_clicked)
+        self.stop.clicked.connect(self.stop_clicked)
         self.hide()
 
     def ask(self, kind: str, message: str) -> None:
-        """kind: question (yes/no), answer (text) or takeover (I'm done)."""
+        """kind: question (yes/no), answer (text), takeover (I'm done) or paused (Resume)."""
         self.kind = kind
         self.label.setText(message)
         self.text.clear()
@@ -53,8 +63,11 @@ class QuestionBar(QFrame):
         self.yes.setVisible(kind == "question")
         self.no.setVisible(kind == "question")
         self.done.setVisible(kind == "takeover")
+        self.resume.setVisible(kind == "paused")
+        self.stop.setVisible(kind == "paused")
         self.show()
-        focus = {"answer": self.text, "question": self.yes, "takeover": self.done}[kind]
+        focus = {"answer": self.text, "question": self.yes, "takeover": self.done,
+                 "paused": self.resume}[kind]
         focus.setFocus()
 
     def close_question(self) -> None:

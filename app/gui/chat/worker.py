@@ -180,6 +180,7 @@ class EpisodeWorker(QObject):
         self.stop = StopToken()  # the running episode's (a fresh one per episode)
         self.hooks = hooks or UiHooks()
         self.running = False
+        self.paused: threading.Event | None = None  # the running episode's takeover pause
         self._runner: EpisodeRunner | None = None
         self._thread = QThread()
         self._thread.setObjectName("deskhand-episode")
@@ -197,6 +198,15 @@ class EpisodeWorker(QObject):
         self.gate.stop = self.stop
         self._begin.emit(request)
         return self.stop
+
+    def resume(self) -> bool:
+        """The person hands control back after a takeover pause (any thread); False if the
+        episode was not paused."""
+        paused = self.paused
+        if paused is None or not paused.is_set():
+            return False
+        paused.clear()
+        return True
 
     def shutdown(self) -> None:
         """Stop any episode and end the thread (the app is closing)."""
@@ -221,6 +231,7 @@ class EpisodeWorker(QObject):
 
     def _episode(self, request: EpisodeRequest) -> EpisodeResult:
         setup = self.factory(request, self.stop)
+        self.paused = setup.paused
         try:
             screen = GuardedScreen(setup.screen, self.hooks.before_capture)
             clock = MonotonicClock()
@@ -239,6 +250,7 @@ class EpisodeWorker(QObject):
             return self._runner.run(request.task)
         finally:
             self._runner = None
+            self.paused = None
             if setup.close is not None:
                 setup.close()
 

@@ -140,6 +140,11 @@ def query_episodes(store: Any, filt: HistoryFilter) -> list[EpisodeRow]:
     return _rows(store, episodes, filt)
 
 
+def query_recent(store: Any, limit: int) -> list[EpisodeRow]:
+    """The newest ``limit`` episodes, newest first (the chat's earlier tasks)."""
+    return _rows(store, store.list_episodes(limit=limit), HistoryFilter())
+
+
 def query_episode(store: Any, episode_id: int) -> EpisodeRow | None:
     """One episode as a row (after a grade changed it), or None if it is gone."""
     rows = _rows(store, store.list_episodes(ids=[episode_id]), HistoryFilter())

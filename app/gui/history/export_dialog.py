@@ -4,11 +4,14 @@ The export itself is ``agent.store.export.export``, run as one job on the databa
 reads the store); its plain ``(done, total)`` progress callback is re-emitted as a Qt signal by
 ``ExportJob`` (the dangerzone habit), so the bar moves on the UI thread while the work runs off
 it. Cancel is honoured at the next step: the callback raises, the job ends, the partial files
-stay in the folder and the dialog says so (it stays open until closed again).
+stay in the folder and the dialog says so (it stays open until closed again). Redaction
+(``agent.store.redact``) is the caller's: the History page passes the redactor of the
+``[export]`` settings, and the dialog says whether texts will be redacted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +49,11 @@ class ExportJob(QObject):
 
     progress = Signal(int, int)  # done, total (steps)
 
-    def __init__(self, episode_ids: list[int], folder: Path, fmt: str) -> None:
+    def __init__(self, episode_ids: list[int], folder: Path, fmt: str,
+                 redact: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.episode_ids, self.folder, self.fmt = episode_ids, folder, fmt
+        self.redact = redact
         self.cancelled = False
 
     def run(self, store: Any) -> ExportSummary:  # on the worker thread
@@ -58,16 +63,17 @@ class ExportJob(QObject):
             self.progress.emit(done, total)
 
         return export(store, self.folder, self.fmt, episode_ids=self.episode_ids,
-                      progress=report)
+                      progress=report, redact=self.redact)
 
 
 class ExportDialog(QDialog):
     """Format, folder, a progress bar; Export runs it, Close (or Esc) cancels a running one."""
 
     def __init__(self, db: Any, episode_ids: list[int], default_folder: Path,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 redact: Callable[[str], str] | None = None) -> None:
         super().__init__(parent)
-        self.db, self.episode_ids = db, list(episode_ids)
+        self.db, self.episode_ids, self.redact = db, list(episode_ids), redact
         self.job: ExportJob | None = None
         self.summary: ExportSummary | None = None
         self.setWindowTitle("Export episodes")
@@ -92,6 +98,13 @@ class ExportDialog(QDialog):
         folder_label.setBuddy(self.folder)
         form.addRow(folder_label, row)
         layout.addLayout(form)
+        self.redaction = QLabel(
+            "Texts that match your redaction patterns are replaced by [redacted]."
+            if redact is not None else "Texts are exported as they are (redaction is off in "
+            "Settings → Export); screenshots are never redacted, only masked at capture.")
+        self.redaction.setWordWrap(True)
+        self.redaction.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(self.redaction)
         self.bar = QProgressBar()
         self.bar.setRange(0, 100)
         self.bar.setValue(0)
@@ -126,7 +139,8 @@ class ExportDialog(QDialog):
         if folder.exists() and not folder.is_dir():
             self.message.setText(f"{folder} is a file, not a folder.")
             return
-        self.job = ExportJob(self.episode_ids, folder, str(self.format.currentData()))
+        self.job = ExportJob(self.episode_ids, folder, str(self.format.currentData()),
+                             self.redact)
         self.job.progress.connect(self._progress)
         self.bar.setValue(0)
         self.bar.setVisible(True)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.store.redact import redactor
 from app.gui.context import AppContext
 from app.gui.history.data import (
     EpisodeRow,
@@ -66,6 +67,7 @@ class HistoryPage(QWidget):
         self.export_dialog: ExportDialog | None = None
         self.confirm: Callable[[str, str], bool] = self._ask
         self._query = 0  # the newest episode query; older answers are dropped
+        self._wanted: int | None = None  # select this episode when the list arrives
         self._shown_once = False
         self._resetting = False
         self._build()
@@ -189,6 +191,11 @@ class HistoryPage(QWidget):
         self._job(lambda store: query_episodes(store, filt),
                   lambda rows: self._episodes_loaded(query, rows))
 
+    def show_episode(self, episode_id: int) -> None:
+        """Select that episode (the chat's "Show in History"), once the list is reread."""
+        self._wanted = episode_id
+        self.reload()
+
     def _filter_changed(self, filt: HistoryFilter) -> None:
         self.filter = filt
         self.reload()
@@ -211,6 +218,13 @@ class HistoryPage(QWidget):
             if row.id in keep:
                 selection.select(self.model.index(i, 0), flags.Select | flags.Rows)
         target = self.model.row_of(current) if current is not None else None
+        wanted, self._wanted = self._wanted, None
+        if wanted is not None:
+            keep = set()
+            target = self.model.row_of(wanted)
+            if target is None:
+                self.count.setText(f"{total} episodes; the one asked for is hidden by the "
+                                   "filter")
         if target is None and rows:
             target = 0
         if target is not None:
@@ -363,7 +377,8 @@ class HistoryPage(QWidget):
             return None
         stamp = datetime.now().strftime("%Y-%m-%d-%H%M")
         folder = Path.home() / "Deskhand exports" / stamp
-        self.export_dialog = ExportDialog(self.db, ids, folder, self)
+        self.export_dialog = ExportDialog(self.db, ids, folder, self,
+                                          redact=redactor(self.ctx.config.export))
         self.export_dialog.open()
         return self.export_dialog
 

@@ -9,6 +9,7 @@ hand-written comments aside — survive a save untouched; an invalid value never
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import tomllib
@@ -55,6 +56,8 @@ def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}  # a Rect
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, Path):

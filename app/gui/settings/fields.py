@@ -3,7 +3,8 @@
 A ``Field`` reads and writes its widget as a plain value (text, int, float, list of lines);
 ``check`` validates it with the owning config dataclass itself (``dataclasses.replace`` on the
 section, which runs its ``__post_init__``), so the page never re-implements a rule and the
-message a user sees is the dataclass's own.
+message a user sees is the dataclass's own. ``RegionsField`` adds the one parse a dataclass
+cannot do for the page: ``x,y,width,height`` lines into ``agent.screen.Rect`` values.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QLabel,
     QLineEdit,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent.screen import Rect
 from app.config import DeskhandConfig
 
 
@@ -46,6 +49,7 @@ class Field:
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.widget)
+        self.box.setFocusProxy(self.widget)  # the row's label mnemonic reaches the widget
         if self.hint:
             hint = QLabel(self.hint)
             hint.setWordWrap(True)
@@ -65,6 +69,8 @@ class Field:
         w = self.widget
         if isinstance(w, QPlainTextEdit):
             return tuple(line.strip() for line in w.toPlainText().splitlines() if line.strip())
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
         if isinstance(w, QSpinBox):
             return w.value()
         if isinstance(w, QDoubleSpinBox):
@@ -77,6 +83,8 @@ class Field:
         w = self.widget
         if isinstance(w, QPlainTextEdit):
             w.setPlainText("\n".join(value))
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
         elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
             w.setValue(value)
         elif isinstance(w, QLineEdit):
@@ -106,3 +114,53 @@ class Field:
         self.widget.setProperty("invalid", bool(message))
         if isinstance(self.widget, (QLineEdit, QPlainTextEdit)):  # spin boxes lose their arrows
             self.widget.setStyleSheet("border: 1px solid #c0392b;" if message else "")
+
+
+def parse_region(line: str) -> Rect:
+    """One ``x,y,width,height`` line (virtual-screen pixels) as a ``Rect``.
+
+    >>> parse_region(" 10, 20 ,300,40")
+    Rect(left=10, top=20, width=300, height=40)
+    >>> parse_region("10,20,0,40")
+    Traceback (most recent call last):
+    ValueError: “10,20,0,40”: width and height must be at least 1
+    """
+    parts = [p.strip() for p in line.split(",")]
+    try:
+        x, y, width, height = (int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"“{line.strip()}” is not x,y,width,height (four whole numbers "
+                         "separated by commas)") from None
+    if width < 1 or height < 1:
+        raise ValueError(f"“{line.strip()}”: width and height must be at least 1")
+    return Rect(x, y, width, height)
+
+
+class RegionsField(Field):
+    """Capture regions, one ``x,y,width,height`` per line, as a tuple of ``Rect``."""
+
+    def lines(self) -> list[str]:
+        assert isinstance(self.widget, QPlainTextEdit)
+        return [line for line in self.widget.toPlainText().splitlines() if line.strip()]
+
+    def value(self) -> tuple[Rect, ...]:
+        out = []
+        for line in self.lines():
+            try:
+                out.append(parse_region(line))
+            except ValueError:
+                continue  # ``check`` names the bad line; nothing is saved while it is there
+        return tuple(out)
+
+    def set_value(self, value: Any) -> None:
+        assert isinstance(self.widget, QPlainTextEdit)
+        self.widget.setPlainText("\n".join(f"{r.left},{r.top},{r.width},{r.height}"
+                                           for r in value))
+
+    def check(self, config: DeskhandConfig) -> str | None:
+        for number, line in enumerate(self.lines(), start=1):
+            try:
+                parse_region(line)
+            except ValueError as exc:
+                return f"Line {number}: {exc}"
+        return None

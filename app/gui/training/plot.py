@@ -30,12 +30,12 @@ class Plot(QWidget):
         self.title = title
         self.series: dict[str, list[float | None]] = {}
         self.empty_text = "no data yet"
-        self.setMinimumSize(220, 150)
+        self.setMinimumSize(140, 110)  # four of them fit beside the schedule at 1180 px
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(f"{title} plot")
 
     def sizeHint(self) -> QSize:
-        return QSize(320, 190)
+        return QSize(260, 170)
 
     def set_series(self, series: dict[str, Series], empty_text: str = "no data yet") -> None:
         self.series = {name: list(values) for name, values in series.items()}
@@ -69,11 +69,13 @@ class Plot(QWidget):
         metrics = painter.fontMetrics()
         line_h = metrics.height()
         painter.setPen(text)
-        painter.drawText(QRectF(8, 4, self.width() - 16, line_h), Qt.AlignmentFlag.AlignLeft,
-                         self.title)
+        labels = [f"{name} {self._last(values)}" for name, values in self.series.items()]
+        beside = metrics.horizontalAdvance(labels[0]) + 30 if labels else 0  # the first legend
+        room = max(0, self.width() - 16 - beside)
+        painter.drawText(QRectF(8, 4, room, line_h), Qt.AlignmentFlag.AlignLeft,
+                         metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, room))
         legend_y = 4.0
-        for i, name in enumerate(self.series):
-            label = f"{name} {self._last(self.series[name])}"
+        for i, label in enumerate(labels):
             width = metrics.horizontalAdvance(label) + 18
             x = self.width() - 8 - width
             y = legend_y + i * line_h

@@ -107,8 +107,11 @@ class RunsView(QWidget):
         self.runs: list[RunInfo] = []
         self.list = QListWidget()
         self.list.setAccessibleName("Training runs")
-        self.list.setMinimumWidth(260)
-        self.list.setMaximumWidth(380)
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setMinimumWidth(150)
+        self.list.setMaximumWidth(200)
+        self.list.hide()  # shown once there are runs: an empty column helps nobody
         self.list.currentRowChanged.connect(self._show)
         self.plots = {key: Plot(TITLES[key]) for key in CURVES}
         grid = QGridLayout()
@@ -135,9 +138,10 @@ class RunsView(QWidget):
         self.list.clear()
         for run in runs:
             item = QListWidgetItem(run.title())
-            item.setToolTip(run.reason)
+            item.setToolTip(run.title() + (f"\n{run.reason}" if run.reason else ""))
             self.list.addItem(item)
         self.list.blockSignals(False)
+        self.list.setVisible(bool(runs))
         row = next((i for i, r in enumerate(runs) if r.id == keep), 0)
         if runs:
             self.list.setCurrentRow(row)

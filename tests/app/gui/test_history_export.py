@@ -14,7 +14,11 @@ from pytestqt.qtbot import QtBot
 
 from agent.paths import Paths
 from agent.store.config import StoreConfig
+from agent.store.redact import ExportConfig
+from app.config import DeskhandConfig
+from app.gui.context import AppContext
 from app.gui.history.export_dialog import ExportDialog
+from app.gui.history.page import HistoryPage
 from app.gui.worker import DbWorker
 from tests.app.gui.test_history import Filled, fill, open_page, settle
 
@@ -114,3 +118,27 @@ def test_a_file_as_folder_is_refused_and_cancel_stops_an_export(
     assert dialog.close_button.text() == "Close"
     dialog.reject()
     assert not dialog.isVisible()
+
+
+@pytest.mark.parametrize("redact", [True, False])
+def test_export_with_redaction_on_writes_no_email_address_of_a_task(
+        qtbot: QtBot, home: Paths, db: DbWorker, tmp_path: Path, redact: bool) -> None:
+    address = "ada.lovelace@example.org"
+    episode_id = db.call(lambda store: store.create_episode(f"Write to {address} about Monday"))
+    db.call(lambda store: store.add_step(episode_id, action={"type": "type", "text": address},
+                                         outcome="executed", reasoning=f"Mail {address}."))
+    config = DeskhandConfig(export=ExportConfig(redact=redact))
+    page = HistoryPage(AppContext(home, config, db))
+    qtbot.addWidget(page)
+    page.show()
+    settle(qtbot, page)
+    dialog = page.export_selected()
+    assert dialog is not None and dialog.episode_ids == [episode_id]
+    assert ("replaced by [redacted]" in dialog.redaction.text()) is redact
+    dialog.folder.setText(str(tmp_path / "out"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=60_000)
+    written = (tmp_path / "out" / "steps.jsonl").read_text(encoding="utf-8")
+    assert (address in written) is not redact
+    assert ("[redacted]" in written) is redact
+    dialog.close()

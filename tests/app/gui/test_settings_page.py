@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from agent.paths import Paths
+from agent.screen import CaptureMasks, Rect
+from agent.store.redact import ExportConfig
 from app.config import load_config
 from app.gui.context import AppContext
 from app.gui.settings_page import SettingsPage
@@ -105,3 +107,51 @@ def test_revert_restores_the_running_config(qtbot: QtBot, ctx: AppContext) -> No
     page.revert_button.click()
     assert page.by_key["safety.max_steps"].value() == 40
     assert not page.by_key["safety.max_steps"].error.isVisibleTo(page)
+
+
+@pytest.mark.parametrize(("key", "text", "said"), [
+    ("capture.regions", "0,0,400,60\n10,abc,5", "Line 2: “10,abc,5” is not x,y,width,height"),
+    ("capture.regions", "5,5,0,10", "width and height must be at least 1"),
+    ("export.patterns", "[\\w.]+@\\w+\n(unclosed", "'(unclosed' is not a valid regex"),
+])
+def test_bad_capture_regions_or_patterns_are_named_by_their_field(
+        qtbot: QtBot, ctx: AppContext, key: str, text: str, said: str) -> None:
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    page.by_key[key].widget.setPlainText(text)  # type: ignore[attr-defined]
+    assert page.save() is False
+    field = page.by_key[key]
+    assert field.error.isVisibleTo(page) and said in field.error.text()
+    assert [f.key for f in page.fields if f.error.isVisibleTo(page)] == [key]
+    assert ctx.paths.config_file.read_text(encoding="utf-8") == HAND_WRITTEN
+
+
+def test_capture_masks_redaction_and_the_marker_save_and_reload(
+        qtbot: QtBot, ctx: AppContext) -> None:
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    labels = " ".join(label.text() for label in page.findChildren(QLabel))
+    assert "Not available" not in labels and "Hide screen re&gions" in labels
+    page.by_key["capture.window_titles"].widget.setPlainText(  # type: ignore[attr-defined]
+        "KeePassXC\n  Online Banking  \n")
+    page.by_key["capture.regions"].widget.setPlainText(  # type: ignore[attr-defined]
+        "0, 0, 400, 60\n-1280,100,300,200")
+    page.by_key["export.redact"].widget.setChecked(True)  # type: ignore[attr-defined]
+    page.by_key["export.patterns"].widget.setPlainText(  # type: ignore[attr-defined]
+        r"\bACME-\d+\b")
+    page.by_key["control.target_marker_s"].widget.setValue(1.5)  # type: ignore[attr-defined]
+    assert page.save() is True, page.status.text()
+    loaded = load_config(ctx.paths.config_file)
+    assert loaded.capture == CaptureMasks(regions=(Rect(0, 0, 400, 60), Rect(-1280, 100, 300,
+                                                                            200)),
+                                          window_titles=("KeePassXC", "Online Banking"))
+    assert loaded.export == ExportConfig(redact=True, patterns=(r"\bACME-\d+\b",))
+    assert loaded.control.target_marker_s == 1.5
+    assert loaded.store.keep_backups == 9 and ctx.config == loaded
+    again = SettingsPage(AppContext(ctx.paths, loaded, ctx.db))  # a restart shows them back
+    qtbot.addWidget(again)
+    regions = again.by_key["capture.regions"].widget.toPlainText()  # type: ignore[attr-defined]
+    assert regions == "0,0,400,60\n-1280,100,300,200"
+    assert again.by_key["export.redact"].value() is True
+    assert again.by_key["control.target_marker_s"].value() == 1.5
+    assert again.by_key["capture.window_titles"].value() == ("KeePassXC", "Online Banking")

@@ -143,3 +143,30 @@ def test_plot_draws_the_given_series(qtbot: QtBot) -> None:
     assert count(empty, blue) == 0
     assert count(drawn, blue) > 20 and count(drawn, orange) > 20
     assert plot.y_range() is not None
+
+
+@pytest.mark.parametrize("size", [(1180, 700), (1366, 768)])
+@pytest.mark.parametrize("with_runs", [False, True])
+def test_nothing_is_clipped_on_a_small_screen(qtbot: QtBot, ctx: AppContext,
+                                              size: tuple[int, int], with_runs: bool) -> None:
+    from app.gui.training.runs import RunInfo
+    from app.gui.window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show_page("training")
+    window.resize(*size)
+    window.show()
+    page = window.pages["training"]
+    assert isinstance(page, TrainingPage)
+    if with_runs:
+        page.runs.set_runs([RunInfo(3, "reward", "finished", "2026-11-20 03:00", "", "",
+                                    [{"agreement": 0.5}, {"agreement": 0.7}])])
+    qtbot.waitUntil(lambda: page.isVisible() and page.width() > 0)
+    assert page.runs.list.isVisibleTo(page) is with_runs, "no empty runs column"
+    right_edge = window.centralWidget().width()
+    for plot in page.runs.plots.values():
+        corner = plot.mapTo(window.centralWidget(), plot.rect().bottomRight())
+        assert corner.x() < right_edge and corner.y() < window.centralWidget().height()
+        assert plot.width() >= plot.minimumWidth() and plot.height() >= plot.minimumHeight()
+    window.close()
