@@ -13,7 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -77,8 +84,10 @@ class MainWindow(QMainWindow):
                                     f"screen: {ctx.config.control.stop_hotkey})")
         self.stop_button.setStyleSheet("QPushButton:enabled { background: #c62828; color: white;"
                                        " font-weight: bold; padding: 3px 14px; }")
+        bold = QFont(self.stop_button.font())
+        bold.setBold(True)  # measured in the bold face the enabled style uses, or it clips
         self.stop_button.setMinimumWidth(
-            self.stop_button.fontMetrics().horizontalAdvance(self.stop_button.text()) + 48)
+            QFontMetrics(bold).horizontalAdvance(self.stop_button.text()) + 48)
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop)
         self.statusBar().addPermanentWidget(self.stop_button)
