@@ -10,7 +10,8 @@ at once. Every listener in this package goes through these two functions.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 JOIN_SECONDS = 5.0
 
@@ -36,3 +37,41 @@ def stop_listener(listener: Any) -> None:
     listener.join(JOIN_SECONDS)
     if listener.is_alive():
         raise RuntimeError(f"{type(listener).__name__} did not stop within {JOIN_SECONDS} s")
+
+
+class ListenerGroup:
+    """Mouse and keyboard listeners that start and stop together (a context manager).
+
+    Subclasses say which listeners in ``_make_listeners``; a failed start stops the ones
+    already running, so no listener thread outlives its owner.
+    """
+
+    _listeners: list[Any]
+
+    def _make_listeners(self) -> list[Any]:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        if getattr(self, "_listeners", None):
+            return
+        self._listeners = []
+        for listener in self._make_listeners():
+            start_listener(listener)
+            self._listeners.append(listener)
+
+    def stop(self) -> None:
+        listeners, self._listeners = getattr(self, "_listeners", []), []
+        for listener in listeners:
+            stop_listener(listener)
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

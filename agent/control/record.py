@@ -20,11 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from types import TracebackType
 from typing import Any
 
 from agent.control.keys import key_name
-from agent.control.listeners import start_listener, stop_listener
+from agent.control.listeners import ListenerGroup
 from agent.screen import Rect
 from models.actions import Action, Click, Drag, Key, Scroll, Type
 
@@ -44,7 +43,7 @@ def _far(a: tuple[int, int], b: tuple[int, int], limit: float) -> bool:
     return float(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5) >= limit
 
 
-class UserActionRecorder:
+class UserActionRecorder(ListenerGroup):
     """``with UserActionRecorder() as rec: ...person acts...; actions = rec.finish()``."""
 
     def __init__(self, settings: RecorderSettings | None = None, ignore: Sequence[Rect] = (),
@@ -145,38 +144,16 @@ class UserActionRecorder:
                    for r in self.ignore)
 
     # -- listening ------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._listeners:
-            return
+    def _make_listeners(self) -> list[Any]:
         from pynput import keyboard, mouse
 
         def on_click(x: int, y: int, button: Any, pressed: bool, *_: Any) -> None:
             name = str(getattr(button, "name", button))
             (self.mouse_press if pressed else self.mouse_release)(x, y, name)
 
-        listeners = [
+        return [
             mouse.Listener(on_click=on_click,
                            on_scroll=lambda x, y, dx, dy, *_: self.wheel(x, y, dx, dy)),
             keyboard.Listener(on_press=lambda key, *_: self.key_press(key_name(key)),
                               on_release=lambda key, *_: self.key_release(key_name(key))),
         ]
-        for listener in listeners:
-            start_listener(listener)
-            self._listeners.append(listener)
-
-    def stop(self) -> None:
-        listeners, self._listeners = self._listeners, []
-        for listener in listeners:
-            stop_listener(listener)
-
-    def __enter__(self) -> UserActionRecorder:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

@@ -23,12 +23,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from agent.actuator import SentEvent
 from agent.control.keys import key_name
-from agent.control.listeners import start_listener, stop_listener
+from agent.control.listeners import ListenerGroup
 
 Point = tuple[int, int]
 _TEXT_KEYS = {"\n": "enter", "\r": "enter", "\t": "tab", " ": "space", "\b": "backspace"}
@@ -153,7 +152,7 @@ def _consume(queue: deque[Any], match: Callable[[Any], bool], whole: bool = Fals
     return False
 
 
-class TakeoverMonitor:
+class TakeoverMonitor(ListenerGroup):
     """Listens to the mouse and keyboard for the episode; pauses it when a person acts.
 
     ``with TakeoverMonitor(on_takeover) as monitor:`` then build the actuator with
@@ -239,37 +238,15 @@ class TakeoverMonitor:
             self._on_takeover(description)
 
     # -- listening ------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._listeners:
-            return
+    def _make_listeners(self) -> list[Any]:
         from pynput import keyboard, mouse
 
         def on_click(x: int, y: int, button: Any, pressed: bool, *_: Any) -> None:
             if pressed:
                 self.seen_press(x, y, str(getattr(button, "name", button)))
 
-        listeners = [
+        return [
             mouse.Listener(on_move=lambda x, y, *_: self.seen_move(x, y), on_click=on_click,
                            on_scroll=lambda x, y, dx, dy, *_: self.seen_scroll(x, y, dx, dy)),
             keyboard.Listener(on_press=lambda key, *_: self.seen_key(key_name(key))),
         ]
-        for listener in listeners:
-            start_listener(listener)
-            self._listeners.append(listener)
-
-    def stop(self) -> None:
-        listeners, self._listeners = self._listeners, []
-        for listener in listeners:
-            stop_listener(listener)
-
-    def __enter__(self) -> TakeoverMonitor:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

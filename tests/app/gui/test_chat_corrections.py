@@ -3,45 +3,25 @@ expected, and the corrected action — not the proposal — is what runs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from agent.paths import Paths
-from app.gui.chat.fakes import FakeParts, FakeRecorder, fake_context, judgment_rows
-from app.gui.chat.page import ChatOptions, ChatPage
+from app.gui.chat.fakes import FakeParts, FakeRecorder, judgment_rows
+from app.gui.chat.page import ChatPage
 from app.gui.context import AppContext
 from models.actions import Click, Done, Key, Type, to_json
 from models.frames import Monitor
+from tests.app.gui.conftest import MakePage
 
-MakePage = Callable[..., ChatPage]
 MONITOR = Monitor(100, 50, 1280, 720)  # not at the origin: the conversion must add it
 
 
 @pytest.fixture
-def ctx(home: Paths) -> Iterator[AppContext]:
-    context = fake_context(home)
-    yield context
-    context.db.close()
+def ctx(chat_ctx: AppContext) -> AppContext:
+    return chat_ctx
 
 
-@pytest.fixture
-def chat(qtbot: QtBot, ctx: AppContext) -> Iterator[MakePage]:
-    pages: list[ChatPage] = []
-
-    def make(parts: FakeParts) -> ChatPage:
-        page = ChatPage(ctx, parts, ChatOptions(move_aside=False, target_marker_s=0))
-        qtbot.addWidget(page)
-        page.resize(1100, 700)
-        page.show()
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        page.shutdown()
 
 
 def run_to_review(qtbot: QtBot, page: ChatPage) -> None:

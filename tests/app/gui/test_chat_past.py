@@ -4,15 +4,13 @@ and "Show in History" opens the History page on that episode."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from agent.paths import Paths
 from agent.store.schema import utcnow
-from app.gui.chat.fakes import FakeParts, fake_context
+from app.gui.chat.fakes import FakeParts
 from app.gui.chat.page import ChatOptions, ChatPage
 from app.gui.chat.past import PAST_LIMIT
 from app.gui.context import AppContext
@@ -21,10 +19,8 @@ from models.actions import Click, Done
 
 
 @pytest.fixture
-def ctx(home: Paths) -> Iterator[AppContext]:
-    context = fake_context(home)
-    yield context
-    context.db.close()
+def ctx(chat_ctx: AppContext) -> AppContext:
+    return chat_ctx
 
 
 def stored(ctx: AppContext, task: str, status: str, steps: int, minutes_ago: int) -> int:

@@ -4,44 +4,26 @@ the Stop button, Esc, and the global hotkey (which fires the episode's stop toke
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from agent.paths import Paths
-from app.gui.chat.fakes import FakeParts, fake_context, judgment_rows
-from app.gui.chat.page import ChatOptions, ChatPage
+from app.gui.chat.fakes import FakeParts, judgment_rows
 from app.gui.context import AppContext
 from models.actions import Click, Type
-
-MakePage = Callable[..., ChatPage]
-
-
-@pytest.fixture
-def ctx(home: Paths) -> Iterator[AppContext]:
-    context = fake_context(home)
-    yield context
-    context.db.close()
+from tests.app.gui.conftest import MakePage
 
 
 @pytest.fixture
-def chat(qtbot: QtBot, ctx: AppContext) -> Iterator[MakePage]:
-    pages: list[ChatPage] = []
+def ctx(chat_ctx: AppContext) -> AppContext:
+    return chat_ctx
 
-    def make(parts: FakeParts) -> ChatPage:
-        page = ChatPage(ctx, parts, ChatOptions(move_aside=False, target_marker_s=0))
-        qtbot.addWidget(page)
-        page.resize(1000, 650)
-        page.show()
-        pages.append(page)
-        return page
 
-    yield make
-    for page in pages:
-        page.shutdown()
+@pytest.fixture
+def chat(chat: MakePage) -> MakePage:
+    return lambda parts: chat(parts, size=(1000, 650))
 
 
 def episode(ctx: AppContext) -> tuple[str, str, list[str]]:

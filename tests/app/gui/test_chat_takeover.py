@@ -7,46 +7,32 @@ on real input (``FakeParts(paused=...)``)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from agent.paths import Paths
-from app.gui.chat.fakes import FakeParts, fake_context
-from app.gui.chat.page import ChatOptions, ChatPage
+from app.gui.chat.fakes import FakeParts
+from app.gui.chat.page import ChatPage
 from app.gui.context import AppContext
 from models.actions import Click, Done
-
-MakePage = Callable[..., ChatPage]
-
-
-@pytest.fixture
-def ctx(home: Paths) -> Iterator[AppContext]:
-    context = fake_context(home)
-    yield context
-    context.db.close()
+from tests.app.gui.conftest import MakePage
 
 
 @pytest.fixture
-def chat(qtbot: QtBot, ctx: AppContext) -> Iterator[MakePage]:
-    pages: list[ChatPage] = []
+def ctx(chat_ctx: AppContext) -> AppContext:
+    return chat_ctx
 
+
+@pytest.fixture
+def chat(chat: MakePage) -> MakePage:
     def make(parts: FakeParts, panel: bool = False) -> ChatPage:
-        page = ChatPage(ctx, parts, ChatOptions(move_aside=panel, show_panel=panel,
-                                                target_marker_s=0))
-        qtbot.addWidget(page)
-        page.resize(1000, 650)
-        page.show()
+        page = chat(parts, size=(1000, 650), move_aside=panel, show_panel=panel)
         page.approval.setCurrentIndex(page.approval.findData("never"))  # no reviews
-        pages.append(page)
         return page
 
-    yield make
-    for page in pages:
-        page.shutdown()
+    return make
 
 
 def paused_parts() -> tuple[FakeParts, threading.Event]:
