@@ -240,12 +240,14 @@ def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
     runtimes: dict[str, Any] = {}
     policy: Any
     if needs_actor:
+        from app.adapters import attach_active_adapters
         from models.families.base import get_family
 
         runtime = _runtime(actor_model, runtime_cfg, runtimes, stack)
         policy = ModelPolicy(runtime, get_family(agent.family or actor_model.family),
                              greedy=agent.greedy, max_new_tokens=agent.max_new_tokens)
         meta["actor_model"] = f"{actor_model.name} ({actor_model.sha256[:12]})"
+        meta["actor_adapter"] = attach_active_adapters(runtime, paths, ("actor",)).get("actor")
     else:
         try:
             policy = ReplayPolicy(Path(options.policy.removeprefix("replay:")).expanduser())
@@ -255,11 +257,14 @@ def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
     critic = None
     if needs_critic:
         from agent.critic import ModelCritic
+        from app.adapters import attach_active_adapters
 
-        critic = ModelCritic(_runtime(critic_model, runtime_cfg, runtimes, stack),
-                             with_reasoning=agent.critic_reasoning,
+        critic_runtime = _runtime(critic_model, runtime_cfg, runtimes, stack)
+        critic = ModelCritic(critic_runtime, with_reasoning=agent.critic_reasoning,
                              max_new_tokens=agent.max_new_tokens)
         meta["critic_model"] = f"{critic_model.name} ({critic_model.sha256[:12]})"
+        meta["critic_adapter"] = attach_active_adapters(critic_runtime, paths,
+                                                        ("critic",)).get("critic")
     return policy, critic, EpisodeMeta(**meta, config={})
 
 

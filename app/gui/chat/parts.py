@@ -121,22 +121,30 @@ class DesktopParts:
 
     def _actor(self, agent: AgentConfig) -> tuple[Policy, EpisodeMeta]:
         from agent.policy import ModelPolicy
+        from app.adapters import attach_active_adapters
         from models.families.base import get_family
 
         model = self._catalogue_model("actor")
-        policy = ModelPolicy(self._runtime(model), get_family(agent.family or model.family),
+        runtime = self._runtime(model)
+        versions = attach_active_adapters(runtime, self.paths, ("actor",))
+        policy = ModelPolicy(runtime, get_family(agent.family or model.family),
                              greedy=agent.greedy, max_new_tokens=agent.max_new_tokens)
-        return policy, EpisodeMeta(actor_model=f"{model.name} ({model.sha256[:12]})")
+        return policy, EpisodeMeta(actor_model=f"{model.name} ({model.sha256[:12]})",
+                                   actor_adapter=versions.get("actor"))
 
     def _critic(self, agent: AgentConfig) -> tuple[Any, str | None]:
         if agent.critic == "off":
             return None, None
         from agent.critic import ModelCritic
+        from app.adapters import attach_active_adapters
 
         model = self._catalogue_model("critic")
-        critic = ModelCritic(self._runtime(model), with_reasoning=agent.critic_reasoning,
+        runtime = self._runtime(model)
+        version = attach_active_adapters(runtime, self.paths, ("critic",)).get("critic")
+        critic = ModelCritic(runtime, with_reasoning=agent.critic_reasoning,
                              max_new_tokens=agent.max_new_tokens)
-        return critic, f"{model.name} ({model.sha256[:12]})"
+        return critic, f"{model.name} ({model.sha256[:12]})" + (f" + {version}" if version
+                                                                   else "")
 
     # -- the person's controls ----------------------------------------------------------
     def _hotkey(self, stop: StopToken, stack: ExitStack) -> None:
