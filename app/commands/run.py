@@ -132,6 +132,7 @@ def _build(cli_state: Any, options: RunOptions, console: Console,
     _check_display()
     gate, gate_note = _gate(agent, console)
     policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack)
+    _hold_episode_lock(cli_state.paths, stack)
     store = open_store(cli_state.paths, config.store)
     stack.callback(store.close)
     recovered, _ = store.recover()
@@ -163,6 +164,17 @@ def _build(cli_state: Any, options: RunOptions, console: Console,
             "safety": dataclasses.asdict(safety), "policy": options.policy}
     meta = dataclasses.replace(meta, config=full)
     return EpisodeRunner(parts, agent, meta, _callbacks(console)), gate_note
+
+
+def _hold_episode_lock(paths: Any, stack: ExitStack) -> None:
+    """The nightly trainer skips while this is held; a second episode may not start."""
+    from agent.locks import LockBusy, episode_lock
+
+    try:
+        stack.enter_context(episode_lock(paths.locks_dir))
+    except LockBusy:
+        raise SetupError("another episode is running on this desktop (the app, or another "
+                         "deskhand run): stop it first") from None
 
 
 def _stop_hotkey(stop: Any, combo: str, console: Console, stack: ExitStack) -> None:

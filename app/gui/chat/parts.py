@@ -63,6 +63,7 @@ class DesktopParts:
             meta = EpisodeMeta(meta.actor_model, meta.actor_adapter, critic_name)
         stack = ExitStack()
         try:
+            _hold_episode_lock(self.paths, stack)
             masks = getattr(self.config, "capture", None) or CaptureMasks()
             screen = MssScreen(agent.monitor, CaptureMasks(  # the person's masks + our panel
                 regions=(*masks.regions, *request.own_rects), window_titles=masks.window_titles))
@@ -186,3 +187,15 @@ class DesktopParts:
                 return actions
 
         return lambda: _Recorder(settings, ignore=request.own_rects)
+
+
+def _hold_episode_lock(paths: Paths, stack: ExitStack) -> None:
+    """While an episode runs, the nightly trainer must not start (it checks this lock), and a
+    second episode (``deskhand run`` in a terminal) must not drive the same desktop."""
+    from agent.locks import LockBusy, episode_lock
+
+    try:
+        stack.enter_context(episode_lock(paths.locks_dir))
+    except LockBusy:
+        raise SetupError("Another episode is running on this desktop (deskhand run in a "
+                         "terminal?): stop it first.") from None
