@@ -3,7 +3,7 @@ it; the schedule saves with its own validation; the plot draws what it is given.
 
 The trainer here is ``fake_trainer.py``, which behaves like ``deskhand learn`` towards the app
 (step lines, a ``training_runs`` row, SIGTERM → interrupted); the real trainer needs a GPU-
-sized model and minutes, and is exercised by the learner's own tests.
+sized model and minutes; ``test_training_real.py`` runs it once on the tiny model.
 """
 
 from __future__ import annotations

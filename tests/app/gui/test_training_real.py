@@ -1,0 +1,55 @@
+"""Train now with the real trainer: the page starts ``deskhand learn`` in its own process on
+judged steps in the store, shows each step's progress, and the finished run with its gate
+decision (the fake-trainer tests cover the edge cases quickly; this is the real thing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from agent.paths import Paths
+from agent.store.repo import Store
+from app.config import load_config
+from app.gui.context import AppContext
+from app.gui.training.page import TrainingPage
+from app.gui.training.runner import trainer_command
+from app.gui.worker import DbWorker
+from models.tiny import TinyModel
+from tests.app.test_learn_command import _judged_steps
+from tests.learner.test_learning import warm_bases
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def ctx(home: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    config = load_config(home.config_file)
+    worker = DbWorker(home, config.store)
+    yield AppContext(home, config, worker)
+    worker.close()
+
+
+def test_train_now_runs_the_real_trainer_and_shows_the_result(
+        qtbot: QtBot, ctx: AppContext, store: Store, tiny_model: TinyModel,
+        tiny_cache_dir: Path) -> None:
+    _, reward_base = warm_bases(tiny_model, tiny_cache_dir)
+    _judged_steps(store, 12)
+    page = TrainingPage(ctx)
+    qtbot.addWidget(page)
+    page.command = lambda: [*trainer_command(ctx.paths, []), "--role", "reward",
+                            "--max-steps", "2", "--base", str(reward_base)]
+    finished: list[str] = []
+    page.run_finished.connect(finished.append)
+    page.train_now()
+    qtbot.waitUntil(lambda: bool(finished), timeout=600_000)
+    assert len(page.live.get("reward", [])) == 2, page.log.toPlainText()[-3000:]
+    assert page.progress.value() == page.progress.maximum(), "the bar ends full"
+    qtbot.waitUntil(lambda: len(page.runs.runs) == 1, timeout=10_000)
+    run = page.runs.runs[0]
+    assert (run.role, run.status) == ("reward", "done"), page.log.toPlainText()[-3000:]
+    assert page.runs.decision.text(), "the gate's decision and reasons are shown"
+    assert "Training finished" in page.banner.text()
