@@ -31,16 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.models.background import BackgroundJob
+from app.gui.widgets.errors import error_label
 from models.hub import RECOMMENDED, Catalogue, Recommended
 from models.hub.registry import human_size
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #c0392b;")
-    label.hide()
-    return label
 
 
 def partial_bytes(models_dir: Path, rec: Recommended) -> int:
@@ -175,8 +168,8 @@ class AddPanel(QWidget):
     def _local_box(self) -> QGroupBox:
         box = QGroupBox("Use model files you already have")
         form = QFormLayout(box)
-        self.gguf_edit, self.gguf_error = QLineEdit(), _error_label()
-        self.mmproj_edit, self.mmproj_error = QLineEdit(), _error_label()
+        self.gguf_edit, self.gguf_error = QLineEdit(), error_label()
+        self.mmproj_edit, self.mmproj_error = QLineEdit(), error_label()
         self.gguf_edit.setPlaceholderText("the quantized text model, e.g. …-Q4_K_M.gguf")
         self.mmproj_edit.setPlaceholderText("its vision projector, e.g. mmproj-….gguf")
         for label, edit, error, title in (
@@ -196,7 +189,7 @@ class AddPanel(QWidget):
             form.addRow(buddy, holder)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("optional; the file name otherwise")
-        self.local_error = _error_label()
+        self.local_error = error_label()
         form.addRow("&Name", self.name_edit)
         self.add_button = QPushButton("&Add these files")
         self.add_button.clicked.connect(self.add_local)

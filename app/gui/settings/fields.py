@@ -26,14 +26,7 @@ from PySide6.QtWidgets import (
 
 from agent.screen import Rect
 from app.config import DeskhandConfig
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #c0392b;")
-    label.hide()
-    return label
+from app.gui.widgets.errors import error_label
 
 
 @dataclass

@@ -30,15 +30,8 @@ from agent.config import ConfigError
 from app.gui.context import AppContext
 from app.gui.models.background import BackgroundJob
 from app.gui.settings.config_file import save_values
+from app.gui.widgets.errors import error_label
 from learner.config import ScheduleConfig
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #c0392b;")
-    label.hide()
-    return label
 
 
 def field_row(widget: QWidget, error: QLabel) -> QWidget:
