@@ -9,15 +9,17 @@ import typer
 
 group = typer.Typer(help="Benchmarks: ratios measured in one run.", no_args_is_help=True)
 
+ModelOption = Annotated[Path | None, typer.Option(
+    "--model", help="Base GGUF (default: the tiny test model)", exists=True, dir_okay=False)]
+MmprojOption = Annotated[Path | None, typer.Option(
+    "--mmproj", help="Vision projector GGUF", exists=True, dir_okay=False)]
+
 
 @group.command()
 def runtime(
     ctx: typer.Context,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="Base GGUF (default: the tiny test model)", exists=True,
-        dir_okay=False)] = None,
-    mmproj: Annotated[Path | None, typer.Option(
-        "--mmproj", help="Vision projector GGUF", exists=True, dir_okay=False)] = None,
+    model: ModelOption = None,
+    mmproj: MmprojOption = None,
     steps: Annotated[int, typer.Option("--steps", min=1, help="Episode steps")] = 4,
     tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per step")] = 32,
     repeats: Annotated[int, typer.Option(
@@ -224,11 +226,8 @@ def learner(
 @group.command()
 def ui(
     ctx: typer.Context,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="Base GGUF (default: the tiny test model)", exists=True,
-        dir_okay=False)] = None,
-    mmproj: Annotated[Path | None, typer.Option(
-        "--mmproj", help="Vision projector GGUF", exists=True, dir_okay=False)] = None,
+    model: ModelOption = None,
+    mmproj: MmprojOption = None,
     steps: Annotated[int, typer.Option("--steps", min=1, help="Episode steps")] = 3,
     tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per step")] = 48,
     family: Annotated[str, typer.Option("--family", help="Prompt family")] = "qwen25vl",
