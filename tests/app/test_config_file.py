@@ -36,3 +36,14 @@ def test_a_typo_in_any_table_names_the_key(tmp_path: Path) -> None:
     path.write_text("[runtime]\nthreds = 4\n")
     with pytest.raises(ConfigError, match="unknown key 'runtime.threds'"):
         load_config(path)
+
+
+def test_the_readme_example_config_loads(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", readme, re.S)
+    assert example is not None, "the README shows an example config"
+    path = tmp_path / "config.toml"
+    path.write_text(example.group(1))
+    assert load_config(path).agent.approval in ("each", "risky", "never")
