@@ -74,11 +74,12 @@ def build_job(train: list[StepRecord], holdout: list[StepRecord], base_dir: Path
 
 def synthetic_job(base_dir: Path, config: RewardTrainConfig, *, train_screens: int = 32,
                   holdout_screens: int = 16, seed: int = 0) -> Job:
-    """A reward-model job on :mod:`learner.synthetic`'s task (tests and benches)."""
+    """A reward-model job on :mod:`learner.synthetic`'s task (tests and benches): each
+    screen twice, with its right and a wrong proposal, so ``*_screens`` × 2 states."""
     from learner import synthetic as syn
 
-    train = syn.critic_states(syn.screens(train_screens, seed + 1), 0, config.reasoning)
-    holdout = syn.critic_states(syn.screens(holdout_screens, seed + 99), 0, config.reasoning)
+    train = syn.critic_states(syn.screens(train_screens, seed + 1), config.reasoning)
+    holdout = syn.critic_states(syn.screens(holdout_screens, seed + 99), config.reasoning)
     for state in (*train, *holdout):
         state.columns["with_reasoning"] = config.reasoning
     return job_for(train, holdout, base_dir, config, dataset_hash=f"synthetic-reward-{seed}",

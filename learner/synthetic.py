@@ -25,7 +25,7 @@ import numpy as np
 
 from learner.grpo import Prompted
 from learner.sft import Example
-from models.actions import Click, describe
+from models.actions import Click
 from models.families.base import HF_VISION_BLOCK, ParseError, get_family
 from models.families.critic import format_verdict
 from models.frames import Frame, Monitor
@@ -219,33 +219,51 @@ def format_examples(items: Sequence[Screen]) -> list[Example]:
 
 # -- the reward model's task -------------------------------------------------------------
 
+def square_name(index: int, cells: int) -> str:
+    """The words for square ``index`` of ``cells``: LEFT/RIGHT for two, else its number.
+
+    >>> square_name(0, 2), square_name(1, 2), square_name(2, 3)
+    ('LEFT', 'RIGHT', 'number 3')
+    """
+    return ("LEFT", "RIGHT")[index] if cells == 2 else f"number {index + 1}"
+
+
 def critic_state(s: Screen, candidate: int, with_reasoning: bool = False) -> Prompted:
     """A short critic prompt for "click square ``candidate``"; label: it is the answer.
 
     Short for the same reason as :func:`actor_state`; the verdict is written in the critic
     format of :mod:`models.families.critic` (``<score>…</score>``, after ``<think>`` with
-    reasoning) and read by its parser. The screenshot comes last, right before the answer:
-    with the image before the proposal text the tiny 2-layer model did not learn the label
-    within 130 steps (measured), with it last it does within ~50.
+    reasoning) and read by its parser. The proposal is named in words *after* the
+    screenshot, right before the answer, as in the product's critic prompt: the label is the
+    XOR of the screen's colour and the proposal, and with it there the test's GRPO run
+    reached held-out accuracy 1.0 in 90 steps, against 0.75 with "click at (x, y)" before
+    the screenshot (measured, same seed and settings).
     """
-    x, y = s.centres[candidate]
     form = "<think>why</think><score>0 or 1</score>" if with_reasoning else "<score>0 or 1</score>"
-    text = (f"<|im_start|>user\n{TASK}\nProposed action: {describe(Click(x, y))}\n"
-            f"Is it right? Answer {form}.\n{HF_VISION_BLOCK}<|im_end|>\n"
-            "<|im_start|>assistant\n")
+    text = (f"<|im_start|>user\n{TASK}\n{HF_VISION_BLOCK}\n"
+            f"Proposed: click the {square_name(candidate, len(s.centres))} square. "
+            f"Is it right? Answer {form}.<|im_end|>\n<|im_start|>assistant\n")
     label = 1.0 if candidate == s.lit else 0.0
     return Prompted(text, s.image, {"label": label})
 
 
-def critic_states(items: Sequence[Screen], candidate: int | None = 0,
-                  with_reasoning: bool = False, seed: int = 0) -> list[Prompted]:
-    """One critic state per screen, proposing square ``candidate`` (None: a seeded random
-    square). With a fixed candidate the label is a feature of the image alone (is the screen
-    the colour that names that square?) and balanced screens give balanced labels; a random
-    candidate asks the harder question that also reads the action."""
+def critic_states(items: Sequence[Screen], with_reasoning: bool = False,
+                  seed: int = 0) -> list[Prompted]:
+    """Two critic states per screen, one right and one wrong proposal in a seeded order:
+    labels are balanced and the colour alone says nothing, so a reward model must read
+    the proposal too.
+
+    >>> [s.columns["label"] for s in critic_states(screens(2, seed=0))]
+    [1.0, 0.0, 1.0, 0.0]
+    """
     rng = random.Random(seed)
-    return [critic_state(s, rng.randrange(len(s.centres)) if candidate is None else candidate,
-                         with_reasoning) for s in items]
+    out: list[Prompted] = []
+    for s in items:
+        others = [i for i in range(len(s.centres)) if i != s.lit]
+        candidates = [s.lit, others[0] if len(others) == 1 else rng.choice(others)]
+        rng.shuffle(candidates)
+        out.extend(critic_state(s, c, with_reasoning) for c in candidates)
+    return out
 
 
 def verdict_examples(states: Sequence[Prompted], with_reasoning: bool = False,

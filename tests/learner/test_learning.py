@@ -5,6 +5,10 @@ The bases are the tiny random model with a realistic logit scale (``sharpened_ba
 started on the output *format* with random answers (``warm_started_base``): they write the
 format but choose at chance, so whatever they gain on the holdout GRPO learned from rewards.
 Entropulse is off here (its supervised phase would teach the answers directly).
+
+The reward model's base is sharpened more (gain 32, not 8): at gain 8 about 40% of the score
+token's mass is spread over the vocabulary, and GRPO, rewarding parseable verdicts over that
+noise, reinforced whichever of 0 and 1 was sampled more until every group was flat (measured).
 """
 
 from __future__ import annotations
@@ -34,12 +38,13 @@ def warm_bases(tiny: TinyModel, cache: Path) -> tuple[Path, Path]:
         digest.update((here / name).read_bytes())
     key = digest.hexdigest()[:12]
     sharp = syn.sharpened_base(tiny.hf_dir, cache / f"sharp-{key}", 8.0)
+    sharper = syn.sharpened_base(tiny.hf_dir, cache / f"sharp-{key}", 32.0)
     train = syn.screens(32, seed=1)
     actor = syn.warm_started_base(sharp, cache / f"warm-actor-{key}",
                                   syn.format_examples(train), steps=160)
     critic = syn.warm_started_base(
-        sharp, cache / f"warm-critic-{key}",
-        syn.verdict_examples(syn.critic_states(train, 0)), steps=160)
+        sharper, cache / f"warm-critic-{key}",
+        syn.verdict_examples(syn.critic_states(train)), steps=160)
     return actor, critic
 
 
@@ -75,12 +80,15 @@ def test_actor_holdout_reward_rises(bases: tuple[Path, Path], tmp_path: Path) ->
 
 
 def test_reward_model_agreement_rises(bases: tuple[Path, Path], tmp_path: Path) -> None:
+    """Every screen with its right and a wrong proposal: the label is the XOR of the colour
+    and the proposal, never a feature of the image alone, and balanced."""
     config = RewardTrainConfig(lr=3e-3, lora_rank=8, lora_alpha=16, group_size=8,
-                               states_per_step=2, max_steps=80, max_new_tokens=8,
-                               temperature=0.7, beta=0.0, checkpoint_every=1000,
+                               states_per_step=8, max_steps=90, max_new_tokens=8,
+                               temperature=1.0, beta=0.2, checkpoint_every=1000,
                                device="cpu", seed=0, reasoning=False)
     job = grpo_reward.synthetic_job(bases[1], config, train_screens=32, holdout_screens=16)
+    assert sum(s.columns["label"] for s in job.holdout) == len(job.holdout) / 2
     before, after = _learn(Recipe(job, tmp_path / "run"), "accuracy")
-    assert before["accuracy"] <= 0.6
-    assert after["accuracy"] >= before["accuracy"] + 0.3
+    assert before["accuracy"] <= 0.6 and before["auc"] <= 0.6
+    assert after["accuracy"] >= 0.75 and after["auc"] >= 0.75
     assert after["parse_rate"] >= 0.9
