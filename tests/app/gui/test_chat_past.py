@@ -60,8 +60,9 @@ def test_stored_episodes_are_listed_oldest_first_with_outcome_and_steps(
         assert "Done" in texts[0] and "3 steps" in texts[0] and "Show in History" in texts[0]
         assert "Failed" in texts[1] and "1 step " in texts[1] + " "
         assert "Stopped" in texts[2] and "0 steps" in texts[2]
-        assert all(p.isVisibleTo(page) for p in past)
-        assert page.conversation.hint.isVisibleTo(page), "the prompt stays below them"
+        # shown by the layout on a later event: wait for it rather than race it
+        qtbot.waitUntil(lambda: all(p.isVisibleTo(page) for p in past), timeout=10_000)
+        qtbot.waitUntil(lambda: page.conversation.hint.isVisibleTo(page), timeout=10_000)
     finally:
         page.shutdown()
 
