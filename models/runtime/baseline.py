@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from models.runtime.config import RuntimeConfig
+from models.runtime.mtmd import context_params
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,7 @@ class BareLlama:
         self.n_batch = config.n_batch
         self.ctx = ll.llama_init_from_model(model, cparams)
         self.vocab = ll.llama_model_get_vocab(model)
-        mparams = mtmd_cpp.mtmd_context_params_default()
-        mparams.use_gpu = config.gpu_layers != 0
-        mparams.print_timings = mparams.warmup = False
-        mparams.n_threads = config.resolved_threads
-        mparams.flash_attn_type = config.flash_attn_type
-        if config.image_min_tokens:
-            mparams.image_min_tokens = config.image_min_tokens
-        if config.image_max_tokens:
-            mparams.image_max_tokens = config.image_max_tokens
+        mparams = context_params(config)
         self.mctx = mtmd_cpp.mtmd_init_from_file(str(mmproj).encode(), model,
                                                  mparams)
         if not self.ctx or not self.mctx:

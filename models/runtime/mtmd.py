@@ -72,6 +72,24 @@ class Chunks:
         self.close()
 
 
+
+def context_params(config: RuntimeConfig) -> Any:
+    """mtmd's context parameters for a runtime config (the runtime and the bare baseline of
+    ``deskhand bench runtime`` build theirs here, so they always compare like with like)."""
+    from llama_cpp import mtmd_cpp
+
+    params = mtmd_cpp.mtmd_context_params_default()
+    params.use_gpu = config.gpu_layers != 0
+    params.print_timings = False
+    params.warmup = False
+    params.n_threads = config.resolved_threads
+    params.flash_attn_type = config.flash_attn_type
+    if config.image_min_tokens:
+        params.image_min_tokens = config.image_min_tokens
+    if config.image_max_tokens:
+        params.image_max_tokens = config.image_max_tokens
+    return params
+
 class MtmdContext:
     """An mtmd context bound to a loaded llama model; image encoding can be cancelled."""
 
@@ -82,16 +100,7 @@ class MtmdContext:
         self._cancel: threading.Event | None = None
         self._nodes_seen = 0
         self._stride = config.abort_check_nodes
-        params = mtmd_cpp.mtmd_context_params_default()
-        params.use_gpu = config.gpu_layers != 0
-        params.print_timings = False
-        params.warmup = False
-        params.n_threads = config.resolved_threads
-        params.flash_attn_type = config.flash_attn_type
-        if config.image_min_tokens:
-            params.image_min_tokens = config.image_min_tokens
-        if config.image_max_tokens:
-            params.image_max_tokens = config.image_max_tokens
+        params = context_params(config)
         # kept alive on self: mtmd calls it during image encoding
         self._cb_eval = ll.ggml_backend_sched_eval_callback(self._eval_callback)
         if self._stride:

@@ -4,6 +4,7 @@ of chat pages (options default to no moving aside and no target marker, so tests
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -42,3 +43,17 @@ def chat(qtbot: QtBot, chat_ctx: AppContext) -> Iterator[MakePage]:
     yield make
     for page in pages:
         page.shutdown()
+
+
+@pytest.fixture
+def ctx(home: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
+    """The app's context on a fresh home with its real config and database worker; pages
+    that start ``deskhand`` subprocesses (Train now) find the package through PYTHONPATH."""
+    from app.config import load_config
+    from app.gui.worker import DbWorker
+
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[3]))
+    config = load_config(home.config_file)
+    worker = DbWorker(home, config.store)
+    yield AppContext(home, config, worker)
+    worker.close()

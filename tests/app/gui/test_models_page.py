@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from agent.paths import Paths
-from app.config import load_config
 from app.gui.context import AppContext
 from app.gui.models_page import ModelsPage
-from app.gui.worker import DbWorker
 from learner.adapters import AdapterRegistry
 from models.hub import Catalogue, add_local, find_recommended
 from tests.models.test_hub_fake import FakeHub, gguf_pair_bytes, write_gguf
-
-
-@pytest.fixture
-def ctx(home: Paths) -> Iterator[AppContext]:
-    config = load_config(home.config_file)
-    worker = DbWorker(home, config.store)
-    yield AppContext(home, config, worker)
-    worker.close()
 
 
 def local_pair(folder: Path, seed: int) -> tuple[Path, Path]:

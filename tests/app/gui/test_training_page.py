@@ -9,7 +9,6 @@ sized model and minutes; ``test_training_real.py`` runs it once on the tiny mode
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,10 @@ from app.gui.context import AppContext
 from app.gui.training.page import TrainingPage
 from app.gui.training.plot import Plot
 from app.gui.training.runner import home_of, parse_step_line, trainer_command
-from app.gui.worker import DbWorker
 
-ROOT = Path(__file__).resolve().parents[3]
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
-@pytest.fixture
-def ctx(home: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    config = load_config(home.config_file)
-    worker = DbWorker(home, config.store)
-    yield AppContext(home, config, worker)
-    worker.close()
 
 
 def fake(home: Paths, *extra: str) -> list[str]:

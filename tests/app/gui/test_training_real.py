@@ -4,33 +4,17 @@ decision (the fake-trainer tests cover the edge cases quickly; this is the real 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
-from agent.paths import Paths
 from agent.store.repo import Store
-from app.config import load_config
 from app.gui.context import AppContext
 from app.gui.training.page import TrainingPage
 from app.gui.training.runner import trainer_command
-from app.gui.worker import DbWorker
 from models.tiny import TinyModel
 from tests.app.test_learn_command import _judged_steps
 from tests.learner.test_learning import warm_bases
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def ctx(home: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    config = load_config(home.config_file)
-    worker = DbWorker(home, config.store)
-    yield AppContext(home, config, worker)
-    worker.close()
 
 
 def test_train_now_runs_the_real_trainer_and_shows_the_result(
