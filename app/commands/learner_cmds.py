@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from app.commands.errors import fail
 from app.state import state
 
 if TYPE_CHECKING:
@@ -38,9 +39,7 @@ RoleOption = Annotated[Role, typer.Option("--role", help="Which adapter: actor o
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False,
-                               soft_wrap=True)
-    return typer.Exit(ERROR_EXIT)
+    return fail(message, code=ERROR_EXIT)
 
 
 def _learner_config(ctx: typer.Context) -> LearnerConfig:

@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from app.commands.errors import fail
 from app.state import state
 from models.hub import (
     FAMILIES,
@@ -47,9 +48,7 @@ group = typer.Typer(help="List, add, download and choose models.", no_args_is_he
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/] {message}", soft_wrap=True, markup=True,
-                               highlight=False)
-    return typer.Exit(ERROR_EXIT)
+    return fail(message, code=ERROR_EXIT)
 
 
 @contextmanager

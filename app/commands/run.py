@@ -25,6 +25,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from app.commands.errors import say_error
+
 SETUP_EXIT = 2
 
 
@@ -75,7 +77,7 @@ def run_task(cli_state: Any, options: RunOptions, console: Console) -> int:
                 console.print(gate_note)
             return _run(runner, options.task, console)
     except SetupError as exc:
-        Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(str(exc))}")
+        say_error(str(exc))
         return SETUP_EXIT
 
 

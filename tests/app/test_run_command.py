@@ -100,13 +100,18 @@ def test_no_display_is_a_clear_error(home: Paths, monkeypatch: pytest.MonkeyPatc
     assert code == 2 and "no display" in output
 
 
-def test_a_bad_replay_file_names_the_line(home: Paths, tmp_path: Path,
+@pytest.mark.parametrize("columns", ["20", "80", "400"])
+def test_a_bad_replay_file_names_the_line(home: Paths, tmp_path: Path, columns: str,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The error is one unwrapped line whatever the terminal's width and the path's length."""
     monkeypatch.setenv("DISPLAY", ":31999")
+    monkeypatch.setenv("COLUMNS", columns)
     replay = tmp_path / "r.jsonl"
     replay.write_text('{"type": "click", "x": 1, "y": 2}\n{"type": "fly"}\n')
     code, output = _invoke(home, "--approve", "never", "--policy", f"replay:{replay}", "t")
-    assert code == 2 and "line 2" in output
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert code == 2 and len(errors) == 1, output
+    assert "line 2" in errors[0] and str(replay) in errors[0]
 
 
 def test_asking_without_a_terminal_is_refused(home: Paths,
