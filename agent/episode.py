@@ -34,11 +34,11 @@ from agent.episode_parts import (
 )
 from agent.episode_record import EpisodeRecord
 from agent.policy import PolicyRequest, Proposal
+from agent.prompt_context import TRACE_KEY, StepTrace, answer_note, history, task_text
 from agent.screen import Observation
 from agent.settings import AgentConfig
 from agent.user_gate import GateEvent, StepView, UserDecision
 from models.actions import Action, AskUser, Done, Fail, Shell, describe, dumps
-from models.families.base import HistoryStep
 from models.families.critic import CriticVerdict
 
 T = TypeVar("T")
@@ -76,9 +76,8 @@ class EpisodeRunner:
         self.config = config or AgentConfig()
         self.meta = meta or EpisodeMeta()
         self.callbacks = callbacks or Callbacks()
-        self.history: list[HistoryStep] = []
+        self.traces: list[StepTrace] = []  # what each finished step put in later prompts
         self.reports: list[StepReport] = []
-        self.notes: list[str] = []  # the person's answers to ask_user, added to the task
         self.record: EpisodeRecord | None = None
 
     # -- the episode --------------------------------------------------------------------
@@ -228,7 +227,7 @@ class EpisodeRunner:
             return self._finish_step(step, "skipped", "takeover: the person did nothing")
         self.record.correct(step.step_id, done[0], step.proposal.reasoning)
         step.extra["takeover"] = [dumps(a) for a in done]
-        self.history.extend(HistoryStep(a) for a in done)
+        self._trace(step, StepTrace(tuple(done)))
         return self._finish_step(step, "corrected", "the person did it")
 
     # -- acting ---------------------------------------------------------------------------
@@ -260,7 +259,8 @@ class EpisodeRunner:
             step.latencies["execute_s"] = self.parts.clock.now() - t
         self.parts.guards.approvals.consume(action, step.observation.sha256)  # one yes, one act
         self.parts.guards.safety.executed(action, step.proposal.reasoning)
-        self.history.append(HistoryStep(action, step.proposal.reasoning))
+        own = step.outcome != "corrected"  # a correction did what the agent did not reason
+        self._trace(step, StepTrace((action,), step.proposal.reasoning if own else ""))
         end = self._finish_step(step, step.outcome)
         if self.config.step_pause_s and self.parts.stop.wait(self.config.step_pause_s):
             return "stopped", self._stop_reason()
@@ -273,8 +273,8 @@ class EpisodeRunner:
             return self._finish_step(step, "executed", "no answer",
                                      end=("stopped", "the person did not answer"))
         step.extra["answer"] = reply
-        self.notes.append(f'You asked "{action.question}"; the user answered: {reply}')
-        self.history.append(HistoryStep(action, step.proposal.reasoning))
+        self._trace(step, StepTrace((action,), step.proposal.reasoning,
+                                    answer_note(action.question, reply)))
         return self._finish_step(step, "executed")
 
     def _blocked(self, step: _Step, reason: str) -> End | None:
@@ -301,11 +301,14 @@ class EpisodeRunner:
         return end
 
     # -- helpers --------------------------------------------------------------------------
+    def _trace(self, step: _Step, trace: StepTrace) -> None:
+        """Keep what this step adds to later prompts, in memory and in the step row."""
+        self.traces.append(trace)
+        step.extra[TRACE_KEY] = trace.to_json()
+
     def _propose(self, observation: Observation) -> Proposal:
-        task = "\n".join([self.task, *self.notes])
-        keep = self.config.history_length
-        history = tuple(self.history[-keep:]) if keep else ()
-        request = PolicyRequest(task, history, observation)
+        request = PolicyRequest(task_text(self.task, self.traces),
+                                history(self.traces, self.config.history_length), observation)
         return self._cancellable(lambda: self.parts.policy.propose(
             request, self.callbacks.on_token), self.parts.policy.cancel)
 
@@ -314,7 +317,8 @@ class EpisodeRunner:
         assert critic is not None and self.record is not None
         self._status("the critic is looking")
         t = time.perf_counter()
-        verdict = critic.score(self.task, step.observation, step.action, step.proposal.reasoning)
+        verdict = critic.score(task_text(self.task, self.traces), step.observation, step.action,
+                               step.proposal.reasoning)
         self.record.critic(step.step_id, verdict, time.perf_counter() - t)
         return verdict
 

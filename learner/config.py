@@ -51,7 +51,6 @@ class DataConfig:
     holdout_fraction: float = 0.15  # share of *episodes* held out for the gate
     holdout_salt: str = "deskhand-holdout-v1"  # changing it reshuffles the split
     click_radius: float = 0.015  # a corrected click's target radius, fraction of the diagonal
-    history_steps: int = 8  # earlier steps shown as text history (the newest ones)
     # An imported demonstration step (e.g. r1-computer-use) with no judgment of its own is a
     # positive example: the person who recorded it did that action on purpose.
     imported_steps_positive: bool = True
@@ -59,8 +58,6 @@ class DataConfig:
     def __post_init__(self) -> None:
         _fraction("holdout_fraction", self.holdout_fraction)
         _fraction("click_radius", self.click_radius)
-        if self.history_steps < 0:
-            raise ValueError("history_steps must be >= 0")
 
 
 @dataclass(frozen=True)

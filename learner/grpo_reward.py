@@ -4,7 +4,8 @@ Prompt = the state (task, screenshot) + one candidate action with the actor's re
 the critic format of :mod:`models.families.critic`; the reward model writes (with
 ``reasoning``) ``<think>analysis</think><score>s</score>`` or (without) only
 ``<score>s</score>``. Its reward is the agreement with the human label, ``1 − |s − label|``,
-plus ``format_weight`` × the verdict format. The switch is recorded in the run's config
+plus ``format_weight`` × the verdict format. The switch is the agent's own
+``critic_reasoning`` (the form the running critic asks for); it is recorded in the run's config
 (``reasoning``) and in its metrics, so the two kinds of run are told apart.
 
 The design choice a reader must know: every labelled candidate is a state of its own (a
@@ -48,39 +49,44 @@ def verdict_example(state: Prompted, analysis: str = "") -> Example:
 
 
 def job_for(states: list[Prompted], holdout: list[Prompted], base_dir: Path,
-            config: RewardTrainConfig, *, parent_peft: Path | None = None,
-            dataset_hash: str = "", extra: dict[str, Any] | None = None) -> Job:
+            config: RewardTrainConfig, *, with_reasoning: bool,
+            parent_peft: Path | None = None, dataset_hash: str = "",
+            extra: dict[str, Any] | None = None) -> Job:
     """A reward-model job over ready critic states (store or synthetic)."""
-    format_fn = functools.partial(rewards.verdict_format_reward,
-                                  with_reasoning=config.reasoning)
+    format_fn = functools.partial(rewards.verdict_format_reward, with_reasoning=with_reasoning)
 
     def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> dict[str, float]:
         values = reward_model_values(model, processor, held, config.max_new_tokens)
-        return {**values, "reasoning": float(config.reasoning)}
+        return {**values, "reasoning": float(with_reasoning)}
 
     return Job("reward", base_dir, config, states, holdout,
                [rewards.agreement_reward, format_fn], (1.0, config.format_weight), evaluate,
-               parent_peft, [], dataset_hash, {"reasoning": config.reasoning, **(extra or {})})
+               parent_peft, [], dataset_hash, {"reasoning": with_reasoning, **(extra or {})})
 
 
 def build_job(train: list[StepRecord], holdout: list[StepRecord], base_dir: Path,
-              config: RewardTrainConfig, *, parent_peft: Path | None = None,
-              dataset_hash: str = "") -> Job:
-    """A reward-model job from dataset records (every labelled candidate)."""
-    return job_for([prompted(r, config.reasoning) for r in train],
-                   [prompted(r, config.reasoning) for r in holdout], base_dir, config,
-                   parent_peft=parent_peft, dataset_hash=dataset_hash)
+              config: RewardTrainConfig, *, with_reasoning: bool,
+              parent_peft: Path | None = None, dataset_hash: str = "") -> Job:
+    """A reward-model job from dataset records (every labelled candidate).
+
+    ``with_reasoning``: the agent's ``critic_reasoning`` — the reward model is trained to
+    answer in the form the running critic asks for.
+    """
+    return job_for([prompted(r, with_reasoning) for r in train],
+                   [prompted(r, with_reasoning) for r in holdout], base_dir, config,
+                   with_reasoning=with_reasoning, parent_peft=parent_peft,
+                   dataset_hash=dataset_hash)
 
 
 def synthetic_job(base_dir: Path, config: RewardTrainConfig, *, train_screens: int = 32,
-                  holdout_screens: int = 16, seed: int = 0) -> Job:
+                  holdout_screens: int = 16, seed: int = 0, with_reasoning: bool = False) -> Job:
     """A reward-model job on :mod:`learner.synthetic`'s task (tests and benches): each
     screen twice, with its right and a wrong proposal, so ``*_screens`` × 2 states."""
     from learner import synthetic as syn
 
-    train = syn.critic_states(syn.screens(train_screens, seed + 1), config.reasoning)
-    holdout = syn.critic_states(syn.screens(holdout_screens, seed + 99), config.reasoning)
+    train = syn.critic_states(syn.screens(train_screens, seed + 1), with_reasoning)
+    holdout = syn.critic_states(syn.screens(holdout_screens, seed + 99), with_reasoning)
     for state in (*train, *holdout):
-        state.columns["with_reasoning"] = config.reasoning
-    return job_for(train, holdout, base_dir, config, dataset_hash=f"synthetic-reward-{seed}",
-                   extra={"task": "synthetic"})
+        state.columns["with_reasoning"] = with_reasoning
+    return job_for(train, holdout, base_dir, config, with_reasoning=with_reasoning,
+                   dataset_hash=f"synthetic-reward-{seed}", extra={"task": "synthetic"})

@@ -83,8 +83,7 @@ class ActorTrainConfig(GRPOConfig):
 class RewardTrainConfig(GRPOConfig):
     """``[learner.reward_model]``: GRPO of the reward model."""
 
-    reasoning: bool = True  # <think>analysis</think><score>; False: only <score> (fast)
-    max_new_tokens: int = 128
+    max_new_tokens: int = 128  # (whether it reasons first is the agent's critic_reasoning)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from app.state import state
 
 if TYPE_CHECKING:
     from agent.paths import Paths
+    from agent.settings import AgentConfig
     from agent.store.repo import Store
     from learner.config import LearnerConfig
     from learner.train import Job
@@ -47,6 +48,13 @@ def _learner_config(config: Any) -> LearnerConfig:
     return found if isinstance(found, LearnerConfig) else LearnerConfig()
 
 
+def _agent(config: Any) -> AgentConfig:
+    from agent.settings import AgentConfig
+
+    found = getattr(config, "agent", None)
+    return found if isinstance(found, AgentConfig) else AgentConfig()
+
+
 def _base_dir(paths: Paths, role: str, override: Path | None) -> tuple[Path, str]:
     """(HF folder to train on, family) for a role: ``--base`` or the installed model's."""
     from models.hub.catalogue import Catalogue
@@ -63,14 +71,15 @@ def _base_dir(paths: Paths, role: str, override: Path | None) -> tuple[Path, str
 
 
 def _job(paths: Paths, store: Store, learner: LearnerConfig, role: str,
-         base: Path | None) -> Job:
+         base: Path | None, agent: AgentConfig) -> Job:
     from learner import grpo_actor, grpo_reward
     from learner.adapters import AdapterRegistry
     from learner.data import build_datasets
     from learner.train_config import train_config
 
     base_dir, family = _base_dir(paths, role, base)
-    data = build_datasets(store, paths, learner, family=family)
+    data = build_datasets(store, paths, learner, family=family,
+                          history_length=agent.history_length)
     active = AdapterRegistry(paths.adapters_dir, store).active(role)
     parent = active.peft_dir if active is not None else None
     cfg = train_config(learner)
@@ -79,7 +88,8 @@ def _job(paths: Paths, store: Store, learner: LearnerConfig, role: str,
                                     parent_peft=parent, dataset_hash=data.content_hash,
                                     sigma=learner.rewards.click_sigma)
     return grpo_reward.build_job(data.train, data.holdout, base_dir, cfg.reward_model,
-                                 parent_peft=parent, dataset_hash=data.content_hash)
+                                 with_reasoning=agent.critic_reasoning, parent_peft=parent,
+                                 dataset_hash=data.content_hash)
 
 
 def _skip_reason(paths: Paths, store: Store, learner: LearnerConfig, role: str) -> str | None:
@@ -149,7 +159,7 @@ def register(app: typer.Typer) -> None:
                     console.print(f"{name}: skipped ({escape(why)})")
                     continue
                 try:
-                    job = _job(cli.paths, store, learner, name, base)
+                    job = _job(cli.paths, store, learner, name, base, _agent(cli.config))
                 except ValueError as exc:
                     console.print(f"[red]error:[/] {escape(str(exc))}")
                     raise typer.Exit(ERROR_EXIT) from None

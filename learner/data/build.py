@@ -23,17 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.paths import Paths
+from agent.prompt_context import StepTrace, history, legacy_trace, task_text
+from agent.settings import AgentConfig
 from agent.store.schema import Episode, Step
 from learner.config import DataConfig, LearnerConfig
-from learner.data.labels import (
-    JudgmentView,
-    executed_action,
-    label_step,
-    reference_action,
-)
+from learner.data.labels import JudgmentView, correction, label_step, reference_action
 from learner.data.records import StepRecord, Target, content_hash
-from models import actions
-from models.families.base import HistoryStep, get_family
+from models.families.base import get_family
 from models.frames import Monitor
 
 if TYPE_CHECKING:
@@ -42,6 +38,7 @@ if TYPE_CHECKING:
     from agent.store.repo import Store
 
 log = logging.getLogger(__name__)
+DEFAULT_HISTORY = AgentConfig.history_length  # the agent's default; callers pass its setting
 
 
 @dataclass(frozen=True)
@@ -123,9 +120,11 @@ def _target(step: Step, ref: dict[str, Any] | None, monitor: Monitor,
 
 
 class _Builder:
-    def __init__(self, screens_dir: Path, config: DataConfig, family: str) -> None:
+    def __init__(self, screens_dir: Path, config: DataConfig, family: str,
+                 history_length: int) -> None:
         self.screens_dir = screens_dir
         self.config = config
+        self.history_length = history_length
         self.family_name = family
         self.family = get_family(family)
         self.stats: dict[str, int] = {"episodes": 0, "steps": 0, "unlabelled_steps": 0,
@@ -134,19 +133,20 @@ class _Builder:
     def episode(self, episode: Episode) -> list[StepRecord]:
         self.stats["episodes"] += 1
         key = episode_key(episode)
-        history: list[HistoryStep] = []
+        traces: list[StepTrace] = []
         out: list[StepRecord] = []
         for step in sorted(episode.steps, key=lambda s: s.index):
             self.stats["steps"] += 1
             views = _views(step)
-            out.extend(self.step(episode, key, step, views, history))
-            done = executed_action(step.action, step.outcome, views)
-            if done is not None:
-                history.append(HistoryStep(actions.from_json(done), step.reasoning or ""))
+            out.extend(self.step(episode, key, step, views, traces))
+            trace = legacy_trace(step.action, step.outcome, step.reasoning or "",
+                                 correction(views), step.extra)
+            if trace is not None:
+                traces.append(trace)
         return out
 
     def step(self, episode: Episode, key: str, step: Step, views: list[JudgmentView],
-             history: list[HistoryStep]) -> list[StepRecord]:
+             traces: list[StepTrace]) -> list[StepRecord]:
         labelled = label_step(step.action, step.reasoning or "", views,
                               imported=episode.source == "import",
                               imported_positive=self.config.imported_steps_positive)
@@ -161,12 +161,13 @@ class _Builder:
             return []
         ref = reference_action(labelled)
         size = (step.screenshot_width, step.screenshot_height)
-        shown = tuple(history[-self.config.history_steps:]) if self.config.history_steps else ()
+        shown = history(traces, self.history_length)  # as the loop showed it (one function)
         cursor = (step.cursor_x, step.cursor_y) if step.cursor_x is not None \
             and step.cursor_y is not None else None
         return [StepRecord(
             key=f"{key}#{step.index}/{n}", episode_key=key, episode_id=episode.id,
-            step_id=step.id, step_index=step.index, family=self.family_name, task=episode.task,
+            step_id=step.id, step_index=step.index, family=self.family_name,
+            task=task_text(episode.task, traces),
             screenshot_path=path, screenshot_sha256=step.screenshot_sha256,
             screenshot_size=size, image_size=self.family.image_size(*size), monitor=monitor,
             cursor=cursor, history=shown, action=cand.action, reasoning=cand.reasoning,
@@ -184,10 +185,13 @@ class _Builder:
 
 
 def build_datasets(db_path_or_store: Path | Store, paths: Paths,
-                   config: LearnerConfig | DataConfig, *, family: str = "qwen25vl") -> Datasets:
+                   config: LearnerConfig | DataConfig, *, family: str = "qwen25vl",
+                   history_length: int = DEFAULT_HISTORY) -> Datasets:
     """Train and holdout records from a snapshot of the store (see the module docstring).
 
-    ``family``: the actor's model family, whose resize rule fixes ``image_size``.
+    ``family``: the actor's model family, whose resize rule fixes ``image_size``;
+    ``history_length``: the agent's own setting (``agent.history_length``), so each record's
+    prompt shows the history the loop showed when it served that step.
     """
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
@@ -200,7 +204,7 @@ def build_datasets(db_path_or_store: Path | Store, paths: Paths,
         if not database:
             raise ValueError("the store has no database file to snapshot")
         db_path, screens_dir = Path(database), db_path_or_store.screens.root
-    builder = _Builder(screens_dir, data, family)
+    builder = _Builder(screens_dir, data, family, history_length)
     train: list[StepRecord] = []
     holdout: list[StepRecord] = []
     with snapshot(db_path) as session, closing(session):

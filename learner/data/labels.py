@@ -116,17 +116,15 @@ def reference_action(labelled: Sequence[Labelled]) -> dict[str, Any] | None:
     return None
 
 
-def executed_action(action: dict[str, Any] | None, outcome: str,
-                    judgments: Sequence[JudgmentView]) -> dict[str, Any] | None:
-    """The action that was actually carried out at a step (for the next steps' history).
+def correction(judgments: Sequence[JudgmentView]) -> dict[str, Any] | None:
+    """The step's last corrected action (what was carried out instead), if any.
 
-    >>> executed_action({"type": "done"}, "skipped", []) is None
+    >>> correction([JudgmentView("approve")]) is None
     True
-    >>> executed_action(None, "corrected",
-    ...                 [JudgmentView("correct", corrected_action={"type": "done"})])
+    >>> correction([JudgmentView("correct", corrected_action={"type": "done"})])
     {'type': 'done'}
     """
     for j in reversed(judgments):
         if j.kind == "correct" and j.corrected_action is not None:
             return j.corrected_action
-    return action if outcome in ("executed", "corrected") else None
+    return None

@@ -252,7 +252,7 @@ def test_ask_user_passes_the_answer_to_the_model(store: Store) -> None:
     result = r.run("open the file")
     assert gate.questions == ["ask_user: which file?"]
     assert "the blue one" in r.policy.requests[1].task
-    assert store.steps(result.episode_id)[0].extra == {"answer": "the blue one"}
+    assert store.steps(result.episode_id)[0].extra["answer"] == "the blue one"
     assert result.status == "done"
 
 
