@@ -5,6 +5,10 @@ Each kind draws its labels, targets, initial values and layout knobs from one
 machine and Python run), so the same (kind, seed) is the same exercise everywhere, and
 different seeds vary the words, the number of widgets, their sizes, the theme, the font size
 and the window's place and size (always inside a 1366×768 screen).
+
+One kind is different on purpose: ``swatch`` ("click the red square") is answered by colour
+alone and opens in a fixed small window at the screen's top-left (``SWATCH_LOOK``), so a small
+model trained in minutes on a CPU can learn it from pixels; it is the demo model's suite.
 """
 
 from __future__ import annotations
@@ -141,6 +145,18 @@ def _editor(r: random.Random) -> tuple[str, dict[str, Any]]:
     return (f"Replace the editor's text with '{text}' and save it with {how}.", params)
 
 
+SWATCH_COLOURS = {"red": "#dc2828", "green": "#28aa3c", "blue": "#2846dc",
+                  "yellow": "#ebd228", "purple": "#8c32b4", "orange": "#f58c1e"}
+SWATCH_SLOTS = 4
+SWATCH_LOOK = Look("light", 11, 0, 0, 448, 336)  # fills a 448×336 screen exactly
+
+
+def _swatch(r: random.Random) -> tuple[str, dict[str, Any]]:
+    colours = r.sample(list(SWATCH_COLOURS), SWATCH_SLOTS)
+    target = r.choice(colours)
+    return f"Click the {target} square.", {"colours": colours, "target": target}
+
+
 def _scroll_list(r: random.Random) -> tuple[str, dict[str, Any]]:
     first, second = r.sample([COLORS, ANIMALS, FRUITS, CITIES], 2)
     names = [f"{a} {b}" for a in first for b in second]
@@ -153,7 +169,7 @@ def _scroll_list(r: random.Random) -> tuple[str, dict[str, Any]]:
 _GENERATORS: dict[str, Callable[[random.Random], tuple[str, dict[str, Any]]]] = {
     "button": _button, "form": _form, "checkboxes": _checkboxes, "menu": _menu,
     "combo": _combo, "slider": _slider, "dialog": _dialog, "editor": _editor,
-    "scroll_list": _scroll_list,
+    "scroll_list": _scroll_list, "swatch": _swatch,
 }
 assert tuple(_GENERATORS) == KINDS
 
@@ -168,11 +184,13 @@ def make_exercise(kind: str, seed: int) -> ExerciseSpec:
     Traceback (most recent call last):
     ...
     agent.practice.spec.ExerciseError: unknown exercise kind 'juggle'; known: button, \
-form, checkboxes, menu, combo, slider, dialog, editor, scroll_list
+form, checkboxes, menu, combo, slider, dialog, editor, scroll_list, swatch
     """
     if kind not in _GENERATORS:
         raise ExerciseError(f"unknown exercise kind {kind!r}; known: {', '.join(KINDS)}")
     r = random.Random(f"deskhand-practice:{kind}:{seed}")
     look = _look(r)
     task, params = _GENERATORS[kind](r)
+    if kind == "swatch":
+        look = SWATCH_LOOK
     return ExerciseSpec(kind, seed, task, look, params)

@@ -40,6 +40,8 @@ def target_names(spec: ExerciseSpec) -> list[str]:
         return ["editor"] + (["save_button"] if p["save_via"] == "button" else [])
     if spec.kind == "scroll_list":
         return [f"list_item:{p['target']}"]
+    if spec.kind == "swatch":
+        return [f"swatch:{p['target']}"]
     raise ExerciseError(f"unknown exercise kind {spec.kind!r}")
 
 

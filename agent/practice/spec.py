@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS = ("button", "form", "checkboxes", "menu", "combo", "slider", "dialog", "editor",
-         "scroll_list")
+         "scroll_list", "swatch")
 THEMES = ("light", "dark")
 
 

@@ -35,6 +35,10 @@ def _scroll_list(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
     return _clicked_only(state, spec.params["target"], "item")
 
 
+def _swatch(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
+    return _clicked_only(state, spec.params["target"], "square")
+
+
 def _form(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
     expected: dict[str, str] = spec.params["fields"]
     submitted = state.get("submitted")
@@ -102,7 +106,7 @@ def _editor(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
 _VERIFIERS: dict[str, Callable[[ExerciseSpec, dict[str, Any]], Verdict]] = {
     "button": _button, "form": _form, "checkboxes": _checkboxes, "menu": _menu,
     "combo": _combo, "slider": _slider, "dialog": _dialog, "editor": _editor,
-    "scroll_list": _scroll_list,
+    "scroll_list": _scroll_list, "swatch": _swatch,
 }
 
 

@@ -76,6 +76,24 @@ def test_button_clicks_are_reported_and_judged(open_window, qtbot: QtBot) -> Non
     assert _newer(qtbot, window)["solved"] is False
 
 
+def test_swatch_squares_are_told_apart_by_colour_alone(open_window, qtbot: QtBot) -> None:
+    window = open_window("swatch", 5)
+    colours = window.spec.params["colours"]
+    squares = [b for b in window.findChildren(QPushButton) if b.accessibleName()]
+    assert [b.accessibleName() for b in squares] == [f"{c} square" for c in colours]
+    assert all(b.text() == "" for b in squares)  # no words to read: colour is the answer
+    doc = _state(window)
+    boxes = [doc["geometry"]["boxes"][f"swatch:{c}"] for c in colours]  # type: ignore[index]
+    again = open_window("swatch", 6)  # another exercise: the same places
+    other = _state(again)["geometry"]["boxes"]  # type: ignore[index]
+    assert sorted(tuple(b) for b in other.values()) == sorted(tuple(b) for b in boxes)
+    target = colours.index(window.spec.params["target"])
+    qtbot.mouseClick(squares[target], Qt.MouseButton.LeftButton)
+    assert _newer(qtbot, window)["solved"] is True
+    qtbot.mouseClick(squares[(target + 1) % len(squares)], Qt.MouseButton.LeftButton)
+    assert _newer(qtbot, window)["solved"] is False  # a wrong square after it fails it
+
+
 def test_form_reports_values_and_the_submitted_ones(open_window, qtbot: QtBot) -> None:
     window = open_window("form", 3)
     fields = window.spec.params["fields"]
