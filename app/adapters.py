@@ -5,6 +5,10 @@ the runtime keeps the base model loaded and swaps LoRA adapters by role. This mo
 two — it lives in ``app`` because only ``app`` may import both ``learner`` and ``agent`` —
 so a version promoted overnight (or rolled back from the Models page) is used by the next
 episode without reloading the base model.
+
+The design choice a reader must know: a problem never stops the episode (the base model acts
+instead) but is never silent either — every adapter that could not be used comes back as a
+sentence the faces show (the chat page's banner, ``deskhand run``'s output).
 """
 
 from __future__ import annotations
@@ -18,32 +22,44 @@ from agent.paths import Paths
 ROLES = {"actor": "actor", "critic": "reward"}
 
 
-def attach_active_adapters(runtime: Any, paths: Paths, roles: tuple[str, ...]) -> dict[str, str]:
+def attach_active_adapters(runtime: Any, paths: Paths, roles: tuple[str, ...],
+                           ) -> tuple[dict[str, str], list[str]]:
     """Set ``runtime.roles`` for each of ``roles`` to its active adapter (or drop it: base
-    model); returns ``{role: "v<N>"}`` for the roles that have one. A registry that cannot be
-    read leaves the base model in place rather than stopping the episode."""
+    model). Returns ``({role: "v<N>"}, problems)``: the roles that have one, and a sentence
+    for each active adapter that could not be used."""
     from learner.adapters import AdapterRegistry
 
+    problems: list[str] = []
     try:
         registry = AdapterRegistry(paths.adapters_dir)
-    except Exception:
-        return {}
+    except Exception as exc:
+        return {}, [f"the trained adapters cannot be read ({exc}); the base model acts"]
     versions: dict[str, str] = {}
     for role in roles:
         try:
             active = registry.active(ROLES[role])
-        except Exception:
+        except Exception as exc:
+            problems.append(f"the active {role} adapter cannot be read ({exc}); the base "
+                            "model acts")
             active = None
-        if active is None or not Path(active.gguf_path).exists():
+        if active is None:
             runtime.roles.pop(role, None)
+            continue
+        if not Path(active.gguf_path).exists():
+            runtime.roles.pop(role, None)
+            problems.append(f"the active {role} adapter v{active.version} is missing its file "
+                            f"{active.gguf_path}; the base model acts (roll back or retrain)")
             continue
         runtime.roles[role] = Path(active.gguf_path)
         try:
             runtime.set_adapter(role)  # loads it now: an adapter for another base fails here
-        except Exception:
+        except Exception as exc:
             runtime.roles.pop(role, None)
+            problems.append(f"the active {role} adapter v{active.version} does not fit the "
+                            f"running model ({exc}); the base model acts — was it trained for "
+                            "another model?")
             continue
         finally:
             runtime.set_adapter(None)
         versions[role] = f"v{active.version}"
-    return versions
+    return versions, problems

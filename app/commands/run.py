@@ -133,7 +133,8 @@ def _build(cli_state: Any, options: RunOptions, console: Console,
     agent, safety, runtime_cfg = _configs(config, options)
     _check_display()
     gate, gate_note = _gate(agent, console)
-    policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack)
+    policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack,
+                                   console)
     _hold_episode_lock(cli_state.paths, stack)
     store = open_store(cli_state.paths, config.store)
     stack.callback(store.close)
@@ -237,83 +238,30 @@ def _recorder_factory(control: Any, takeover: Any) -> Any:
 
 
 def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
-            stack: ExitStack) -> tuple[Any, Any, Any]:
+            stack: ExitStack, console: Console) -> tuple[Any, Any, Any]:
     """(policy, critic or None, EpisodeMeta) for the options."""
     from agent.episode import EpisodeMeta
-    from agent.policy import ModelPolicy, ReplayError, ReplayPolicy
+    from agent.policy import ReplayError, ReplayPolicy
+    from app.episode_models import ModelSetupError, ModelStack
 
-    meta: dict[str, Any] = {}
-    needs_actor = options.policy == "model"
-    needs_critic = agent.critic != "off"
-    if not needs_actor and not options.policy.startswith("replay:"):
+    if options.policy != "model" and not options.policy.startswith("replay:"):
         raise SetupError(f"--policy must be 'model' or 'replay:FILE', got {options.policy!r}")
-    actor_model: Any = None
-    critic_model: Any = None
-    if needs_actor or needs_critic:
-        actor_model, critic_model = _installed(paths, needs_actor, needs_critic)
-    runtimes: dict[str, Any] = {}
-    policy: Any
-    if needs_actor:
-        from app.adapters import attach_active_adapters
-        from models.families.base import get_family
-
-        runtime = _runtime(actor_model, runtime_cfg, runtimes, stack)
-        policy = ModelPolicy(runtime, get_family(agent.family or actor_model.family),
-                             greedy=agent.greedy, max_new_tokens=agent.max_new_tokens)
-        meta["actor_model"] = f"{actor_model.name} ({actor_model.sha256[:12]})"
-        meta["actor_adapter"] = attach_active_adapters(runtime, paths, ("actor",)).get("actor")
-    else:
-        try:
-            policy = ReplayPolicy(Path(options.policy.removeprefix("replay:")).expanduser())
-        except ReplayError as exc:
-            raise SetupError(str(exc)) from None
-        meta["actor_model"] = options.policy
-    critic = None
-    if needs_critic:
-        from agent.critic import ModelCritic
-        from app.adapters import attach_active_adapters
-
-        critic_runtime = _runtime(critic_model, runtime_cfg, runtimes, stack)
-        critic = ModelCritic(critic_runtime, with_reasoning=agent.critic_reasoning,
-                             max_new_tokens=agent.max_new_tokens)
-        meta["critic_model"] = f"{critic_model.name} ({critic_model.sha256[:12]})"
-        meta["critic_adapter"] = attach_active_adapters(critic_runtime, paths,
-                                                        ("critic",)).get("critic")
-    return policy, critic, EpisodeMeta(**meta, config={})
-
-
-def _installed(paths: Any, actor: bool, critic: bool) -> tuple[Any, Any]:
-    from models.hub import Catalogue, CatalogueError
-
+    models = ModelStack(paths, runtime_cfg)
+    stack.callback(models.close)
     try:
-        catalogue = Catalogue.load(paths.models_dir)
-    except CatalogueError as exc:
+        if options.policy == "model":
+            policy, meta = models.actor(agent)
+        else:
+            policy = ReplayPolicy(Path(options.policy.removeprefix("replay:")).expanduser())
+            meta = EpisodeMeta(actor_model=options.policy)
+        critic, critic_model, critic_adapter = models.critic(agent)
+    except (ModelSetupError, ReplayError) as exc:
         raise SetupError(str(exc)) from None
-    how = ("add one with `deskhand models download` (a recommended model), "
-           "`deskhand models add GGUF --mmproj MMPROJ` (your own files) or "
-           "`deskhand models add-tiny` (a tiny test model), then `deskhand models use NAME`")
-    actor_model = catalogue.model_for("actor")
-    critic_model = catalogue.model_for("critic")
-    if actor and actor_model is None:
-        raise SetupError(f"no actor model is configured: {how}")
-    if critic and critic_model is None:
-        raise SetupError(f"no critic model is configured (--critic needs one): {how}")
-    return actor_model, critic_model
-
-
-def _runtime(model: Any, runtime_cfg: Any, runtimes: dict[str, Any], stack: ExitStack) -> Any:
-    """One runtime per model file: actor and critic share it when they are the same model."""
-    if model.name not in runtimes:
-        from models.runtime import LlamaRuntime
-
-        for path in (model.gguf, model.mmproj):
-            if not Path(path).exists():
-                raise SetupError(f"model {model.name!r}: file {path} is missing; "
-                                 f"remove and add it again (`deskhand models remove`)")
-        runtime = LlamaRuntime(Path(model.gguf), Path(model.mmproj), runtime_cfg)
-        stack.callback(runtime.close)
-        runtimes[model.name] = runtime
-    return runtimes[model.name]
+    for problem in models.warnings:
+        console.print(f"[yellow]{escape(problem)}[/]")
+    meta = dataclasses.replace(meta, critic_model=critic_model, critic_adapter=critic_adapter,
+                               config={})
+    return policy, critic, meta
 
 
 def _callbacks(console: Console) -> Any:

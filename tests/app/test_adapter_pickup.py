@@ -33,19 +33,19 @@ def test_promotion_and_rollback_reach_the_running_model(tiny_model: TinyModel, h
     second = _version(tiny_model, registry, tmp_path, seed=2)
     with LlamaRuntime(tiny_model.gguf_path, tiny_model.mmproj_path, CONFIG) as runtime:
         pointer = runtime.model_pointer
-        assert attach_active_adapters(runtime, home, ("actor",)) == {}
+        assert attach_active_adapters(runtime, home, ("actor",))[0] == {}
         assert "actor" not in runtime.roles  # nothing promoted: the base model runs
 
         registry.promote("actor", first)
-        assert attach_active_adapters(runtime, home, ("actor",)) == {"actor": f"v{first}"}
+        assert attach_active_adapters(runtime, home, ("actor",))[0] == {"actor": f"v{first}"}
         one = runtime.roles["actor"]
 
         registry.promote("actor", second)
-        assert attach_active_adapters(runtime, home, ("actor",)) == {"actor": f"v{second}"}
+        assert attach_active_adapters(runtime, home, ("actor",))[0] == {"actor": f"v{second}"}
         assert runtime.roles["actor"] != one
 
         registry.rollback("actor")
-        assert attach_active_adapters(runtime, home, ("actor",)) == {"actor": f"v{first}"}
+        assert attach_active_adapters(runtime, home, ("actor",))[0] == {"actor": f"v{first}"}
         assert runtime.roles["actor"] == one
         assert runtime.model_pointer == pointer, "the base model was never reloaded"
 
@@ -55,7 +55,8 @@ def test_an_adapter_that_does_not_fit_the_model_leaves_the_base(
     registry = AdapterRegistry(home.adapters_dir)
     registry.promote("actor", _version(tiny_model_256, registry, tmp_path, seed=3))  # 256 wide
     with LlamaRuntime(tiny_model.gguf_path, tiny_model.mmproj_path, CONFIG) as runtime:
-        assert attach_active_adapters(runtime, home, ("actor",)) == {}
-        assert "actor" not in runtime.roles
+        versions, problems = attach_active_adapters(runtime, home, ("actor",))
+        assert versions == {} and "actor" not in runtime.roles
+        assert len(problems) == 1 and "does not fit the running model" in problems[0]
         out = runtime.generate(prompt(0), greedy=True, max_new_tokens=2)
         assert out.finish in ("stop", "length")

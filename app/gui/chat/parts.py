@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 from agent.actuator import StopToken
@@ -27,10 +25,11 @@ from agent.paths import Paths
 from agent.policy import Policy
 from agent.settings import AgentConfig
 from app.config import DeskhandConfig
+from app.episode_models import ModelSetupError, ModelStack
 from app.gui.chat.worker import EpisodeRequest, EpisodeSetup, SetupError
 
-NO_MODEL = ("No actor model is set up yet. Open the Models page (Ctrl+3) to download a "
-            "recommended model, pick your own GGUF files, or add the tiny demo model.")
+NO_MODEL = ("open the Models page (Ctrl+3) to download a recommended model, pick your own GGUF "
+            "files, or add the demo model")
 PolicyFactory = Callable[[AgentConfig], tuple[Policy, EpisodeMeta]]
 
 
@@ -45,8 +44,7 @@ class DesktopParts:
         self._config = config if callable(config) else (lambda: config)
         self.policy_factory = policy_factory  # None: the actor from the catalogue
         self.warn = warn or (lambda message: None)
-        self._runtimes: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._models: ModelStack | None = None
 
     def __call__(self, request: EpisodeRequest, stop: StopToken) -> EpisodeSetup:
         from agent.actuator import DryRunError, PyAutoGuiActuator
@@ -89,63 +87,38 @@ class DesktopParts:
 
     def close(self) -> None:
         """Unload the models (the app is closing)."""
-        with self._lock:
-            for runtime in self._runtimes.values():
-                runtime.close()
-            self._runtimes.clear()
+        if self._models is not None:
+            self._models.close()
 
-    # -- models -------------------------------------------------------------------------
-    def _catalogue_model(self, role: str) -> Any:
-        from models.hub import Catalogue, CatalogueError
-
-        try:
-            model = Catalogue.load(self.paths.models_dir).model_for(role)
-        except CatalogueError as exc:
-            raise SetupError(str(exc)) from None
-        if model is None:
-            raise SetupError(NO_MODEL)
-        return model
-
-    def _runtime(self, model: Any) -> Any:
-        from models.runtime import LlamaRuntime, RuntimeConfig
-
-        key = f"{model.name}:{model.sha256}"
-        with self._lock:
-            if key not in self._runtimes:
-                for path in (model.gguf, model.mmproj):
-                    if not Path(path).exists():
-                        raise SetupError(f"Model {model.name!r}: the file {path} is missing; "
-                                         "remove it on the Models page and add it again.")
-                config = getattr(self.config, "runtime", None) or RuntimeConfig()
-                self._runtimes[key] = LlamaRuntime(Path(model.gguf), Path(model.mmproj), config)
-            return self._runtimes[key]
+    # -- models (one wiring for every face: app.episode_models) ---------------------------
+    @property
+    def models(self) -> ModelStack:
+        if self._models is None:
+            self._models = ModelStack(self.paths, getattr(self.config, "runtime", None),
+                                      how_to_add=NO_MODEL)
+        return self._models
 
     def _actor(self, agent: AgentConfig) -> tuple[Policy, EpisodeMeta]:
-        from agent.policy import ModelPolicy
-        from app.adapters import attach_active_adapters
-        from models.families.base import get_family
-
-        model = self._catalogue_model("actor")
-        runtime = self._runtime(model)
-        versions = attach_active_adapters(runtime, self.paths, ("actor",))
-        policy = ModelPolicy(runtime, get_family(agent.family or model.family),
-                             greedy=agent.greedy, max_new_tokens=agent.max_new_tokens)
-        return policy, EpisodeMeta(actor_model=f"{model.name} ({model.sha256[:12]})",
-                                   actor_adapter=versions.get("actor"))
+        try:
+            return self.models.actor(agent)
+        except ModelSetupError as exc:
+            raise SetupError(_sentence(str(exc))) from None
+        finally:
+            self._say_problems()
 
     def _critic(self, agent: AgentConfig) -> tuple[Any, str | None]:
-        if agent.critic == "off":
-            return None, None
-        from agent.critic import ModelCritic
-        from app.adapters import attach_active_adapters
+        try:
+            critic, name, version = self.models.critic(agent)
+        except ModelSetupError as exc:
+            raise SetupError(_sentence(str(exc))) from None
+        finally:
+            self._say_problems()
+        return critic, (name + (f" + {version}" if version else "")) if name else None
 
-        model = self._catalogue_model("critic")
-        runtime = self._runtime(model)
-        version = attach_active_adapters(runtime, self.paths, ("critic",)).get("critic")
-        critic = ModelCritic(runtime, with_reasoning=agent.critic_reasoning,
-                             max_new_tokens=agent.max_new_tokens)
-        return critic, f"{model.name} ({model.sha256[:12]})" + (f" + {version}" if version
-                                                                   else "")
+    def _say_problems(self) -> None:
+        """Adapters that could not be used: shown on the chat page, never only logged."""
+        while self.models.warnings:
+            self.warn(_sentence(self.models.warnings.pop(0)))
 
     # -- the person's controls ----------------------------------------------------------
     def _hotkey(self, stop: StopToken, stack: ExitStack) -> None:
@@ -199,3 +172,13 @@ def _hold_episode_lock(paths: Paths, stack: ExitStack) -> None:
     except LockBusy:
         raise SetupError("Another episode is running on this desktop (deskhand run in a "
                          "terminal?): stop it first.") from None
+
+
+def _sentence(text: str) -> str:
+    """A core message as the app writes it: a capital first letter and a full stop.
+
+    >>> _sentence("no actor model is configured: open the Models page")
+    'No actor model is configured: open the Models page.'
+    """
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
