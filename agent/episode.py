@@ -91,7 +91,7 @@ class EpisodeRunner:
             critic_mode=self.config.critic if self.parts.critic is not None else "off",
             actor_model=m.actor_model, actor_adapter=m.actor_adapter,
             critic_model=m.critic_model, critic_adapter=m.critic_adapter,
-            config=m.config or {"agent": dataclasses.asdict(self.config)})
+            config=m.config or {"agent": dataclasses.asdict(self.config)}, source=m.source)
         try:
             status, summary = self._loop()
         except BaseException as exc:  # our bug or an interrupt: the row still says how it ended
@@ -146,7 +146,10 @@ class EpisodeRunner:
             return None
         guards.budgets.record_parsed()
         step = _Step(index, step_id, observation, proposal, proposal.action)
-        return self._decide_and_act(step)
+        end = self._decide_and_act(step)
+        if end is None and parts.judge is not None:
+            end = parts.judge()
+        return end
 
     # -- deciding -------------------------------------------------------------------------
     def _decide_and_act(self, step: _Step) -> End | None:

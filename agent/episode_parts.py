@@ -94,6 +94,9 @@ class EpisodeParts:
     clock: Clock = field(default_factory=MonotonicClock)
     recorder: Callable[[], Recorder] | None = None  # for takeover; None: not available
     paused: threading.Event | None = None  # set while real user input pauses the agent
+    # an outside judge of the task (a task suite's own verdict, e.g. a MiniWoB++ page's
+    # reward): asked after every step; (status, summary) ends the episode there
+    judge: Callable[[], tuple[str, str] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class EpisodeMeta:
     critic_model: str | None = None
     critic_adapter: str | None = None
     config: dict[str, Any] | None = None
+    source: str = "user"  # "eval": a suite's evaluation episode, never trained on
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,11 @@ class GateConfig:
     actor_margin: float = 0.02  # mean verifiable reward must rise by at least this much
     reward_margin: float = 0.02  # reward-model accuracy (at 0.5) must rise by at least this
     guard_tolerance: float = 0.02  # how much worse a guard metric may get
-    max_kl: float | None = None  # actor: refuse a candidate whose KL to the base exceeds this
-    min_holdout: int = 1  # refuse to decide on fewer held-out examples than this
+    # actor: refuse a candidate whose mean per-token KL to the base model on held-out prompts
+    # exceeds this (nats); None measures and shows it without refusing
+    max_kl: float | None = 1.0
+    min_holdout: int = 20  # refuse to decide on fewer held-out examples than this
+    alpha: float = 0.05  # one-sided significance level of the gate's paired tests
 
     def __post_init__(self) -> None:
         for name in ("actor_margin", "reward_margin", "guard_tolerance"):
@@ -97,8 +100,10 @@ class GateConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.max_kl is not None and self.max_kl <= 0:
             raise ValueError("max_kl must be > 0 when given")
-        if self.min_holdout < 1:
-            raise ValueError("min_holdout must be >= 1")
+        if self.min_holdout < 5:
+            raise ValueError("min_holdout must be >= 5 (no test can decide on fewer)")
+        if not 0 < self.alpha < 0.5:
+            raise ValueError("alpha must be in (0, 0.5)")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ The design choice a reader must know: the candidate and the active adapter are e
 the same function on the same states with the same base, so the gate compares like with like;
 an unparseable verdict counts as the worst score for its label (never skipped), so a model
 cannot look better by failing to answer. The metric names and formulas are
-:mod:`learner.gate`'s own (``actor_metrics``, ``reward_model_metrics``).
+:class:`learner.gate.Evaluation`'s own. These torch evaluations serve the training curves and
+the tests; the promotion gate itself evaluates the exported adapter as it will run
+(:mod:`learner.served_eval`).
 """
 
 from __future__ import annotations
@@ -39,24 +41,57 @@ def greedy_texts(model: Any, processor: Processor, states: Sequence[Prompted],
     return out
 
 
-def actor_values(model: Any, processor: Processor, states: Sequence[Prompted],
-                 verifiable: RewardFn, format_fn: RewardFn,
-                 max_new_tokens: int) -> dict[str, float]:
-    """The gate's actor metrics: ``verifiable_reward`` and ``format_rate`` (greedy), ``n``.
-
-    States whose verifiable reward is ``None`` (nothing to check against) are left out of the
-    mean, as :func:`learner.gate.actor_metrics` does.
-    """
+def actor_evaluation(model: Any, processor: Processor, states: Sequence[Prompted],
+                     verifiable: RewardFn, format_fn: RewardFn,
+                     max_new_tokens: int) -> gate.Evaluation:
+    """The actor's greedy results with the torch model, state by state: the verifiable reward
+    (``None`` where a state has nothing to check against) and whether it parsed."""
     texts = greedy_texts(model, processor, states, max_new_tokens)
     rewards: list[float | None] = []
-    formats: list[float] = []
+    parsed: list[bool] = []
     for text, state in zip(texts, states, strict=True):
         repeated = {k: [v] for k, v in state.columns.items()}
         value = verifiable(completions=[text], **repeated)[0]
         rewards.append(None if value is None else float(value))
-        formats.append(float(format_fn(completions=[text], **repeated)[0] or 0.0))
-    metrics = gate.actor_metrics(rewards, formats)
-    return {**metrics.values, "n": float(metrics.n)}
+        parsed.append(bool(format_fn(completions=[text], **repeated)[0]))
+    return gate.Evaluation("actor", tuple(rewards), tuple(parsed), tuple(texts))
+
+
+def kl_to_base(model: Any, processor: Processor, states: Sequence[Prompted],
+               max_new_tokens: int) -> float:
+    """Mean per-token KL(adapter ‖ base) on the adapter's greedy completions of ``states``:
+    how far the tuned policy has drifted from the base model (its LoRA disabled), in nats."""
+    import torch
+
+    model.eval()
+    total, tokens = 0.0, 0
+    for state in states:
+        enc = processor.encode(state.text, state.image)
+        ids = sample(model, enc, 1, max_new_tokens=max_new_tokens, temperature=0.0,
+                     processor=processor)  # [1, C]
+        mask = completion_mask(ids, processor.eos_ids)[0] > 0  # [C]
+        with torch.no_grad():
+            tuned = _completion_logp(model, enc, ids, processor.suppress_ids)  # [C, V]
+            with model.disable_adapter():
+                base = _completion_logp(model, enc, ids, processor.suppress_ids)
+        kl = (tuned.exp() * (tuned - base)).nan_to_num(0.0).sum(-1)  # [C]
+        total += float(kl[mask].sum())
+        tokens += int(mask.sum())
+    return total / max(1, tokens)
+
+
+def _completion_logp(model: Any, enc: Any, completion: Any, suppress: list[int]) -> Any:
+    import torch
+
+    inputs = {k: v.to(model.device) for k, v in enc.repeat(1).items()}
+    ids = torch.cat([inputs.pop("input_ids"), completion.to(model.device)], dim=1)
+    logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), **inputs).logits
+    length = completion.shape[1]
+    logits = logits[0, -length - 1:-1, :].float()  # [C, V]
+    if suppress:
+        logits = logits.index_fill(-1, torch.tensor(suppress, device=logits.device),
+                                   float("-inf"))
+    return torch.log_softmax(logits, dim=-1)
 
 
 def verdict_scores(texts: Sequence[str]) -> list[float | None]:
@@ -74,11 +109,10 @@ def verdict_scores(texts: Sequence[str]) -> list[float | None]:
     return out
 
 
-def reward_model_values(model: Any, processor: Processor, states: Sequence[Prompted],
-                        max_new_tokens: int) -> dict[str, float]:
-    """The gate's reward-model metrics against each state's ``label`` column: accuracy at
-    0.5, MAE, AUC, parse rate (an unparseable verdict counts as the most wrong), ``n``."""
+def reward_evaluation(model: Any, processor: Processor, states: Sequence[Prompted],
+                      max_new_tokens: int) -> gate.Evaluation:
+    """The reward model's greedy verdicts with the torch model against each state's
+    ``label`` column (an unparseable verdict is ``None``)."""
     texts = greedy_texts(model, processor, states, max_new_tokens)
-    labels = [float(s.columns["label"]) for s in states]
-    metrics = gate.reward_model_metrics(verdict_scores(texts), labels)
-    return {**metrics.values, "n": float(metrics.n)}
+    labels = tuple(float(s.columns["label"]) for s in states)
+    return gate.Evaluation("reward", scores=tuple(verdict_scores(texts)), labels=labels)

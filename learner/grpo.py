@@ -106,14 +106,15 @@ def advantages(rewards: Sequence[float], eps: float = 1e-4) -> np.ndarray:
 
 
 def roll_out(model: Any, processor: Processor, state: Prompted, settings: GRPOSettings,
-             fns: Sequence[RewardFn]) -> Group:
-    """Sample G completions of one state and reward them."""
+             fns: Sequence[RewardFn], stop: Callable[[], bool] | None = None) -> Group:
+    """Sample G completions of one state and reward them (``Interrupted`` on a stop)."""
     import torch
 
     enc = processor.encode(state.text, state.image)
     model.eval()
     completion = sample(model, enc, settings.group_size, max_new_tokens=settings.max_new_tokens,
-                        temperature=settings.temperature, processor=processor)  # [G, C]
+                        temperature=settings.temperature, processor=processor,
+                        stop=stop)  # [G, C]
     mask = completion_mask(completion, processor.eos_ids).to(completion.device)  # [G, C]
     texts = [processor.decode([int(t) for t, m in zip(row, keep, strict=True) if m > 0])
              for row, keep in zip(completion.tolist(), mask.tolist(), strict=True)]
@@ -174,11 +175,14 @@ class StepResult:
 
 def grpo_step(model: Any, processor: Processor, optimizer: Any, states: Sequence[Prompted],
               fns: Sequence[RewardFn], settings: GRPOSettings, max_grad_norm: float = 1.0,
-              ) -> StepResult:
-    """Roll out every state, drop flat groups, and apply ``iterations`` optimizer updates."""
+              stop: Callable[[], bool] | None = None) -> StepResult:
+    """Roll out every state, drop flat groups, and apply ``iterations`` optimizer updates.
+
+    A ``stop`` during the roll-outs raises ``Interrupted`` before any weight changed, so the
+    step can be run again from the same state."""
     import torch
 
-    groups = [roll_out(model, processor, s, settings, fns) for s in states]
+    groups = [roll_out(model, processor, s, settings, fns, stop) for s in states]
     rewards = [r for g in groups for r in g.rewards]
     kept = [g for g in groups if not g.flat]
     totals = {"entropy_sum": 0.0, "kl_sum": 0.0, "clipped_sum": 0.0, "tokens": 0.0}

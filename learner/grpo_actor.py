@@ -21,7 +21,8 @@ from typing import Any
 
 from learner import rewards
 from learner.data import StepRecord, states
-from learner.evaluate import actor_values
+from learner.evaluate import actor_evaluation
+from learner.gate import Evaluation
 from learner.grpo import Prompted, RewardFn
 from learner.policy import Processor
 from learner.sft import Example
@@ -72,8 +73,21 @@ def reward_functions(config: ActorTrainConfig, sigma: float,
 def _critic_where_unverifiable(critic: rewards.Critic, sigma: float) -> RewardFn:
     def reward(completions: Sequence[Any], **columns: Any) -> list[float | None]:
         verifiable = rewards.verifiable_reward(completions, sigma=sigma, **columns)
-        scored = rewards.critic_reward(completions, critic=critic, **columns)
-        return [s if v is None else None for v, s in zip(verifiable, scored, strict=True)]
+        repeats = rewards.repeats_rejected(completions, **columns)
+        out: list[float | None] = []
+        unscored = [i for i, v in enumerate(verifiable) if v is None and not repeats[i]]
+        scored = rewards.critic_reward([completions[i] for i in unscored], critic=critic,
+                                       **{k: [v[i] for i in unscored] for k, v in columns.items()
+                                          if isinstance(v, list)})
+        by_index = dict(zip(unscored, scored, strict=True))
+        for i, value in enumerate(verifiable):
+            if value is not None:
+                out.append(None)  # the verifiable reward speaks for this sample
+            elif repeats[i]:
+                out.append(0.0)  # the person already said no to exactly this
+            else:
+                out.append(by_index[i])
+        return out
 
     return reward
 
@@ -88,9 +102,9 @@ def build_job(train: list[StepRecord], holdout: list[StepRecord], base_dir: Path
     examples = [ex for ex in (sft_example(r) for r in train) if ex is not None]
     verifiable = functools.partial(rewards.verifiable_reward, sigma=sigma)
 
-    def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> dict[str, float]:
-        return actor_values(model, processor, held, verifiable, rewards.format_reward,
-                            config.max_new_tokens)
+    def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> Evaluation:
+        return actor_evaluation(model, processor, held, verifiable, rewards.format_reward,
+                                config.max_new_tokens)
 
     return Job("actor", base_dir, config, [prompted(r) for r in usable],
                [prompted(r) for r in states(holdout, with_reference=True)], fns, weights,
@@ -106,8 +120,8 @@ def synthetic_job(base_dir: Path, config: ActorTrainConfig, *, train_screens: in
     train = [syn.actor_state(s)[0] for s in syn.screens(train_screens, seed + 1)]
     holdout = [syn.actor_state(s)[0] for s in syn.screens(holdout_screens, seed + 99)]
 
-    def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> dict[str, float]:
-        return actor_values(model, processor, held, syn.click_reward, syn.format_reward,
+    def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> Evaluation:
+        return actor_evaluation(model, processor, held, syn.click_reward, syn.format_reward,
                             config.max_new_tokens)
 
     return Job("actor", base_dir, config, train, holdout, [syn.click_reward, syn.format_reward],

@@ -22,7 +22,8 @@ from typing import Any
 
 from learner import rewards
 from learner.data import StepRecord
-from learner.evaluate import reward_model_values
+from learner.evaluate import reward_evaluation
+from learner.gate import Evaluation
 from learner.grpo import Prompted
 from learner.policy import Processor
 from learner.sft import Example
@@ -55,9 +56,8 @@ def job_for(states: list[Prompted], holdout: list[Prompted], base_dir: Path,
     """A reward-model job over ready critic states (store or synthetic)."""
     format_fn = functools.partial(rewards.verdict_format_reward, with_reasoning=with_reasoning)
 
-    def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> dict[str, float]:
-        values = reward_model_values(model, processor, held, config.max_new_tokens)
-        return {**values, "reasoning": float(with_reasoning)}
+    def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> Evaluation:
+        return reward_evaluation(model, processor, held, config.max_new_tokens)
 
     return Job("reward", base_dir, config, states, holdout,
                [rewards.agreement_reward, format_fn], (1.0, config.format_weight), evaluate,

@@ -13,6 +13,7 @@ image's token count — the same bytes the runtime sends, never a re-templated c
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,13 +152,24 @@ def _has_bitsandbytes() -> bool:
     return True
 
 
+class Interrupted(Exception):
+    """A stop was requested in the middle of sampling (SIGTERM): the step is abandoned."""
+
+
 def sample(model: Any, enc: Encoded, n: int, *, max_new_tokens: int, temperature: float,
-           processor: Processor) -> torch.Tensor:
+           processor: Processor, stop: Callable[[], bool] | None = None) -> torch.Tensor:
     """``n`` sampled completions of one prompt: ``[n, C]`` ids, padded with ``pad_id``.
 
-    ``temperature`` 0 decodes greedily (for evaluation).
+    ``temperature`` 0 decodes greedily (for evaluation). ``stop`` is checked after every
+    generated token; when it says so, sampling ends and ``Interrupted`` is raised.
     """
     import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class _Stop(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), bool(stop and stop()),
+                              dtype=torch.bool, device=input_ids.device)
 
     inputs = {k: v.to(model.device) for k, v in enc.repeat(n).items()}
     greedy = temperature <= 0
@@ -167,7 +179,10 @@ def sample(model: Any, enc: Encoded, n: int, *, max_new_tokens: int, temperature
             max_new_tokens=max_new_tokens, do_sample=not greedy,
             temperature=None if greedy else temperature, top_k=None if greedy else 0,
             top_p=None, eos_token_id=processor.eos_ids, pad_token_id=processor.pad_id,
-            suppress_tokens=processor.suppress_ids)
+            suppress_tokens=processor.suppress_ids,
+            stopping_criteria=StoppingCriteriaList([_Stop()]) if stop else None)
+    if stop is not None and stop():
+        raise Interrupted("stopped while sampling")
     completion: torch.Tensor = out[:, enc.input_ids.shape[1]:]  # [n, C]
     return completion
 

@@ -246,6 +246,60 @@ def verifiable_reward(completions: Sequence[Completion], *, sigma: float = DEFAU
     return _each(completions, columns, lambda p, row: verifiable_score(p, row, sigma))
 
 
+def same_action(got: actions.Action, want: dict[str, Any], frame: dict[str, Any],
+                tolerance: float = 0.03) -> bool:
+    """Whether ``got`` does what the stored action ``want`` did: the same kind, pointer
+    actions within ``tolerance`` × the screen diagonal, everything else equal.
+
+    >>> f = {"width": 100, "height": 100}
+    >>> same_action(actions.Click(50, 50), {"type": "click", "x": 52, "y": 51}, f)
+    True
+    >>> same_action(actions.Click(50, 50), {"type": "click", "x": 70, "y": 50}, f)
+    False
+    """
+    try:
+        other = actions.from_json(want)
+    except ValueError:
+        return False
+    if got.kind != other.kind:
+        return False
+    mine, theirs = actions.points(got), actions.points(other)
+    if mine or theirs:
+        reach = tolerance * math.hypot(float(frame["width"]), float(frame["height"]))
+        close = len(mine) == len(theirs) and all(
+            math.hypot(a[0] - b[0], a[1] - b[1]) <= reach
+            for a, b in zip(mine, theirs, strict=True))
+        return close and _without_points(got) == _without_points(other)
+    return got == other
+
+
+def _without_points(action: actions.Action) -> dict[str, Any]:
+    """An action's JSON fields other than its coordinates (button, count, dx, dy...)."""
+    return {k: v for k, v in actions.to_json(action).items()
+            if k not in ("x", "y", "to_x", "to_y")}
+
+
+def repeats_rejected(completions: Sequence[Completion], **columns: Any) -> list[bool]:
+    """Per completion: it proposes the very action the person rejected at this state.
+
+    >>> frame = {"left": 0, "top": 0, "width": 100, "height": 100, "image_width": 100,
+    ...          "image_height": 100}
+    >>> a = '<answer>{"type": "click", "x": 11, "y": 10}</answer>'
+    >>> b = '<answer>{"type": "click", "x": 60, "y": 60}</answer>'
+    >>> repeats_rejected([a, b, a], family=["deskhand"] * 3, frame=[frame] * 3,
+    ...     rejected_action=['{"type": "click", "x": 10, "y": 10}'] * 2 + [None])
+    [True, False, False]
+    """
+    def score(parsed: Parsed | None, row: dict[str, Any]) -> float | None:
+        wrong = row.get("rejected_action")
+        if parsed is None or not wrong:
+            return 0.0
+        want = json.loads(wrong) if isinstance(wrong, str) else wrong
+        return 1.0 if same_action(parsed.action, want, row["frame"]) else 0.0
+
+    return [bool(v) for v in _each(completions, columns, score)]
+
+
 def critic_reward(completions: Sequence[Completion], *, critic: Critic,
                   **columns: Any) -> list[float]:
     """The reward model's score of each parseable completion (0 when unparseable); the

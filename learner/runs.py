@@ -15,6 +15,7 @@ and the next run of that role resumes it from its checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -33,6 +34,7 @@ from learner.config import GateConfig
 from learner.train import Job, Recipe, StepCallback
 
 log = logging.getLogger(__name__)
+Evaluator = Callable[[str, Path | None], gate.Evaluation]  # (role, GGUF adapter or base) -> ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def open_run(store: Store, paths: Paths, job: Job, resume: bool) -> tuple[int, b
 def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | None = None,
             max_steps: int | None = None, max_minutes: float | None = None,
             stop: Callable[[], bool] = lambda: False, on_step: StepCallback | None = None,
-            resume: bool = True, keep_versions: int = 5) -> RunOutcome:
+            resume: bool = True, keep_versions: int = 5,
+            evaluator: Evaluator | None = None) -> RunOutcome:
     """Train ``job`` as a run of the store (see module doc); holds the training lock."""
     paths.ensure()
     with training_lock(paths.locks_dir):
@@ -127,7 +130,7 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
                 return RunOutcome(run_id, "interrupted", recipe.state.step,
                                   recipe.resumed_from)
             outcome = finish(paths, store, recipe, run_id, gate_config or GateConfig(),
-                             keep_versions)
+                             keep_versions, evaluator)
             _update(store, run_id, status="done", ended_at=utcnow(),
                     reason=f"{why}: {recipe.state.step} steps",
                     metrics={"steps": steps, "candidate": _finite(outcome.candidate or {}),
@@ -145,8 +148,13 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
 
 
 def finish(paths: Paths, store: Store, recipe: Recipe, run_id: int, gate_config: GateConfig,
-           keep_versions: int) -> RunOutcome:
-    """Export, evaluate candidate and baseline, register, gate (promote or say why not)."""
+           keep_versions: int, evaluator: Evaluator | None = None) -> RunOutcome:
+    """Export, evaluate candidate and baseline, register, gate (promote or say why not).
+
+    ``evaluator`` evaluates a GGUF adapter (or the base, ``None``) as it will run
+    (:class:`learner.served_eval.ServedEvaluator`); without one (synthetic jobs, tests) the
+    torch model is evaluated on the job's holdout instead, and the row says which it was.
+    """
     from models.gguf.lora import export_lora
 
     job = recipe.job
@@ -154,26 +162,37 @@ def finish(paths: Paths, store: Store, recipe: Recipe, run_id: int, gate_config:
     peft_dir = recipe.save_adapter(folder / "adapter")
     gguf_path = export_lora(peft_dir, folder / "adapter.gguf")
     registry = AdapterRegistry(paths.adapters_dir, store, keep=keep_versions)
-    candidate = recipe.evaluate("candidate")
     active = registry.active(job.role)
-    baseline = recipe.evaluate_peft(active.peft_dir) if active else recipe.evaluate("base")
+    kl = recipe.drift() if job.role == "actor" and job.holdout else None
+    if evaluator is None:
+        evaluated = "torch model on the training holdout"
+        candidate = recipe.evaluation("candidate")
+        baseline = (recipe.evaluation_peft(active.peft_dir) if active
+                    else recipe.evaluation("base"))
+    else:
+        evaluated = "GGUF adapter on the quantized base through llama.cpp"
+        recipe.cleanup()  # the trainer's memory is not needed to run the served model
+        candidate = evaluator(job.role, gguf_path)
+        baseline = evaluator(job.role, active.gguf_path if active else None)
+    candidate = dataclasses.replace(candidate, kl=kl)
+    log.info("%s candidate %s; baseline %s (%s)", job.role, _figures(candidate),
+             _figures(baseline), evaluated)
     version = registry.register(job.role, peft_dir, gguf_path, {
         "dataset_hash": job.dataset_hash, "config": job.config_json(),
-        "metrics": {"candidate": candidate, "baseline": baseline},
+        "metrics": {"candidate": candidate.metrics(), "baseline": baseline.metrics(),
+                    "evaluated": evaluated},
         "training_run_id": run_id})
     decision = gate.gate_candidate(
-        registry, job.role, version, _metrics(job.role, candidate),
-        _metrics(job.role, baseline), gate_config,
+        registry, job.role, version, candidate, baseline, gate_config,
         baseline_name=f"active v{active.version}" if active else "the base model")
-    log.info("%s v%d: %s (%s)", job.role, version, "promoted" if decision.promote
-             else "kept the active adapter", "; ".join(decision.reasons))
+    log.info("%s v%d: %s (%s)", job.role, version, decision.headline,
+             "; ".join(decision.reasons))
     return RunOutcome(run_id, "done", recipe.state.step, recipe.resumed_from, version,
-                      decision, candidate, baseline)
+                      decision, candidate.metrics(), baseline.metrics())
 
 
-def _metrics(role: str, values: dict[str, float]) -> gate.Metrics:
-    n = int(values.get("n", 0))
-    return gate.Metrics(role, {k: v for k, v in values.items() if k != "n"}, n)
+def _figures(evaluation: gate.Evaluation) -> str:
+    return ", ".join(f"{k} {v:.3f}" for k, v in evaluation.metrics().items())
 
 
 class StopRequest:

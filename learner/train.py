@@ -16,9 +16,10 @@ Several GPUs: the step is data-parallel-safe (gradients are accumulated, then on
 step), so ``accelerate launch -m app.cli learn ...`` is the intended route; this version runs
 one process per machine and that route is documented, not tested.
 
-The design choice a reader must know: the stop request is a plain callable checked *between*
-steps (SIGTERM sets it), and every exit path — budget, stop, error — goes through
-``save_checkpoint``, so a run can always continue from its last finished step.
+The design choice a reader must know: the stop request is a plain callable (SIGTERM sets it)
+checked between steps and after every sampled token; a step cut short applies nothing, and
+every exit path — budget, stop, error — goes through ``save_checkpoint``, so a run can always
+continue from its last finished step.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from learner import checkpoint
+from learner.evaluate import kl_to_base
+from learner.gate import Evaluation
 from learner.grpo import GRPOSettings, Prompted, RewardFn, grpo_step
-from learner.policy import Processor, load_lora_model, pick_device
+from learner.policy import Interrupted, Processor, load_lora_model, pick_device
 from learner.sft import Example, entropy_collapsed, sft_phase
 from learner.train_config import ActorTrainConfig, GRPOConfig
 
@@ -51,7 +54,7 @@ class Job:
     holdout: list[Prompted]
     reward_fns: list[RewardFn]
     reward_weights: tuple[float, ...]
-    evaluate: Callable[[Any, Processor, Sequence[Prompted]], dict[str, float]]
+    evaluate: Callable[[Any, Processor, Sequence[Prompted]], Evaluation]
     parent_peft: Path | None = None
     sft_examples: list[Example] = field(default_factory=list)
     dataset_hash: str = ""
@@ -122,9 +125,12 @@ class Recipe:
                 return "stopped"
             if deadline is not None and time.monotonic() >= deadline:
                 return "time"
-            result = grpo_step(self.model, self.processor, self.optimizer,
-                               self.batch(self.state.step), self.job.reward_fns, settings,
-                               cfg.max_grad_norm)
+            try:
+                result = grpo_step(self.model, self.processor, self.optimizer,
+                                   self.batch(self.state.step), self.job.reward_fns, settings,
+                                   cfg.max_grad_norm, stop)
+            except Interrupted:  # mid-step: nothing was applied, the step runs again later
+                return "stopped"
             metrics = {"step": float(self.state.step + 1), **result.metrics()}
             metrics["pulse_sft_loss"] = self.maybe_pulse(result.entropy)
             self.state.step += 1
@@ -172,16 +178,20 @@ class Recipe:
         self.model.save_pretrained(str(folder))
         return folder
 
-    def evaluate(self, adapter: str = "candidate") -> dict[str, float]:
-        """Holdout metrics with the trained LoRA (``candidate``) or with it disabled (``base``)."""
+    def evaluation(self, adapter: str = "candidate") -> Evaluation:
+        """Holdout results with the trained LoRA (``candidate``) or with it disabled (``base``)."""
         assert self.processor is not None
         if adapter == "base":
             with self.model.disable_adapter():
                 return self.job.evaluate(self.model, self.processor, self.job.holdout)
         return self.job.evaluate(self.model, self.processor, self.job.holdout)
 
-    def evaluate_peft(self, peft_dir: Path) -> dict[str, float]:
-        """Holdout metrics of another adapter (e.g. the active one) on the same base."""
+    def evaluate(self, adapter: str = "candidate") -> dict[str, float]:
+        """The summary metrics of :meth:`evaluation`."""
+        return self.evaluation(adapter).metrics()
+
+    def evaluation_peft(self, peft_dir: Path) -> Evaluation:
+        """Holdout results of another adapter (e.g. the active one) on the same base."""
         assert self.processor is not None
         name = "baseline"
         self.model.load_adapter(str(peft_dir), adapter_name=name, is_trainable=False)
@@ -191,6 +201,12 @@ class Recipe:
         finally:
             self.model.set_adapter("default")
             self.model.delete_adapter(name)
+
+    def drift(self) -> float:
+        """Mean per-token KL of the trained policy to the base on the held-out prompts."""
+        assert self.processor is not None
+        return kl_to_base(self.model, self.processor, self.job.holdout,
+                          self.job.config.max_new_tokens)
 
     def cleanup(self) -> None:
         self.model = self.optimizer = None

@@ -96,8 +96,9 @@ def corpus(lines: int = 400) -> list[str]:
     return out
 
 
-def train_tokenizer(learned: int = LEARNED_VOCAB) -> Tokenizer:
-    """Train the byte-level BPE (``learned`` ids incl. the 256 bytes), then add the specials."""
+def train_tokenizer(learned: int = LEARNED_VOCAB, texts: list[str] | None = None) -> Tokenizer:
+    """Train the byte-level BPE (``learned`` ids incl. the 256 bytes) on ``texts`` (default:
+    :func:`corpus`), then add the specials."""
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, trainers
     from tokenizers import pre_tokenizers as pre
 
@@ -110,7 +111,7 @@ def train_tokenizer(learned: int = LEARNED_VOCAB) -> Tokenizer:
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=learned, show_progress=False, special_tokens=[],
                                   initial_alphabet=pre.ByteLevel.alphabet())
-    tok.train_from_iterator(corpus(), trainer=trainer)
+    tok.train_from_iterator(texts if texts is not None else corpus(), trainer=trainer)
     tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS])
     tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in ADDED_TOKENS])
     return tok
@@ -163,6 +164,13 @@ def _save_tokenizer(hf_dir: Path) -> dict[str, int]:
     )
     wrapped.chat_template = CHAT_TEMPLATE
     wrapped.save_pretrained(str(hf_dir))
+    save_preprocessor(hf_dir)
+    vocab: dict[str, int] = tok.get_vocab(with_added_tokens=True)
+    return vocab
+
+
+def save_preprocessor(hf_dir: Path) -> None:
+    """Qwen2-VL's image processor settings (what ``models.vision_input`` reads)."""
     preprocessor = {
         "image_processor_type": "Qwen2VLImageProcessor", "do_resize": True, "do_rescale": True,
         "rescale_factor": 1 / 255, "do_normalize": True, "do_convert_rgb": True,
@@ -171,8 +179,6 @@ def _save_tokenizer(hf_dir: Path) -> dict[str, int]:
         "max_pixels": 28 * 28 * 1280,
     }
     (hf_dir / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2))
-    vocab: dict[str, int] = tok.get_vocab(with_added_tokens=True)
-    return vocab
 
 
 def _save_model(hf_dir: Path, hidden: int, seed: int, ids: dict[str, int]) -> None:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from agent.store.repo import Store
 
 log = logging.getLogger(__name__)
+EVAL_SOURCE = "eval"  # episodes.source of evaluation episodes (agent.episode_parts)
 DEFAULT_HISTORY = AgentConfig.history_length  # the agent's default; callers pass its setting
 
 
@@ -211,6 +212,9 @@ def build_datasets(db_path_or_store: Path | Store, paths: Paths,
         query = select(Episode).order_by(Episode.id).options(
             selectinload(Episode.steps).selectinload(Step.judgments))
         for episode in session.scalars(query):
+            if episode.source == EVAL_SOURCE:  # a suite's held-out evaluation: never trained on
+                builder.stats["eval_episodes"] = builder.stats.get("eval_episodes", 0) + 1
+                continue
             records = builder.episode(episode)
             held = is_holdout(episode_key(episode), data.holdout_fraction, data.holdout_salt)
             (holdout if held else train).extend(records)

@@ -111,7 +111,9 @@ class StepRecord:
     def columns(self) -> dict[str, Any]:
         """Plain values for a dataset row, in the form ``learner.rewards`` reads."""
         t = self.target
+        wrong = self.label <= 0.25 and self.label_source != "negative"
         return {
+            "key": self.key,
             "family": self.family,
             "frame": frame_column(self.monitor, self.image_size),
             "cursor": list(self.cursor) if self.cursor else None,
@@ -119,6 +121,8 @@ class StepRecord:
             "label": self.label,
             "reference_action": (json.dumps(self.reference_action, sort_keys=True)
                                  if self.reference_action else None),
+            # the action the person said no to here (rejected, rated low, corrected away)
+            "rejected_action": json.dumps(self.action, sort_keys=True) if wrong else None,
             "target": None if t is None else {
                 "x": t.x, "y": t.y, "radius": t.radius,
                 "box": list(t.box) if t.box is not None else None},

@@ -278,3 +278,19 @@ def test_an_approval_binds_to_one_action_on_one_screenshot(store: Store) -> None
     assert gate.reviewed[0].index == 1
     assert r.actuator.executed == [risky, risky]
     assert judgments(store, result.episode_id) == [(1, "approve", 1.0, None)]
+
+
+def test_an_outside_judge_ends_the_episode_when_the_task_is_done(store: Store) -> None:
+    """A task suite's verdict (the page's reward, the exercise's checker) ends the episode
+    after the step that solved it, without waiting for the model to say done."""
+    r = rig(store, [Click(1, 1), Click(2, 2), Click(3, 3), Done()], approval="never")
+    clicks: list[int] = []
+
+    def judge() -> tuple[str, str] | None:
+        clicks.append(len(r.actuator.executed))
+        return ("done", "the suite says solved") if len(r.actuator.executed) == 2 else None
+
+    r.runner.parts.judge = judge
+    result = r.run()
+    assert (result.status, result.summary) == ("done", "the suite says solved")
+    assert r.actuator.executed == [Click(1, 1), Click(2, 2)] and clicks == [1, 2]

@@ -85,7 +85,7 @@ def test_reward_model_agreement_rises(bases: tuple[Path, Path], tmp_path: Path) 
     config = RewardTrainConfig(lr=3e-3, lora_rank=8, lora_alpha=16, group_size=8,
                                states_per_step=8, max_steps=90, max_new_tokens=8,
                                temperature=1.0, beta=0.2, checkpoint_every=1000,
-                               device="cpu", seed=0, reasoning=False)
+                               device="cpu", seed=0)
     job = grpo_reward.synthetic_job(bases[1], config, train_screens=32, holdout_screens=16)
     assert sum(s.columns["label"] for s in job.holdout) == len(job.holdout) / 2
     before, after = _learn(Recipe(job, tmp_path / "run"), "accuracy")

@@ -1,0 +1,1 @@
+"""Task suites: live tasks with their own verdicts, for evaluation and the learning bench."""
