@@ -43,6 +43,10 @@ class StoreError(RuntimeError):
     """The store cannot be opened or used (bad database, failed migration, ...)."""
 
 
+class MigrationFailed(StoreError):
+    """A migration failed and was rolled back: the database is as it was before."""
+
+
 def _pragmas(dbapi_conn: Any, busy_timeout_ms: int, foreign_keys: bool) -> None:
     cursor = dbapi_conn.cursor()
     try:
@@ -179,8 +183,8 @@ def migrate(engine: Engine, db_path: Path, backups_dir: Path, keep: int,
     except Exception as exc:
         if backup is not None:
             backup.unlink(missing_ok=True)
-        raise StoreError(f"migrating {db_path} from {current} to {head} failed, nothing was "
-                         f"changed: {exc}") from exc
+        raise MigrationFailed(f"it cannot be upgraded from revision {current} to {head} "
+                              f"({exc}); nothing was changed") from exc
     if backup is not None:
         prune_backups(db_path, backups_dir, keep)
     return backup

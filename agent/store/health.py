@@ -127,16 +127,21 @@ def list_backups(paths: Paths) -> list[Backup]:
     return out
 
 
-def corrupt_message(paths: Paths, detail: str) -> str:
-    """The one message a person sees when the database is damaged."""
+def unusable_message(paths: Paths, problem: str) -> str:
+    """The one message a person sees when the database cannot be used: what is wrong, where
+    the backups are, and the command that restores one. ``problem``: "it is damaged (...)"."""
     backups = [b for b in list_backups(paths) if b.good]
-    head = f"cannot open the database {paths.db_path}: it is damaged ({detail}). "
+    head = f"cannot open the database {paths.db_path}: {problem}. "
     if backups:
         return (head + f"{len(backups)} good backup(s) in {paths.backups_dir}, the newest "
                 f"{backups[0].describe()}. Run `{REPAIR_COMMAND}` to move the damaged file "
                 "aside and restore the newest good backup.")
     return (head + f"There is no good backup in {paths.backups_dir}. Run `{REPAIR_COMMAND}` "
             "to move the damaged file aside; Deskhand then starts with a new, empty database.")
+
+
+def corrupt_message(paths: Paths, detail: str) -> str:
+    return unusable_message(paths, f"it is damaged ({detail})")
 
 
 def corrupt_error(paths: Paths, exc: BaseException) -> StoreCorrupt:

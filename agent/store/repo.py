@@ -32,8 +32,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from agent.paths import Paths
 from agent.store.config import StoreConfig
-from agent.store.engine import StoreError, make_engine, migrate
-from agent.store.health import StoreBusy, corrupt_error, is_corruption, is_locked
+from agent.store.engine import MigrationFailed, StoreError, make_engine, migrate
+from agent.store.health import (
+    StoreBusy,
+    StoreCorrupt,
+    corrupt_error,
+    is_corruption,
+    is_locked,
+    unusable_message,
+)
 from agent.store.schema import (
     EPISODE_STATUSES,
     JUDGMENT_KINDS,
@@ -122,7 +129,7 @@ class Store:
                     raise StoreBusy(f"the database {self.engine.url.database} stayed locked by "
                                     f"another process for {waited:.1f} s more than the busy "
                                     f"timeout; nothing was written: {exc.orig}") from None
-                log.warning("the database is locked; retrying the write in %.2f s", pause)
+                log.info("the database is locked; retrying the write in %.2f s", pause)
                 time.sleep(pause)
                 waited += pause
                 pause = min(pause * 2, _MAX_PAUSE_S)
@@ -356,6 +363,8 @@ def open_store(paths: Paths, config: StoreConfig | None = None) -> Store:
         cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
         if is_corruption(cause):
             raise corrupt_error(paths, cause) from None
+        if isinstance(exc, MigrationFailed):
+            raise StoreCorrupt(unusable_message(paths, str(exc))) from None
         if isinstance(exc, StoreError):
             raise
         if isinstance(exc, (DatabaseError, sqlite3.DatabaseError)):
