@@ -114,6 +114,13 @@ def register(app: typer.Typer) -> None:
             "--skip-bad", help="Import the good lines, list the bad ones.")] = False,
         fetch_images: Annotated[bool, typer.Option(
             "--fetch-images", help="Download images given as URLs.")] = False,
+        allow_outside: Annotated[list[Path] | None, typer.Option(
+            "--allow-outside", metavar="DIR", file_okay=False,
+            help="Also read images from this folder (repeatable); by default only images "
+                 "inside the file's own folder are read.")] = None,
+        allow_duplicates: Annotated[bool, typer.Option(
+            "--allow-duplicates", help="Import episodes that were already imported again.")
+        ] = False,
     ) -> None:
         """Import trajectories (r1-computer-use JSONL, Deskhand jsonl export)."""
         from agent.store.engine import StoreError
@@ -127,15 +134,27 @@ def register(app: typer.Typer) -> None:
             try:
                 with _progress(f"importing {file.name}", err) as progress:
                     summary = import_file(store, file, fmt.value, skip_bad=skip_bad,
-                                          fetch_images=fetch_images, progress=progress)
+                                          fetch_images=fetch_images,
+                                          allow_outside=allow_outside or (),
+                                          allow_duplicates=allow_duplicates,
+                                          progress=progress)
             finally:
                 store.close()
         except (ImportInputError, StoreError, OSError) as exc:
             raise _fail(err, str(exc)) from None
         out = Console()
+        duplicates = (f"; {len(summary.duplicates)} episodes skipped as already imported"
+                      if summary.duplicates else "")
         out.print(f"imported {summary.episodes} episodes, {summary.steps} steps, "
                   f"{summary.judgments} judgments; {summary.missing_images} missing images; "
-                  f"{len(summary.skipped)} skipped lines", highlight=False, soft_wrap=True)
+                  f"{len(summary.skipped)} skipped lines{duplicates}", highlight=False,
+                  soft_wrap=True)
         for lineno, reason in summary.skipped:
             out.print(f"  skipped line {lineno}: {reason}", highlight=False, markup=False,
                       soft_wrap=True)
+        for duplicate in summary.duplicates:
+            out.print(f"  skipped {duplicate.describe()}", highlight=False, markup=False,
+                      soft_wrap=True)
+        if summary.duplicates:
+            out.print("  (--allow-duplicates imports them again)", highlight=False,
+                      markup=False)
