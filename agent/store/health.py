@@ -267,6 +267,12 @@ def repair(paths: Paths) -> RepairResult:
         with open(temp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(temp, paths.db_path)
-        result.restored = backup
-        break
+        after = diagnose(paths)
+        if after.state in ("ok", "upgrade"):
+            result.restored = backup
+            break
+        # intact, but this Deskhand cannot use it either (e.g. it cannot be upgraded)
+        paths.db_path.unlink()
+        result.skipped.append(Backup(backup.path, backup.taken, backup.revision,
+                                     after.detail))
     return result

@@ -76,11 +76,14 @@ def register(app: typer.Typer) -> None:
             "--episode", help="Only this episode (repeatable).")] = None,
         redact: Annotated[bool | None, typer.Option(
             "--redact/--no-redact",
-            help="Mask e-mails, long numbers and secrets in text (default: export.redact).")
+            help="Mask keys, tokens, passwords, e-mails, phone/card/IBAN numbers in every "
+                 "text (default: export.redact).")
         ] = None,
     ) -> None:
         """Export trajectories (native jsonl, chat messages with images, parquet)."""
         import dataclasses
+
+        from sqlalchemy.exc import DatabaseError
 
         from agent.store.engine import StoreError
         from agent.store.export import ExportError, export
@@ -101,6 +104,8 @@ def register(app: typer.Typer) -> None:
                 store.close()
         except (ExportError, StoreError, OSError) as exc:
             raise _fail(err, str(exc)) from None
+        except DatabaseError as exc:  # not damage (that is a StoreError): e.g. a full disk
+            raise _fail(err, f"database error: {exc.orig}") from None
         missing = f", {summary.without_image} without image" if summary.without_image else ""
         Console().print(f"exported {summary.records} steps ({summary.images} images{missing}) "
                         f"to {summary.path}", highlight=False, soft_wrap=True)
@@ -123,6 +128,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Import trajectories (r1-computer-use JSONL, Deskhand jsonl export)."""
+        from sqlalchemy.exc import DatabaseError
+
         from agent.store.engine import StoreError
         from agent.store.importers import ImportInputError, import_file
 
@@ -142,6 +149,8 @@ def register(app: typer.Typer) -> None:
                 store.close()
         except (ImportInputError, StoreError, OSError) as exc:
             raise _fail(err, str(exc)) from None
+        except DatabaseError as exc:  # not damage (that is a StoreError): e.g. a full disk
+            raise _fail(err, f"database error: {exc.orig}") from None
         out = Console()
         duplicates = (f"; {len(summary.duplicates)} episodes skipped as already imported"
                       if summary.duplicates else "")

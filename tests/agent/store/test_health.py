@@ -156,3 +156,18 @@ def test_backups_are_listed_newest_first_with_their_state(home: Paths) -> None:
     listed = list_backups(home)
     assert [b.path for b in listed] == [second, first]
     assert listed[0].good and not listed[1].good and "unusable" in listed[1].describe()
+
+
+def test_a_backup_this_version_cannot_upgrade_is_skipped_for_an_older_one(home: Paths) -> None:
+    _filled(home, ["old but usable"])
+    older = backup_database(home.db_path, home.backups_dir, "0003", keep=5)
+    _filled(home, ["newer"])
+    newer = backup_database(home.db_path, home.backups_dir, "0002", keep=5)
+    with closing(sqlite3.connect(newer)) as conn, conn:  # stamped 0002 but already has 0003's
+        conn.execute("UPDATE alembic_version SET version_num = '0002'")  # column: cannot go up
+    damage(home.db_path, "junk")
+    result = repair(home)
+    assert result.restored is not None and result.restored.path == older
+    assert [b.path for b in result.skipped] == [newer]
+    assert "cannot be upgraded" in (result.skipped[0].problem or "")
+    assert _tasks(home) == ["old but usable"]
