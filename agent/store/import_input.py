@@ -180,19 +180,21 @@ class ImageSource:
             return None
         if ref.startswith(("http://", "https://")):
             return self._fetch(ref) if self.fetch else None
-        path = Path(ref.removeprefix("file://"))
+        shown = f"{ref[:200]!r}"
         try:
+            path = Path(ref.removeprefix("file://"))
             real = (path if path.is_absolute() else self.base / path).resolve()
-        except (OSError, RuntimeError) as exc:  # a symlink loop, a name the OS refuses
-            raise BadLine(f"image {ref!r}: {exc}") from None
-        if not any(real.is_relative_to(root) for root in self.roots):
-            raise BadLine(f"image {ref!r} is outside {self.base} (it is {real}); nothing is "
+            inside = any(real.is_relative_to(root) for root in self.roots)
+            if inside and not real.is_file():
+                return None  # absent, a folder, a pipe or a device: never read
+            size = real.stat().st_size if inside else 0
+        except (OSError, RuntimeError, ValueError) as exc:  # a loop, a NUL, a name too long
+            raise BadLine(f"image {shown}: {exc}") from None
+        if not inside:
+            raise BadLine(f"image {shown} is outside {self.base} (it is {real}); nothing is "
                           "read from elsewhere unless you pass --allow-outside DIR")
-        if not real.is_file():
-            return None
-        size = real.stat().st_size
         if size > MAX_IMAGE_BYTES:
-            raise BadLine(f"image {ref!r}: {size} bytes is more than {MAX_IMAGE_BYTES} allowed")
+            raise BadLine(f"image {shown}: {size} bytes is more than {MAX_IMAGE_BYTES} allowed")
         with open(real, "rb") as fh:
             return fh.read(MAX_IMAGE_BYTES + 1)
 

@@ -275,7 +275,7 @@ class _NativeReader:
         except records.RecordError as exc:
             raise BadLine(str(exc)) from None
         if isinstance(key, bool) or not isinstance(key, (int, str)):
-            raise BadLine(f"episode.key must be a number or a string, got {key!r:.60}")
+            raise BadLine(f"episode.key must be an integer or a string, got {key!r:.60}")
         if (key, step_fields["index"]) in self.seen:
             raise BadLine(f"step {step_fields['index']} of episode {key!r} appears twice")
         data = self.run.images.source.read(obj["step"].get("image"))

@@ -132,14 +132,14 @@ def _d(name: str, pattern: str, check: Check | None = None, flags: int = 0) -> D
 DETECTORS: tuple[Detector, ...] = (
     _d("private key", r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
                       r"(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"),
-    _d("credentials in a URL", r"(?i)\b[a-z][a-z0-9+.-]*://(?P<s>[^\s/?#@]+)@"),
+    _d("credentials in a URL", r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://(?P<s>[^\s/?#@]+)@"),
     _d("secret in a URL query", r"(?i)[?&;](?:access_token|token|api_?key|key|secret|"
                                 r"password|passwd|pwd|sig|signature|auth|code)="
                                 r"(?P<s>[^&\s#\"'<>]+)"),
     _d("JWT", r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     _d("AWS access key", r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|"
                          r"APKA|ASCA)[A-Z0-9]{16}\b"),
-    _d("API key (sk-)", r"\bsk-(?:[A-Za-z0-9]+-){0,3}[A-Za-z0-9_-]{16,}"),
+    _d("API key (sk-)", r"\bsk-[A-Za-z0-9_-]{16,}"),
     _d("Stripe key", r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
     _d("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
     _d("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
@@ -157,17 +157,17 @@ DETECTORS: tuple[Detector, ...] = (
                               r"(?P<s>\d{3,10})(?!\w)"),
     _d("CJK labelled secret", r"(?:密码|密碼|口令|暗证|パスワード|暗証番号|비밀번호)\s*"
                               r"(?:是|为|為|は|：|:|=|는|은)?\s*(?P<s>[^\s,;，。]+)"),
-    _d("secret assignment", r"(?i)\b[\w.-]*(?:secret|token|passw(?:or)?d|pwd|api[_-]?key|apikey|"
-                            r"access[_-]?key|private[_-]?key|auth|credential|session[_-]?id|"
-                            rf"cookie)[\w.-]*[\"']?\s*(?::|=)\s*{_VALUE}"),
-    _d("e-mail address", r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+"),
+    _d("secret assignment", r"(?i)(?<![\w.-])[\w.-]*?(?:secret|token|passw(?:or)?d|pwd|"
+                            r"api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth|credential|"
+                            rf"session[_-]?id|cookie)[\w.-]*[\"']?\s*(?::|=)\s*{_VALUE}"),
+    _d("e-mail address", r"(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)+"),
     _d("IBAN", r"\b(?:" + "|".join(_IBAN_COUNTRIES) + r")\d{2}(?:[ -]?[A-Z0-9]){11,30}\b",
        _iban),
     _d("card number", r"(?<!\w)(?:\d[ .-]?){12,18}\d(?!\w)", luhn),
     _d("US social security number", r"(?<!\w)\d{3}-\d{2}-\d{4}(?!\w)"),
     _d("phone number", r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}"
                        r"(?:[ .-]\d{1,5}){1,6}(?!\w)", _phone),
-    _d("long number", r"(?<![\w.])(?:\d[ -]?){9,}\d(?!\w)"),
+    _d("long number", r"(?<![\w.])(?<!\d[ -])\d(?:[ -]?\d){9,}(?!\w)"),
     _d("random-looking token", r"(?<![\w/+=-])[A-Za-z0-9_+/=-]{32,}(?![\w/+=-])",
        _random_token),
 )

@@ -196,6 +196,7 @@ NATIVE_BAD = {
                               "does not fit in 64"),
     "critic score overflow": (lambda r: r["step"].update(critic_score="1e999"), "wrong type"),
     "episode key a list": (lambda r: r["episode"].update(key=[1]), "episode.key must be"),
+    "image with a NUL": (lambda r: r["step"].update(image="a\x00b.png"), "embedded null"),
     "extra nested 40 deep": (lambda r: r["step"].update(extra=json.loads(
         "{" + '"a": {' * 39 + "}" * 40)), "nested too deeply"),
 }
