@@ -1,7 +1,9 @@
 """``deskhand doctor``: what this machine offers the agent, as a list of plain checks.
 
 Each check is cheap, never raises, and says what to do when it fails. The CLI prints them;
-the app can show the same list.
+the app can show the same list. The database check says what ``agent.store.health`` finds
+(damaged, cannot be upgraded, written by a newer Deskhand) with the backups and the command
+that restores one; the monitor check lists every monitor with its geometry and scale factor.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -31,8 +32,8 @@ class Check:
 
 def run_checks(paths: Paths) -> list[Check]:
     checks: list[Callable[[Paths], Check]] = [
-        _python, _display, _x_extensions, _gpu, _llama_cpp, _disk, _data_dir, _database,
-        _models,
+        _python, _display, _monitors, _x_extensions, _gpu, _llama_cpp, _disk, _data_dir,
+        _database, _models,
     ]
     results = []
     for check in checks:
@@ -112,22 +113,101 @@ def _data_dir(paths: Paths) -> Check:
 
 
 def _database(paths: Paths) -> Check:
-    from agent.store.engine import head_revision
+    from agent.store.health import REPAIR_COMMAND, diagnose, list_backups
 
-    head = head_revision()
-    if not paths.db_path.exists():
-        return Check("database", True, f"{paths.db_path} (created on first start, at {head})")
-    with sqlite3.connect(f"file:{paths.db_path}?mode=ro", uri=True) as conn:
-        try:
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.OperationalError:
-            row = None
-    current = row[0] if row else None
-    if current == head:
-        return Check("database", True, f"{paths.db_path} at revision {head} (current)")
-    return Check("database", current is not None,
-                 f"{paths.db_path} at revision {current or 'none'}, program expects {head}",
-                 "starting the app upgrades it (after a backup)")
+    found = diagnose(paths)
+    backups = list_backups(paths) if found.state != "missing" else []
+    good = [b for b in backups if b.good]
+    listed = "; ".join(b.describe() for b in backups[:3])
+    more = f" (+{len(backups) - 3} older)" if len(backups) > 3 else ""
+    where = f"; backups in {paths.backups_dir}: {listed}{more}" if backups else ""
+    if found.state in ("missing", "ok"):
+        return Check("database", True, found.detail + where)
+    if found.state == "upgrade":
+        return Check("database", True, found.detail + where,
+                     "starting the app upgrades it (after a backup)")
+    if found.state == "newer":
+        return Check("database", False, found.detail + where, "update Deskhand to open it")
+    detail = f"{paths.db_path} is damaged: {found.detail}{where or '; no backups'}"
+    if good:
+        hint = (f"restore the newest good backup ({good[0].path.name}) with: "
+                f"{REPAIR_COMMAND}")
+    else:
+        hint = (f"no good backup: {REPAIR_COMMAND} moves the damaged file aside and Deskhand "
+                "starts a new database")
+    return Check("database", False, detail, hint)
+
+
+@dataclass(frozen=True)
+class MonitorInfo:
+    left: int
+    top: int
+    width: int
+    height: int
+    scale: float  # physical pixels per virtual pixel, as captured
+
+
+def describe_monitors(monitors: list[MonitorInfo], xft_dpi: float | None = None) -> str:
+    """One line for the doctor: count, geometry (``WxH+X+Y``) and scale of each monitor.
+
+    >>> describe_monitors([MonitorInfo(0, 0, 2560, 1440, 2.0)], xft_dpi=144)
+    '1 monitor: #1 2560x1440+0+0 scale 2; desktop scale 1.5 (Xft.dpi 144)'
+    """
+    parts = [f"#{i} {m.width}x{m.height}{m.left:+d}{m.top:+d} scale {m.scale:g}"
+             for i, m in enumerate(monitors, 1)]
+    text = f"{len(monitors)} monitor{'s' if len(monitors) != 1 else ''}: " + "; ".join(parts)
+    if xft_dpi:
+        text += f"; desktop scale {xft_dpi / 96:g} (Xft.dpi {xft_dpi:g})"
+    return text
+
+
+def list_monitors() -> list[MonitorInfo]:
+    """Every monitor through mss; the scale is what a capture of it gives (as ``MssScreen``)."""
+    import mss
+
+    out = []
+    with mss.MSS() as grab:
+        for m in grab.monitors[1:]:
+            probe = {"left": m["left"], "top": m["top"], "width": 8, "height": 8}
+            shot = grab.grab(probe)
+            out.append(MonitorInfo(m["left"], m["top"], m["width"], m["height"],
+                                   shot.size.width / probe["width"]))
+    return out
+
+
+def xft_dpi() -> float | None:
+    """The desktop's Xft.dpi (how GTK/Qt scale on X11), or None when unset or unknown."""
+    try:
+        from Xlib import X, Xatom, display
+    except ImportError:
+        return None
+    disp = display.Display()
+    try:
+        prop = disp.screen().root.get_full_property(Xatom.RESOURCE_MANAGER, X.AnyPropertyType)
+    finally:
+        disp.close()
+    if prop is None:
+        return None
+    value = prop.value.decode("latin-1") if isinstance(prop.value, bytes) else str(prop.value)
+    for line in value.splitlines():
+        name, _, dpi = line.partition(":")
+        if name.strip() == "Xft.dpi":
+            try:
+                return float(dpi.strip())
+            except ValueError:
+                return None
+    return None
+
+
+def _monitors(paths: Paths) -> Check:
+    if sys.platform == "linux" and not os.environ.get("DISPLAY"):
+        return Check("monitors", False, "no display to list monitors on",
+                     "run inside an X session")
+    monitors = list_monitors()
+    if not monitors:
+        return Check("monitors", False, "no monitor found", "check the display")
+    dpi = xft_dpi() if sys.platform == "linux" else None
+    return Check("monitors", True, describe_monitors(monitors, dpi))
 
 
 def _models(paths: Paths) -> Check:

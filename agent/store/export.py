@@ -11,10 +11,18 @@
 One design choice a reader must know: the assistant turn is what the user *wanted*: the
 corrected action where the step has a correction (its reasoning is then the correction's
 comment, since the model's reasoning argued for the wrong action), else the original action;
-``label`` says approved / rejected / corrected / rated / unjudged / parse_failed.
-Records are per step, so an episode without steps is not exported. Progress is reported
-through a plain ``(done, total)`` callback; ``redact`` (if given) is applied
-to every free-text field (task, reasoning, raw output, window title, comments, summaries).
+``label`` says approved / rejected / corrected / rated / demonstration (an imported step, done
+on purpose by the person who recorded it) / unjudged / parse_failed. Where the step also has a
+worse answer — the original of a correction, or an imported ``negative`` (a bad thought) — it
+is in ``rejected`` (``[{"role": "assistant", "content": ...}]``, as TRL's preference trainers
+read it; ``rejected_label`` says which kind), so ``messages[:2]``, ``messages[2:]`` and
+``rejected`` are a prompt / chosen / rejected triple. Records are per step, so an episode
+without steps is not exported. Progress is reported through a plain ``(done, total)`` callback.
+
+``redact`` (if given) fails closed: each row is copied with *every* string of every column
+redacted (``agent.store.redact.redact_value``: JSON columns, dictionary keys and large
+integers included) before any format is built from it, and each finished record is walked
+once more before it is written — a new column, or a format's own field, cannot escape it.
 """
 
 from __future__ import annotations
@@ -24,13 +32,16 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.sql.expression import FromClause
 
 from agent.store import records
+from agent.store.redact import redact_value
 from agent.store.repo import Store
-from agent.store.schema import Episode, Step
+from agent.store.schema import Episode, Judgment, Step
 from models import actions
 
 FORMATS = ("jsonl", "messages", "parquet")
@@ -43,21 +54,22 @@ SYSTEM_PROMPT = (
     "screenshot of the screen. Think step by step, then answer with exactly one action as "
     "JSON: <think>your reasoning</think><answer>{\"type\": ...}</answer>. Coordinates are "
     "screen pixels.")
-_TEXT_FIELDS = {"task", "reasoning", "raw_output", "window_title", "critic_analysis", "summary",
-                "comment", "parse_error",
-                # inside actions: what is typed or run is the most sensitive text of all
-                "text", "command", "question", "reason"}
+# Where the screenshot file is: a content hash and "png"/"webp", never the person's text.
+_STORAGE = {"screenshot_sha256", "screenshot_format"}
+_VERDICTS = {"approve": "approved", "reject": "rejected", "correct": "corrected", "rate": "rated"}
 
 
 def redact_fields(obj: Any, redact: Redact) -> Any:
-    """Redact every text field, at any depth (actions, corrected actions, judgments)."""
-    if isinstance(obj, dict):
-        return {k: redact(v) if k in _TEXT_FIELDS and isinstance(v, str)
-                else redact_fields(v, redact) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [redact_fields(v, redact) for v in obj]
-    return obj
-_VERDICTS = {"approve": "approved", "reject": "rejected", "correct": "corrected", "rate": "rated"}
+    """Redact every string at any depth (see ``agent.store.redact.redact_value``)."""
+    return redact_value(obj, redact)
+
+
+def _redacted(row: Any, table: FromClause, redact: Redact, **relations: Any) -> Any:
+    """A copy of ``row`` with every column redacted (the storage columns aside)."""
+    values = {c.name: getattr(row, c.name) for c in table.columns}
+    clean = {name: value if name in _STORAGE else redact_value(value, redact)
+             for name, value in values.items()}
+    return SimpleNamespace(**clean, **relations)
 
 
 class ExportError(ValueError):
@@ -110,19 +122,37 @@ class _Steps:
         if self.progress:
             self.progress(0, total)
         for episode in sorted(self.store.list_episodes(ids=self.ids), key=lambda e: e.id):
+            shown = self._episode(episode)
             for step in self.store.steps(episode.id):
-                yield episode, step
+                yield shown, self._step(step)
                 done += 1
                 if self.progress:
                     self.progress(done, total)
 
+    def _episode(self, episode: Episode) -> Any:
+        if self.redact is None:
+            return episode
+        return _redacted(episode, Episode.__table__, self.redact,
+                         judgments=[self._judgment(j) for j in episode.judgments])
+
+    def _step(self, step: Step) -> Any:
+        if self.redact is None:
+            return step
+        return _redacted(step, Step.__table__, self.redact,
+                         judgments=[self._judgment(j) for j in step.judgments])
+
+    def _judgment(self, judgment: Judgment) -> Any:
+        assert self.redact is not None
+        return _redacted(judgment, Judgment.__table__, self.redact)
+
     def text(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The finished record, walked once more (fail closed), ready to be written."""
         if self.redact is None:
             return obj
-        cleaned: dict[str, Any] = redact_fields(obj, self.redact)
+        cleaned: dict[str, Any] = redact_value(obj, self.redact)
         return cleaned
 
-    def copy_image(self, step: Step, out_dir: Path) -> str | None:
+    def copy_image(self, step: Any, out_dir: Path) -> str | None:
         """Copy the step's screenshot to ``out_dir/images``; its relative path, or None."""
         source = self.store.screenshot_path(step)
         if source is None or not source.exists():
@@ -143,53 +173,82 @@ def _write_jsonl(store: Store, out_dir: Path, steps: _Steps) -> ExportSummary:
         for episode, step in steps:
             record: dict[str, Any] = {
                 "format": records.FORMAT,
-                "episode": steps.text(records.episode_to_json(episode)),
-                "step": steps.text(records.step_to_json(step, steps.copy_image(step, out_dir))),
-                "judgments": [steps.text(records.judgment_to_json(j)) for j in step.judgments],
+                "episode": records.episode_to_json(episode),
+                "step": records.step_to_json(step, steps.copy_image(step, out_dir)),
+                "judgments": [records.judgment_to_json(j) for j in step.judgments],
             }
             if episode.id not in seen:
                 seen.add(episode.id)
-                record["episode_judgments"] = [steps.text(records.judgment_to_json(j))
+                record["episode_judgments"] = [records.judgment_to_json(j)
                                                for j in episode.judgments if j.step_id is None]
-            fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            fh.write(json.dumps(steps.text(record), ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
     return ExportSummary(path, count, steps.images, steps.missing)
 
 
-def conversation(episode: Episode, step: Step, history: list[str], image: str | None,
+def _answer(thought: str, action: dict[str, Any]) -> str:
+    return f"<think>{thought}</think><answer>{json.dumps(action, ensure_ascii=False)}</answer>"
+
+
+def _rejected(step: Any, chosen: dict[str, Any] | None, corrected: bool
+              ) -> tuple[list[dict[str, str]] | None, str | None]:
+    """The worse answer of a step, as a preference trainer reads it, and what it is."""
+    if corrected and step.action is not None and step.action != chosen:
+        return ([{"role": "assistant", "content": _answer(step.reasoning or "", step.action)}],
+                "correct_original")
+    action = step.action
+    for judgment in step.judgments:
+        if judgment.kind == "negative" and action is not None:
+            thought = judgment.reasoning or judgment.comment or ""
+            return [{"role": "assistant", "content": _answer(thought, action)}], "negative"
+    return None, None
+
+
+def conversation(episode: Any, step: Any, history: list[str], image: str | None,
                  redact: Redact | None = None) -> dict[str, Any]:
-    """One step as a chat-messages record (``<image>`` in the user turn iff an image)."""
-    clean = redact or (lambda text: text)
+    """One step as a chat-messages record (``<image>`` in the user turn iff an image).
+
+    ``episode`` and ``step`` are rows (or their redacted copies); ``redact`` is applied to
+    the finished record as well.
+    """
     verdicts = [j for j in step.judgments if j.kind in _VERDICTS]
     last = verdicts[-1] if verdicts else None
+    value = last.value if last else None
     correction = next((j for j in reversed(verdicts)
                        if j.kind == "correct" and j.corrected_action), None)
     if correction is not None:
         action, thought, label = correction.corrected_action, correction.comment or "", "corrected"
     else:
         action, thought = step.action, step.reasoning or ""
-        label = _VERDICTS[last.kind] if last else (
-            "parse_failed" if step.action is None else "unjudged")
-    if redact is not None and action is not None:
-        action = redact_fields(action, redact)
-    answer = (f"<think>{clean(thought)}</think><answer>{json.dumps(action, ensure_ascii=False)}"
-              "</answer>") if action is not None else clean(step.raw_output or "")
-    prompt = f"Task: {clean(episode.task)}"
+        if last is not None:
+            label = _VERDICTS[last.kind]
+        elif step.action is None:
+            label = "parse_failed"
+        elif episode.source == "import":
+            label, value = "demonstration", 1.0
+        else:
+            label = "unjudged"
+    answer = _answer(thought, action) if action is not None else (step.raw_output or "")
+    rejected, rejected_label = _rejected(step, action, correction is not None)
+    prompt = f"Task: {episode.task}"
     if history:
         prompt += "\nPrevious actions:\n" + "\n".join(
-            f"{i}. {clean(h)}" for i, h in enumerate(history, 1))
-    return {
+            f"{i}. {h}" for i, h in enumerate(history, 1))
+    record = {
         "messages": [{"role": "system", "content": SYSTEM_PROMPT},
                      {"role": "user", "content": (IMAGE_TAG if image else "") + prompt},
                      {"role": "assistant", "content": answer}],
         "images": [image] if image else [],
-        "label": label, "value": last.value if last else None,
+        "label": label, "value": value,
+        "rejected": rejected, "rejected_label": rejected_label,
         "episode_id": episode.id, "step_index": step.index,
     }
+    cleaned: dict[str, Any] = redact_value(record, redact) if redact is not None else record
+    return cleaned
 
 
-def _conversations(steps: _Steps, image_of: Callable[[Step], str | None],
-                   ) -> Iterator[tuple[dict[str, Any], Step]]:
+def _conversations(steps: _Steps, image_of: Callable[[Any], str | None],
+                   ) -> Iterator[tuple[dict[str, Any], Any]]:
     history: list[str] = []
     current = None
     for episode, step in steps:
@@ -197,7 +256,14 @@ def _conversations(steps: _Steps, image_of: Callable[[Step], str | None],
             current, history = episode.id, []
         yield conversation(episode, step, history, image_of(step), steps.redact), step
         if step.action is not None:
-            history.append(actions.describe(actions.from_json(step.action)))
+            history.append(_describe(step.action))
+
+
+def _describe(action: dict[str, Any]) -> str:
+    try:
+        return actions.describe(actions.from_json(action))
+    except actions.ActionError:  # a redacted action may no longer be a valid one
+        return json.dumps(action, ensure_ascii=False)
 
 
 def _write_messages(store: Store, out_dir: Path, steps: _Steps) -> ExportSummary:
@@ -226,12 +292,14 @@ def _write_parquet(store: Store, out_dir: Path, steps: _Steps, batch: int = 64) 
         "images": [datasets.Image()],
         "label": datasets.Value("string"), "value": datasets.Value("float64"),
         "episode_id": datasets.Value("int64"), "step_index": datasets.Value("int64"),
+        "rejected": [{"role": datasets.Value("string"), "content": datasets.Value("string")}],
+        "rejected_label": datasets.Value("string"),
         "action": datasets.Value("string"), "judgments": datasets.Value("string"),
     })
     schema = features.arrow_schema
     path, rows, count = out_dir / "data.parquet", [], 0
 
-    def image_of(step: Step) -> str | None:
+    def image_of(step: Any) -> str | None:
         source = steps.store.screenshot_path(step)
         if source is None or not source.exists():
             steps.missing += 1
@@ -246,10 +314,11 @@ def _write_parquet(store: Store, out_dir: Path, steps: _Steps, batch: int = 64) 
                                 for name in record["images"] if source is not None]
             user = record["messages"][1]
             user["content"] = user["content"].removeprefix(IMAGE_TAG)  # TRL places the image
-            record["action"] = json.dumps(step.action) if step.action is not None else None
-            record["judgments"] = json.dumps([steps.text(records.judgment_to_json(j))
+            record["action"] = (json.dumps(step.action, ensure_ascii=False)
+                                if step.action is not None else None)
+            record["judgments"] = json.dumps([records.judgment_to_json(j)
                                               for j in step.judgments], ensure_ascii=False)
-            rows.append(record)
+            rows.append(steps.text(record))
             count += 1
             if len(rows) >= batch:
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))

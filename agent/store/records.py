@@ -17,6 +17,7 @@ A record::
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,10 @@ from agent.store.schema import (
 from models import actions
 
 FORMAT = "deskhand.step/1"
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # SQLite's INTEGER
 _ALWAYS_SKIPPED = {"id", "episode_id", "step_id"}
+# Bookkeeping of this store's imports: another store computes its own.
+_EPISODE_SKIPPED = _ALWAYS_SKIPPED | {"import_sha256"}
 # Storage details of the screenshot: the record names the image file instead.
 _STEP_SKIPPED = _ALWAYS_SKIPPED | {"screenshot_sha256", "screenshot_format"}
 
@@ -57,7 +61,7 @@ def _to_json(row: Any, table: FromClause, skipped: set[str]) -> dict[str, Any]:
 
 
 def episode_to_json(episode: Episode) -> dict[str, Any]:
-    return {"key": episode.id, **_to_json(episode, Episode.__table__, _ALWAYS_SKIPPED)}
+    return {"key": episode.id, **_to_json(episode, Episode.__table__, _EPISODE_SKIPPED)}
 
 
 def step_to_json(step: Step, image: str | None) -> dict[str, Any]:
@@ -90,8 +94,12 @@ def _value(value: Any, col_type: Any, nullable: bool, where: str) -> Any:
         ok = isinstance(value, bool)
     elif isinstance(col_type, Integer):
         ok = isinstance(value, int) and not isinstance(value, bool)
+        if ok and not _INT_MIN <= value <= _INT_MAX:
+            raise RecordError(f"{where}: {value!r:.40} does not fit in 64 bits")
     elif isinstance(col_type, Float):
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and not math.isfinite(float(value)):
+            raise RecordError(f"{where}: {value!r:.40} is not a finite number")
         value = float(value) if ok else value
     elif isinstance(col_type, DateTime):
         try:
@@ -115,7 +123,7 @@ def _word(fields: dict[str, Any], name: str, allowed: tuple[str, ...], where: st
 
 
 def episode_from_json(obj: Any, where: str = "episode") -> dict[str, Any]:
-    fields = _from_json(obj, Episode.__table__, _ALWAYS_SKIPPED, where)
+    fields = _from_json(obj, Episode.__table__, _EPISODE_SKIPPED, where)
     if "task" not in fields:
         raise RecordError(f"{where}.task: missing")
     _word(fields, "status", EPISODE_STATUSES, where)

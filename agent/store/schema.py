@@ -73,6 +73,8 @@ class Episode(Base):
     config: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # resolved config, as run
     source: Mapped[str] = mapped_column(String(16), default="user")  # user | import
     source_ref: Mapped[str | None] = mapped_column(Text)  # e.g. "trajectories.jsonl:12"
+    # sha256 of an imported episode's content (its lines, normalised): a re-import is noticed
+    import_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -76,11 +76,14 @@ def register(app: typer.Typer) -> None:
             "--episode", help="Only this episode (repeatable).")] = None,
         redact: Annotated[bool | None, typer.Option(
             "--redact/--no-redact",
-            help="Mask e-mails, long numbers and secrets in text (default: export.redact).")
+            help="Mask keys, tokens, passwords, e-mails, phone/card/IBAN numbers in every "
+                 "text (default: export.redact).")
         ] = None,
     ) -> None:
         """Export trajectories (native jsonl, chat messages with images, parquet)."""
         import dataclasses
+
+        from sqlalchemy.exc import DatabaseError
 
         from agent.store.engine import StoreError
         from agent.store.export import ExportError, export
@@ -101,6 +104,8 @@ def register(app: typer.Typer) -> None:
                 store.close()
         except (ExportError, StoreError, OSError) as exc:
             raise _fail(err, str(exc)) from None
+        except DatabaseError as exc:  # not damage (that is a StoreError): e.g. a full disk
+            raise _fail(err, f"database error: {exc.orig}") from None
         missing = f", {summary.without_image} without image" if summary.without_image else ""
         Console().print(f"exported {summary.records} steps ({summary.images} images{missing}) "
                         f"to {summary.path}", highlight=False, soft_wrap=True)
@@ -114,8 +119,17 @@ def register(app: typer.Typer) -> None:
             "--skip-bad", help="Import the good lines, list the bad ones.")] = False,
         fetch_images: Annotated[bool, typer.Option(
             "--fetch-images", help="Download images given as URLs.")] = False,
+        allow_outside: Annotated[list[Path] | None, typer.Option(
+            "--allow-outside", metavar="DIR", file_okay=False,
+            help="Also read images from this folder (repeatable); by default only images "
+                 "inside the file's own folder are read.")] = None,
+        allow_duplicates: Annotated[bool, typer.Option(
+            "--allow-duplicates", help="Import episodes that were already imported again.")
+        ] = False,
     ) -> None:
         """Import trajectories (r1-computer-use JSONL, Deskhand jsonl export)."""
+        from sqlalchemy.exc import DatabaseError
+
         from agent.store.engine import StoreError
         from agent.store.importers import ImportInputError, import_file
 
@@ -127,15 +141,29 @@ def register(app: typer.Typer) -> None:
             try:
                 with _progress(f"importing {file.name}", err) as progress:
                     summary = import_file(store, file, fmt.value, skip_bad=skip_bad,
-                                          fetch_images=fetch_images, progress=progress)
+                                          fetch_images=fetch_images,
+                                          allow_outside=allow_outside or (),
+                                          allow_duplicates=allow_duplicates,
+                                          progress=progress)
             finally:
                 store.close()
         except (ImportInputError, StoreError, OSError) as exc:
             raise _fail(err, str(exc)) from None
+        except DatabaseError as exc:  # not damage (that is a StoreError): e.g. a full disk
+            raise _fail(err, f"database error: {exc.orig}") from None
         out = Console()
+        duplicates = (f"; {len(summary.duplicates)} episodes skipped as already imported"
+                      if summary.duplicates else "")
         out.print(f"imported {summary.episodes} episodes, {summary.steps} steps, "
                   f"{summary.judgments} judgments; {summary.missing_images} missing images; "
-                  f"{len(summary.skipped)} skipped lines", highlight=False, soft_wrap=True)
+                  f"{len(summary.skipped)} skipped lines{duplicates}", highlight=False,
+                  soft_wrap=True)
         for lineno, reason in summary.skipped:
             out.print(f"  skipped line {lineno}: {reason}", highlight=False, markup=False,
                       soft_wrap=True)
+        for duplicate in summary.duplicates:
+            out.print(f"  skipped {duplicate.describe()}", highlight=False, markup=False,
+                      soft_wrap=True)
+        if summary.duplicates:
+            out.print("  (--allow-duplicates imports them again)", highlight=False,
+                      markup=False)

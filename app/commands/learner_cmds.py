@@ -194,12 +194,9 @@ def status(ctx: typer.Context) -> None:
 
     now = _installer(ctx).status()
     console = Console()
-    if now.installed:
-        console.print(f"installed: nightly at {now.at or '?'}", highlight=False)
-        for path in now.files:
-            console.print(f"  {path}", highlight=False, soft_wrap=True)
-    else:
-        console.print("not installed (deskhand schedule install)")
+    console.print(now.describe(), highlight=False, markup=False, soft_wrap=True)
+    for path in now.files:
+        console.print(f"  {path}", highlight=False, soft_wrap=True)
     for line in now.manager:
         console.print(escape(line), highlight=False, soft_wrap=True)
     store, _registry = _open(ctx)

@@ -70,6 +70,8 @@ def register(app: typer.Typer) -> None:
 
 def run_task(cli_state: Any, options: RunOptions, console: Console) -> int:
     """The command's body; returns the exit status."""
+    from agent.store.engine import StoreError
+
     try:
         with ExitStack() as stack:
             runner, gate_note = _build(cli_state, options, console, stack)
@@ -78,6 +80,10 @@ def run_task(cli_state: Any, options: RunOptions, console: Console) -> int:
             return _run(runner, options.task, console)
     except SetupError as exc:
         say_error(str(exc))
+        return SETUP_EXIT
+    except StoreError as exc:  # a damaged or locked database: the message says what to run
+        Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(str(exc))}",
+                                                    soft_wrap=True)
         return SETUP_EXIT
 
 

@@ -18,19 +18,38 @@ if TYPE_CHECKING:
     from app.gui.worker import DbWorker
 
 
+STORE_EXIT = 2
+
+
 def start_app(state: CliState, argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
+
+    from agent.store.engine import StoreError
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(
         argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Deskhand")
-    window, db = build_window(state)
+    try:
+        window, db = build_window(state)
+    except StoreError as exc:  # a damaged database: one message, the backups, the repair
+        _cannot_start(str(exc))
+        return STORE_EXIT
     try:
         window.show()
         return int(app.exec())
     finally:
         db.close()
+
+
+def _cannot_start(message: str) -> None:
+    """Say why the app cannot start: on stderr, and in a dialog on a real screen."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    if QGuiApplication.platformName() not in ("offscreen", "minimal"):
+        QMessageBox.critical(None, "Deskhand cannot start", message)
 
 
 def build_window(state: CliState) -> tuple[MainWindow, DbWorker]:

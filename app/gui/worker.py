@@ -39,14 +39,14 @@ class DbWorker(QObject):
         self._paths, self._config = paths, config
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._ready = threading.Event()
-        self._open_error: str | None = None
+        self._open_error: Exception | None = None
         self._finished.connect(self._deliver)
         self._failed.connect(self._deliver_error)
         self._thread = threading.Thread(target=self._run, name="deskhand-db", daemon=True)
         self._thread.start()
         self._ready.wait()
         if self._open_error is not None:
-            raise RuntimeError(self._open_error)
+            raise self._open_error  # a StoreError says what is wrong and what to run
 
     def submit(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None) -> None:
@@ -80,7 +80,7 @@ class DbWorker(QObject):
         try:
             store = open_store(self._paths, self._config)
         except Exception as exc:  # reported to the constructor's caller
-            self._open_error = f"could not open the database: {exc}"
+            self._open_error = exc
             self._ready.set()
             return
         self._ready.set()

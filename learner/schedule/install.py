@@ -72,11 +72,42 @@ def default_job(logs_dir: Path, home: str | None = None) -> Job:
 
 @dataclass(frozen=True)
 class ScheduleStatus:
+    """What is installed, and what the service manager says about it.
+
+    ``installed`` means the files exist; only ``active`` says the timer will fire: it is
+    None when no service manager was asked (files in a folder none reads, or none running).
+    """
+
     installed: bool
     files: list[Path]
     at: str | None
     activated: bool  # whether this installer talks to the real service manager
     manager: list[str] = field(default_factory=list)  # what the service manager says
+    enabled: bool | None = None  # starts with the session / at boot (None: not asked)
+    active: bool | None = None  # loaded and waiting to fire (None: not asked)
+    folder: Path | None = None
+
+    def describe(self) -> str:
+        """One line: installed or not, and whether the timer is active — and which.
+
+        >>> ScheduleStatus(True, [], "02:00", True, enabled=True, active=True).describe()
+        'installed: nightly at 02:00, timer enabled and active'
+        >>> stopped = ScheduleStatus(True, [], "02:00", True, enabled=True, active=False)
+        >>> "NOT active (enabled, not running)" in stopped.describe()
+        True
+        """
+        if not self.installed:
+            return "not installed (deskhand schedule install)"
+        head = f"installed: nightly at {self.at or '?'}"
+        if self.active is None:
+            return (f"{head}, but the timer is NOT active: the files are in {self.folder}, "
+                    "which no service manager reads here (or none is running), so nothing "
+                    "will run them")
+        if self.active:
+            return f"{head}, timer {'enabled and ' if self.enabled else ''}active"
+        enabled = {True: "enabled", False: "not enabled", None: "enabled?"}[self.enabled]
+        return (f"{head}, but the timer is NOT active ({enabled}, not running): run "
+                "deskhand schedule install again")
 
 
 @dataclass
@@ -143,11 +174,30 @@ class Installer:
         if files:
             encoding = "utf-16" if files[0].name == TASK_XML else "utf-8"
             at = read_marker(files[-1].read_text(encoding=encoding)).get("at")
-        manager: list[str] = []
-        active = self.manager_available()
-        if active and files:
-            manager = [out for _code, out in map(self.runner, self._status_commands()) if out]
-        return ScheduleStatus(bool(files), files, at, active, manager)
+        available = self.manager_available()
+        if not (available and files):
+            return ScheduleStatus(bool(files), files, at, available, folder=self.folder)
+        answers = [self.runner(argv) for argv in self._status_commands()]
+        manager = [out for _code, out in answers if out]
+        enabled, active = self._read_state(answers)
+        return ScheduleStatus(True, files, at, True, manager, enabled, active, self.folder)
+
+    def _read_state(self, answers: list[tuple[int, str]]) -> tuple[bool | None, bool]:
+        """(enabled, active) from the answers of :meth:`_status_commands`."""
+        if self.platform == "darwin":  # launchctl print: loaded means it will fire
+            loaded = answers[0][0] == 0
+            return loaded, loaded
+        if self.platform == "win32":
+            code, out = answers[0]
+            states = ("status:", "scheduled task state:")
+            status = next((line.split(":", 1)[1].strip().lower() for line in out.splitlines()
+                           if line.strip().lower().startswith(states)), "")
+            registered = code == 0
+            disabled = "disabled" in status
+            return registered and not disabled, registered and not disabled
+        (enabled_code, enabled_out), (active_code, active_out) = answers[0], answers[1]
+        enabled = enabled_code == 0 and enabled_out.strip().startswith("enabled")
+        return enabled, active_code == 0 and active_out.strip() == "active"
 
     def _run(self, commands: list[list[str]]) -> list[str]:
         messages = []
@@ -182,4 +232,5 @@ class Installer:
         if self.platform == "win32":
             return [["schtasks", "/Query", "/TN", TASK_NAME, "/V", "/FO", "LIST"]]
         return [["systemctl", "--user", "is-enabled", TIMER],
+                ["systemctl", "--user", "is-active", TIMER],
                 ["systemctl", "--user", "list-timers", TIMER, "--no-pager"]]

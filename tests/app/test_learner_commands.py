@@ -70,6 +70,7 @@ def test_schedule_install_status_remove(home: Paths, tmp_path: Path,
     assert f"--home {home.data_dir.parent}" in service and "learn --nightly" in service
     code, out, _ = _run("schedule", "status")
     assert code == 0 and "installed: nightly at 04:15" in out
+    assert "the timer is NOT active" in out  # files in a folder no service manager reads
     assert "actor now: would skip" in out and "0 new judgments in total, need 20" in out
     code, out, _ = _run("schedule", "remove")
     assert code == 0 and "removed" in out and not units.joinpath("deskhand-learn.timer").exists()

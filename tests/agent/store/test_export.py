@@ -109,6 +109,11 @@ def test_messages_use_the_correction_and_say_the_verdict(store: Store, screensho
     assert rows[0]["images"] == rows[2]["images"]  # the same screenshot, stored once
     assert rows[3]["images"] == [] and "<image>" not in rows[3]["messages"][1]["content"]
     assert rows[3]["messages"][2]["content"] == "I think I should click"
+    # the corrected step is a preference pair: the original answer is the rejected one
+    assert rows[1]["rejected"] == [{"role": "assistant", "content": (
+        '<think>type it</think><answer>{"type": "type", "text": "old.txt"}</answer>')}]
+    assert rows[1]["rejected_label"] == "correct_original"
+    assert [r["rejected"] for r in rows[::2]] == [None, None]
 
 
 def test_redaction_reaches_every_text_field(store: Store, screenshot: Shot,
@@ -136,6 +141,7 @@ def test_parquet_loads_with_datasets(store: Store, screenshot: Shot, tmp_path: P
     expected[1]["content"] = expected[1]["content"].removeprefix("<image>")  # TRL's form
     assert ds[0]["messages"] == expected
     assert ds[0]["label"] == "approved" and json.loads(ds[1]["judgments"])[0]["kind"] == "correct"
+    assert ds[1]["rejected"] == messages[1]["rejected"] and ds[0]["rejected"] is None
     image = ds[0]["images"][0]
     np.testing.assert_array_equal(np.asarray(image.convert("RGB")), screenshot(1))
     assert ds[3]["images"] == []

@@ -29,7 +29,7 @@ from agent.store.schema import Base
 def test_a_new_database_is_created_at_head_without_backup(home: Paths) -> None:
     store = open_store(home)
     try:
-        assert current_revision(store.engine) == head_revision() == "0002"
+        assert current_revision(store.engine) == head_revision() == "0003"
     finally:
         store.close()
     with sqlite3.connect(home.db_path) as conn:
@@ -58,7 +58,7 @@ def test_an_older_database_is_backed_up_then_migrated(home: Paths) -> None:
 
     store = open_store(home, StoreConfig(keep_backups=3))
     try:
-        assert current_revision(store.engine) == "0002"
+        assert current_revision(store.engine) == "0003"
         assert [e.task for e in store.list_episodes()] == ["kept through the upgrade"]
     finally:
         store.close()
@@ -90,7 +90,7 @@ def test_downgrade_to_base_and_back(home: Paths) -> None:
         command.downgrade(cfg, "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
 
 

@@ -75,3 +75,45 @@ def test_default_job_passes_home_and_display(tmp_path: Path,
     job = default_job(tmp_path, home="/h")
     assert job.command[-4:] == ("--home", "/h", "learn", "--nightly")
     assert job.environment["DISPLAY"] == ":7" and job.log_file == tmp_path / "nightly.log"
+
+
+class Manager:
+    """A service manager that answers status questions as told."""
+
+    def __init__(self, answers: dict[str, tuple[int, str]]) -> None:
+        self.answers = answers
+        self.calls: list[list[str]] = []
+
+    def __call__(self, argv: Sequence[str]) -> tuple[int, str]:
+        self.calls.append(list(argv))
+        return next((answer for word, answer in self.answers.items() if word in argv), (0, ""))
+
+
+@pytest.mark.parametrize(("platform", "answers", "enabled", "active"), [
+    ("linux", {"is-enabled": (0, "enabled"), "is-active": (0, "active")}, True, True),
+    ("linux", {"is-enabled": (0, "enabled"), "is-active": (3, "inactive")}, True, False),
+    ("linux", {"is-enabled": (1, "disabled"), "is-active": (3, "inactive")}, False, False),
+    ("darwin", {"print": (0, "state = waiting")}, True, True),
+    ("darwin", {"print": (113, "Could not find service")}, False, False),
+    ("win32", {"/Query": (0, "TaskName: \\Deskhand\\Learn\nStatus: Ready")}, True, True),
+    ("win32", {"/Query": (0, "TaskName: \\Deskhand\\Learn\nStatus: Disabled")}, False, False),
+])
+def test_status_says_whether_the_timer_is_active(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str,
+        answers: dict[str, tuple[int, str]], enabled: bool, active: bool) -> None:
+    installer = Installer(platform, tmp_path, Manager(answers))
+    monkeypatch.setattr(Installer, "manager_available", lambda self: True)
+    installer.install(JOB, ScheduleConfig(at="03:00"))
+    status = installer.status()
+    assert status.installed and (status.enabled, status.active) == (enabled, active)
+    line = status.describe()
+    assert line.startswith("installed: nightly at 03:00")
+    assert ("NOT active" in line) is not active and ("active" in line)
+
+
+def test_files_nobody_reads_are_installed_but_not_active(tmp_path: Path) -> None:
+    installer = Installer("linux", tmp_path / "units", Recorder())
+    installer.install(JOB, ScheduleConfig(at="01:30"))
+    status = installer.status()
+    assert status.installed and status.active is None
+    assert "NOT active" in status.describe() and str(tmp_path / "units") in status.describe()
