@@ -72,8 +72,15 @@ def test_verdicts(text: str, analysis: str, reward: float) -> None:
     assert parse_verdict(text) == CriticVerdict(analysis, pytest.approx(reward))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text", ["", "no idea", "<score>high</score>", "<score>-1</score>",
-                                  "<score>250</score>", "<score>7/0</score>", "Score: 11/10"])
+@pytest.mark.parametrize("text", [
+    "", "no idea", "<score>high</score>", "<score>-1</score>", "<score>250</score>",
+    "<score>7/0</score>", "Score: 11/10",
+    # not one plain score: once read as 1.0, 0.3, 0.7, 0.5 and 0.1
+    "<score>1e3</score>", "<score>step 3</score>", "<score>٧</score>", "Score: 5e3",
+    "The answer is fine. 5e-1", "<score>x1</score>", "<score>0.7 or 0.9</score>",
+    "Score: " + "1" * 400, "1" * 60_000 + "x",  # once minutes of regex backtracking
+    "score" + " " * 90_000 + "x",
+])
 def test_unreadable_verdicts_are_parse_errors(text: str) -> None:
     with pytest.raises(ParseError):
         parse_verdict(text)
