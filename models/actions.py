@@ -295,8 +295,18 @@ def _text(value: Any, what: str, empty: bool = True) -> None:
         raise ActionError(f"{what} must be a string, got {_short(value)}")
     if len(value) > MAX_TEXT_CHARS:
         raise ActionError(f"{what} has {len(value)} characters; at most {MAX_TEXT_CHARS}")
+    if not _encodable(value):
+        raise ActionError(f"{what} holds a lone surrogate, which no keyboard or file can carry")
     if not empty and value.strip() == "":
         raise ActionError(f"{what} is empty")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from a JSON "\\ud800" escape
+        return False
+    return True
 
 
 def _validate_keys(keys: Any) -> None:
@@ -305,7 +315,8 @@ def _validate_keys(keys: Any) -> None:
     if len(keys) > MAX_CHORD_KEYS:
         raise ActionError(f"key: a chord of {len(keys)} keys is not plausible")
     for key in keys:
-        if not isinstance(key, str) or not key.isprintable() or normalize_key(key) != key:
+        if not isinstance(key, str) or not (key.isprintable() and _encodable(key)) or (
+                normalize_key(key) != key):
             raise ActionError(f"key: {_short(key)} is not a canonical key name")
 
 

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -122,6 +123,9 @@ class ChatFamily:
 # Longer than any output the runtime lets a model write (its default is 512 new tokens);
 # refusing longer text keeps every parser's time bounded whatever the input.
 MAX_OUTPUT_CHARS = 100_000
+# Each failed decode costs time in the length of the text (the error counts lines up to
+# it), so after this many braces that open no JSON object the rest is not searched.
+MAX_JSON_STARTS = 256
 _PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,20})?")
 _MAX_MAGNITUDE = 1e15
 
@@ -221,11 +225,11 @@ def cursor_point(frame: Frame, cursor: Any, what: str) -> tuple[int, int]:
     """The pointer position for actions that name no point, checked to be on the monitor."""
     if cursor is None:
         raise ParseError(f"{what} names no point and the pointer position is unknown")
-    if not (isinstance(cursor, tuple) and len(cursor) == 2 and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in cursor)):
+    if not (isinstance(cursor, (tuple, list)) and len(cursor) == 2 and all(
+            isinstance(v, Integral) and not isinstance(v, bool) for v in cursor)):
         raise ParseError(f"{what}: the pointer position {short(cursor)} is not a pixel")
     try:
-        return frame.check_screen_point(*cursor)
+        return frame.check_screen_point(int(cursor[0]), int(cursor[1]))
     except FrameError as exc:
         raise ParseError(f"{what}: {str(exc)[:200]}") from None
 
@@ -247,7 +251,8 @@ def checked(action: Action) -> Action:
 
 
 def json_objects(text: str) -> list[Any]:
-    """Every top-level JSON object that can be decoded from ``text``, in order.
+    """Every top-level JSON object that can be decoded from ``text``, in order (up to the
+    ``MAX_JSON_STARTS``-th brace that opens none).
 
     Numbers that are not plain decimals come back as ``RawNumber``.
 
@@ -255,11 +260,13 @@ def json_objects(text: str) -> list[Any]:
     [{'a': 1}, {'b': [2.5, 1e3]}]
     """
     found: list[Any] = []
+    failures = 0
     i = text.find("{")
-    while i != -1:
+    while i != -1 and failures < MAX_JSON_STARTS:
         try:
             obj, end = _DECODER.raw_decode(text, i)
         except (ValueError, RecursionError):  # not JSON, or nested too deep
+            failures += 1
             i = text.find("{", i + 1)
             continue
         found.append(obj)

@@ -64,8 +64,9 @@ _SEPARATORS = re.compile(r"[\s,]*")
 MAX_ARGUMENTS = 8
 # A point or a box: (x,y) [x,y] <point>x y</point> <bbox>x1 y1 x2 y2</bbox>, maybe inside
 # <|box_start|> <|box_end|>; the numbers are checked one by one afterwards.
+# (every optional part starts with a literal, so no two \s* compete for the same spaces)
 _POINT_TEXT = re.compile(r"\s*(?:<\|box_start\|>\s*)?(?:\(([^()]*)\)|\[([^\[\]]*)\]|"
-                         r"<point>([^<>]*)</point>|<bbox>([^<>]*)</bbox>)\s*(?:<\|box_end\|>)?\s*")
+                         r"<point>([^<>]*)</point>|<bbox>([^<>]*)</bbox>)(?:\s*<\|box_end\|>)?\s*")
 _NUMBER_SEPARATOR = re.compile(r"\s*,\s*|\s+")
 _ESCAPES = re.compile(r"\\(.)")
 _ESCAPED = {"n": "\n", "t": "\t"}

@@ -89,15 +89,17 @@ HUGER = "9" * 5000  # beyond Python's int-from-text limit (4300 digits)
 BAD_JSON_NUMBERS = [
     "1e3", "1E3", "1.5e2", "5e-1", "-0e0", "NaN", "Infinity", "-Infinity", "true", "false",
     "null", '"x1"', '"x"', '"y1"', '"1e3"', '"nan"', '"inf"', '"Infinity"', '"\\u0663"',
-    '"٣٠٠"', '"5٠"', '"５"', '"0x10"', '"1_000"', '" 5"', '"5 "', '"+5"', '"5px"', '""', "[]", "[5]", "[[5]]",
+    '"٣٠٠"', '"5٠"', '"５"', '"0x10"', '"1_000"', '" 5"', '"5 "', '"+5"', '"5px"', '""', "[]",
+    "[5]", "[[5]]",
     "{}", '{"v": 5}', HUGE, "-" + HUGE, HUGER, '"' + HUGE + '"', "1" + "0" * 20,
     "12345678901234567", '"½"', '"五"', '"5,5"', '"5.5.5"',
 ]
-BAD_JSON_STRINGS = ["5", "1e3", "null", "true", "[]", '["x"]', "{}", '{"text": "a"}', "NaN"]
+BAD_JSON_STRINGS = ["5", "1e3", "null", "true", "[]", '["x"]', "{}", '{"text": "a"}', "NaN",
+                    '"a\\ud800"', '"\\udfff"']  # lone surrogates: no keyboard can type them
 BAD_STATUSES = ['""', '"ok"', '"Success"', '"failed"', '"success "', '["success"]']
 BAD_KEYS = ["[]", "[1]", '[["ctrl"]]', '{"a": 1}', "5", "null", '["hyper"]', '""', '"  "',
             '["ctrl", ""]', "[null]", "[true]", '["ctrl", "ctrl", "ctrl", "ctrl", "ctrl", "s"]',
-            '"ctrl+hyperspace"', '["\\u0000"]', "1e3", "NaN"]
+            '"ctrl+hyperspace"', '["\\u0000"]', '["\\ud800"]', "1e3", "NaN"]
 BAD_ACTION_NAMES = ['["left_click"]', '{"left_click": 1}', "1", "null", "true", '"LEFT_CLICK"',
                     '"left click"', '"leftclick"', '""', '"left_click\\u0000"', '"\\u202eclick"',
                     '"clíck"', "[]", '["click", "type"]', "1e3", "NaN"]
@@ -379,6 +381,8 @@ def huge(rng: random.Random, real: str) -> str:
         "score " * 10_000 + "1" * 1000 + "x",
         real + "{" * 80_000,
         '{"a": [' + "0," * 40_000 + "{",
+        "Action: click(start_box='(5,5)" + " " * 60_000 + "x')",
+        "<answer>" + '{"a":' * 15_000,
     ])
 
 

@@ -13,6 +13,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -238,3 +239,21 @@ def test_wait_and_ask_user_survive_every_family_in_their_own_terms() -> None:
         for action in (Wait(5.0), AskUser("Which one?")):
             parsed = family.parse(family.format_action(action, frame, "Which one?"), frame)
             assert type(parsed.action) is type(action)
+
+
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+def test_the_pointer_is_used_only_when_it_is_a_pixel_on_the_monitor(name: str) -> None:
+    family = get_family(name)
+    frame = family.frame(Monitor(0, 0, 800, 600))
+    text = {"uitars": "Thought: x\nAction: scroll(direction='down')",
+            "deskhand": '<answer>{"name": "scroll", "parameters": {"clicks": -2}}</answer>',
+            }.get(name, '<tool_call>\n{"name": "computer_use", "arguments": {"action": '
+                        '"scroll", "pixels": -2}}\n</tool_call>')
+    for cursor in ((10, 20), [10, 20], (np.int64(10), np.int32(20))):
+        parsed = family.parse(text, frame, cursor)  # type: ignore[arg-type]
+        assert points(parsed.action) == [(10, 20)]
+        assert all(type(v) is int for v in points(parsed.action)[0])
+    for bad in ((800, 20), (10.0, 20.0), (True, False), (10,), "10,20", (10**400, 5),
+                (float("nan"), 5)):
+        with pytest.raises(ParseError):
+            family.parse(text, frame, bad)  # type: ignore[arg-type]

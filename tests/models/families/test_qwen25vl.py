@@ -132,7 +132,7 @@ def test_garbage_is_a_parse_error_never_an_action(args: str) -> None:
 
 
 def test_huge_and_deep_outputs_are_parse_errors() -> None:
-    for text in ('{"a": ' * 20_000 + "1", "[" * 50_000, "{" * 99_000,
+    for text in ('{"a": ' * 20_000 + "1", "[" * 50_000, "{" * 99_000, "<tool_call>" + "{" * 90_000,
                  call('{"action": "type", "text": "' + "x" * 100_000 + '"}')):
         with pytest.raises(ParseError):
             FAMILY.parse(text, FRAME)

@@ -136,7 +136,9 @@ def test_placeholders_and_junk_points_are_never_actions(box: str, call: str) -> 
     "Thought: x\nAction: scroll(start_box='(5,5)', direction='down', " + "a='1', " * 9 + ")",
     "Thought: x\nAction: hotkey(key='ctrl hyperspace')",
     "Thought: x\nAction: type(content='" + "a" * 10_001 + "')",  # beyond MAX_TEXT_CHARS
-    "<think>" * 5000 + "Action: click(" + " " * 40_000 + "!",  # once quadratic: minutes
+    # each once took seconds to minutes of regex backtracking
+    "<think>" * 5000 + "Action: click(" + " " * 40_000 + "!",
+    "Action: click(start_box='(5,5)" + " " * 60_000 + "x')",
 ])
 def test_malformed_calls_are_parse_errors(text: str) -> None:
     with pytest.raises(ParseError):
