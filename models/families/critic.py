@@ -56,6 +56,7 @@ _SCORE_WORD = re.compile(rf"(?:score|reward|rating)\s*(?:[:=]\s*)?(?:is\s*)?({_S
                          r"(?![\w%/]|\.[0-9])", re.IGNORECASE)
 _TRAILING = re.compile(rf"(?<![\w.+\-/])({_SCORE})\Z")
 _TRAILING_JUNK = " \t\r\n.!)]*"
+_CLOSE = "</score>"
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,18 @@ def to_reward(value: str) -> float:
     return reward
 
 
+def _without_cut_close(raw: str) -> str:
+    """A tag's inside without the start of a ``</score>`` that generation stopped in.
+
+    >>> _without_cut_close("0.7</sc"), _without_cut_close("0.7 <")
+    ('0.7', '0.7 ')
+    """
+    for size in range(len(_CLOSE) - 1, 0, -1):
+        if raw.endswith(_CLOSE[:size]):
+            return raw[:-size]
+    return raw
+
+
 def _trailing_score(text: str) -> str | None:
     """A score that ends the text (before closing punctuation), looked for in linear time."""
     tail = text.rstrip(_TRAILING_JUNK)
@@ -181,7 +194,7 @@ def parse_verdict(text: str) -> CriticVerdict:
     """
     tags = _SCORE_TAG.findall(check_output(text))
     if tags:
-        raw, first_tag = tags[-1], _SCORE_TAG.search(text)
+        raw, first_tag = _without_cut_close(tags[-1]), _SCORE_TAG.search(text)
         before = text[:first_tag.start()] if first_tag else text
     else:
         words = _SCORE_WORD.findall(text)

@@ -63,6 +63,7 @@ def test_two_answer_forms_and_messages_agree() -> None:
     ("<think>ok</think><score> 85% </score>", "ok", 0.85),
     ("<think>ok</think><score>8</score>", "ok", 0.8),
     ("<think>ok</think><score>0.6", "ok", 0.6),  # generation stopped before the closing tag
+    ("<think>ok</think><score>0.6</sco", "ok", 0.6),  # ... or inside it
     ("<think>first 0.1</think><score>0.3</score><score>0.9</score>", "first 0.1", 0.9),
     ("The action is right. Score: 9/10", "The action is right. Score: 9/10", 0.9),
     ("Reasonable step.\n0.75", "Reasonable step.\n0.75", 0.75),
