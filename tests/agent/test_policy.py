@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from agent.policy import ReplayError, ReplayPolicy, read_replay
-from models.actions import Scroll
+from agent.practice.replay import write_replay
+from models.actions import ActionError, Click, Scroll
 
 GOOD = '{"type": "scroll", "x": 5, "y": 6, "dy": -3}'
 
@@ -46,3 +47,12 @@ def test_replay_policy_refuses_the_file_before_acting(tmp_path: Path) -> None:
         ReplayPolicy(path)
     path.write_text(GOOD + "\n", encoding="utf-8")
     assert ReplayPolicy(path).actions == [Scroll(5, 6, 0, -3)]
+
+
+def test_a_replay_file_is_written_only_with_valid_actions(tmp_path: Path) -> None:
+    path = tmp_path / "plan.jsonl"
+    with pytest.raises(ActionError, match="replay action 2: scroll: dy"):
+        write_replay(path, [Click(1, 2), Scroll(5, 6, 0, -10_000_000)])
+    assert not path.exists()
+    write_replay(path, [Click(1, 2), Scroll(5, 6, 0, -50)])
+    assert ReplayPolicy(path).actions == [Click(1, 2), Scroll(5, 6, 0, -50)]
