@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agent.screen import Observation
-from models.actions import Action, ActionError, Done, dumps, from_json
+from models.actions import Action, Done, dumps, from_json
 from models.families.base import Family, HistoryStep, RenderedPrompt, get_family
 
 OnToken = Callable[[str], None]
@@ -157,8 +157,10 @@ def read_replay(lines: Iterable[str], where: str = "replay") -> list[Action]:
                 if key != episode:
                     continue
             action = _replay_action(obj)
-        except (json.JSONDecodeError, ActionError, KeyError, TypeError, AttributeError) as exc:
-            raise ReplayError(f"{where} line {number}: {exc}") from None
+        # ValueError: bad JSON (also numbers of more than 4300 digits) and ActionError, which
+        # carries the vocabulary's bounds; RecursionError: JSON nested too deep
+        except (ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
+            raise ReplayError(f"{where} line {number}: {str(exc)[:300]}") from None
         if action is not None:
             out.append(action)
     return out

@@ -6,7 +6,10 @@ replay file. It lives in ``models`` because it is the lowest layer that all othe
 
 One design choice a reader must know: actions are small frozen dataclasses with integer
 coordinates in pixels of the *virtual screen* (the frame xdotool and pyautogui use).
-Conversion from a model's own frame happens in the family parsers, never here.
+Conversion from a model's own frame happens in the family parsers, never here. Every action
+that enters the system from outside (a model's output, a replay file, the store, an editor)
+passes ``validate``: the bounds below are refused, never clamped, because an action beyond
+them is a model's (or a file's) mistake, and the stop must be able to cut any action short.
 """
 
 from __future__ import annotations
@@ -49,14 +52,14 @@ def normalize_key(name: str) -> str:
     ('ctrl', 'enter', 'a', 'f5')
     """
     if not isinstance(name, str) or name == "":
-        raise ActionError(f"key name must be a non-empty string, got {name!r}")
+        raise ActionError(f"key name must be a non-empty string, got {_short(name)}")
     if len(name) == 1:
         return name.lower() if name.isalpha() else name
     low = name.strip().lower()
     low = KEY_ALIASES.get(low, low)
     if low in _NAMED_KEYS or len(low) == 1:
         return low
-    raise ActionError(f"unknown key name {name!r}")
+    raise ActionError(f"unknown key name {_short(name)}")
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,13 @@ ACTION_TYPES: dict[str, type] = {
     cls.kind: cls
     for cls in (Click, Move, Drag, Scroll, Type, Key, Wait, Done, Fail, AskUser, Shell)
 }
-# Longest wait an action may ask for; anything longer is almost surely a parse accident.
-MAX_WAIT_SECONDS = 60.0
+# Bounds of one action. Beyond them an action is malformed (``validate`` says why).
+MAX_COORDINATE = 32_767  # X11's own limit: every virtual-screen pixel is within ±this
+MAX_CLICK_COUNT = 3  # single, double, triple
+MAX_SCROLL_CLICKS = 50  # wheel clicks per axis and action: a few screens, never a runaway
+MAX_WAIT_SECONDS = 60.0  # anything longer is almost surely a parse accident
+MAX_TEXT_CHARS = 10_000  # typed text, summaries, reasons, questions and shell commands
+MAX_CHORD_KEYS = 5  # ctrl+alt+shift+win+key is the largest real chord
 
 
 def points(action: Action) -> list[tuple[int, int]]:
@@ -180,19 +188,30 @@ def dumps(action: Action) -> str:
     return json.dumps(to_json(action), ensure_ascii=False, separators=(", ", ": "))
 
 
-def _int(obj: dict[str, Any], name: str) -> int:
+def _short(value: Any) -> str:
+    """``repr`` of a value, cut to a length an error message can carry."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
+
+
+def _int(obj: dict[str, Any], name: str, whole: bool = False) -> int:
+    """A number field as an int (rounded; ``whole``: it must be a whole number)."""
     value = obj.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ActionError(f"field {name!r} must be a number, got {value!r}")
+        raise ActionError(f"field {name!r} must be a number, got {_short(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ActionError(f"field {name!r} must be finite, got {value!r}")
+    if abs(value) >= 1e15:  # before rounding: no giant ints (validate gives the real bounds)
+        raise ActionError(f"field {name!r} is out of range: {_short(value)}")
+    if whole and value != int(value):
+        raise ActionError(f"field {name!r} must be a whole number, got {value!r}")
     return int(round(value))
 
 
 def _str(obj: dict[str, Any], name: str, default: str | None = None) -> str:
     value = obj.get(name, default)
     if not isinstance(value, str):
-        raise ActionError(f"field {name!r} must be a string, got {value!r}")
+        raise ActionError(f"field {name!r} must be a string, got {_short(value)}")
     return value
 
 
@@ -216,47 +235,41 @@ def from_json(obj: Any) -> Action:
     if isinstance(obj, str):
         try:
             obj = json.loads(obj)
-        except json.JSONDecodeError as exc:
-            raise ActionError(f"not JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # also: too many digits, too deep
+            raise ActionError(f"not JSON: {str(exc)[:200]}") from None
     if not isinstance(obj, dict):
         raise ActionError(f"an action must be a JSON object, got {type(obj).__name__}")
     kind = obj.get("type")
-    if kind not in ACTION_TYPES:
-        raise ActionError(f"unknown action type {kind!r}")
-    extra = set(obj) - _ALLOWED_FIELDS[kind] - {"type"}
+    if not isinstance(kind, str) or kind not in ACTION_TYPES:
+        raise ActionError(f"unknown action type {_short(kind)}")
+    extra = {str(key) for key in obj} - _ALLOWED_FIELDS[kind] - {"type"}
     if extra:
-        raise ActionError(f"{kind}: unexpected field(s) {sorted(extra)}")
+        raise ActionError(f"{kind}: unexpected field(s) {_short(sorted(extra))}")
     action: Action
     if kind == "click":
         button = _str(obj, "button", "left")
         if button not in MOUSE_BUTTONS:
             raise ActionError(f"click: button must be one of {MOUSE_BUTTONS}, got {button!r}")
-        count = _int(obj, "count") if "count" in obj else 1
-        if not 1 <= count <= 3:
-            raise ActionError(f"click: count must be 1..3, got {count}")
+        count = _int(obj, "count", whole=True) if "count" in obj else 1
         action = Click(_int(obj, "x"), _int(obj, "y"), button, count)
     elif kind == "move":
         action = Move(_int(obj, "x"), _int(obj, "y"))
     elif kind == "drag":
         action = Drag(_int(obj, "x"), _int(obj, "y"), _int(obj, "to_x"), _int(obj, "to_y"))
     elif kind == "scroll":
-        dx = _int(obj, "dx") if "dx" in obj else 0
-        dy = _int(obj, "dy") if "dy" in obj else 0
-        if dx == 0 and dy == 0:
-            raise ActionError("scroll: dx and dy are both 0")
+        dx = _int(obj, "dx", whole=True) if "dx" in obj else 0
+        dy = _int(obj, "dy", whole=True) if "dy" in obj else 0
         action = Scroll(_int(obj, "x"), _int(obj, "y"), dx, dy)
     elif kind == "type":
-        text = _str(obj, "text")
-        if text == "":
-            raise ActionError("type: text is empty")
-        action = Type(text)
+        action = Type(_str(obj, "text"))
     elif kind == "key":
         action = Key(parse_keys(obj.get("keys")))
     elif kind == "wait":
         seconds = obj.get("seconds", 1.0)
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
                 math.isfinite(seconds) and 0 <= seconds <= MAX_WAIT_SECONDS):
-            raise ActionError(f"wait: seconds must be 0..{MAX_WAIT_SECONDS:g}, got {seconds!r}")
+            raise ActionError(f"wait: seconds must be 0..{MAX_WAIT_SECONDS:g}, "
+                              f"got {_short(seconds)}")
         action = Wait(float(seconds))
     elif kind == "done":
         action = Done(_str(obj, "summary", ""))
@@ -265,10 +278,102 @@ def from_json(obj: Any) -> Action:
     elif kind == "ask_user":
         action = AskUser(_str(obj, "question"))
     else:
-        command = _str(obj, "command")
-        if command.strip() == "":
-            raise ActionError("shell: command is empty")
-        action = Shell(command)
+        action = Shell(_str(obj, "command"))
+    return validate(action)
+
+
+def _coordinate(value: Any, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ActionError(f"{what} must be a whole number of pixels, got {_short(value)}")
+    if not -MAX_COORDINATE <= value <= MAX_COORDINATE:
+        raise ActionError(f"{what} = {_short(value)} is beyond ±{MAX_COORDINATE}, "
+                          "off any screen")
+
+
+def _text(value: Any, what: str, empty: bool = True) -> None:
+    if not isinstance(value, str):
+        raise ActionError(f"{what} must be a string, got {_short(value)}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise ActionError(f"{what} has {len(value)} characters; at most {MAX_TEXT_CHARS}")
+    if not _encodable(value):
+        raise ActionError(f"{what} holds a lone surrogate, which no keyboard or file can carry")
+    if not empty and value.strip() == "":
+        raise ActionError(f"{what} is empty")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from a JSON "\\ud800" escape
+        return False
+    return True
+
+
+def _validate_keys(keys: Any) -> None:
+    if not isinstance(keys, tuple) or not keys:
+        raise ActionError(f"key: keys must be a non-empty tuple, got {_short(keys)}")
+    if len(keys) > MAX_CHORD_KEYS:
+        raise ActionError(f"key: a chord of {len(keys)} keys is not plausible")
+    for key in keys:
+        if not isinstance(key, str) or not (key.isprintable() and _encodable(key)) or (
+                normalize_key(key) != key):
+            raise ActionError(f"key: {_short(key)} is not a canonical key name")
+
+
+def validate(action: Action) -> Action:
+    """Check an action against the vocabulary's bounds; return it, or raise ``ActionError``.
+
+    >>> validate(Scroll(10, 10, 0, -3))
+    Scroll(x=10, y=10, dx=0, dy=-3)
+    >>> validate(Scroll(10, 10, 0, -10_000_000))
+    Traceback (most recent call last):
+    ...
+    models.actions.ActionError: scroll: dy = -10000000 wheel clicks; at most ±50 per action
+    """
+    for i, (x, y) in enumerate(points(action)):
+        prefix = "to_" if i else ""
+        _coordinate(x, f"{action.kind}: {prefix}x")
+        _coordinate(y, f"{action.kind}: {prefix}y")
+    if isinstance(action, Click):
+        if action.button not in MOUSE_BUTTONS:
+            raise ActionError(f"click: button must be one of {MOUSE_BUTTONS}, "
+                              f"got {_short(action.button)}")
+        count = action.count
+        if isinstance(count, bool) or not isinstance(count, int) or not (
+                1 <= count <= MAX_CLICK_COUNT):
+            raise ActionError(f"click: count must be 1..{MAX_CLICK_COUNT}, got {_short(count)}")
+    elif isinstance(action, Scroll):
+        for name, value in (("dx", action.dx), ("dy", action.dy)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ActionError(f"scroll: {name} must be whole wheel clicks, "
+                                  f"got {_short(value)}")
+            if abs(value) > MAX_SCROLL_CLICKS:
+                raise ActionError(f"scroll: {name} = {_short(value)} wheel clicks; at most "
+                                  f"±{MAX_SCROLL_CLICKS} per action")
+        if action.dx == 0 and action.dy == 0:
+            raise ActionError("scroll: dx and dy are both 0")
+    elif isinstance(action, Type):
+        _text(action.text, "type: text")
+        if action.text == "":
+            raise ActionError("type: text is empty")
+    elif isinstance(action, Key):
+        _validate_keys(action.keys)
+    elif isinstance(action, Wait):
+        seconds = action.seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+                math.isfinite(seconds) and 0 <= seconds <= MAX_WAIT_SECONDS):
+            raise ActionError(f"wait: seconds must be 0..{MAX_WAIT_SECONDS:g}, "
+                              f"got {_short(seconds)}")
+    elif isinstance(action, Done):
+        _text(action.summary, "done: summary")
+    elif isinstance(action, Fail):
+        _text(action.reason, "fail: reason")
+    elif isinstance(action, AskUser):
+        _text(action.question, "ask_user: question")
+    elif isinstance(action, Shell):
+        _text(action.command, "shell: command", empty=False)
+    elif not isinstance(action, (Move, Drag)):
+        raise ActionError(f"not an action: {_short(action)}")
     return action
 
 
@@ -291,10 +396,10 @@ def parse_keys(value: Any) -> tuple[str, ...]:
     elif isinstance(value, (list, tuple)):
         parts = list(value)
     else:
-        raise ActionError(f"key: keys must be a list or a string, got {value!r}")
+        raise ActionError(f"key: keys must be a list or a string, got {_short(value)}")
     if not parts:
         raise ActionError("key: no keys given")
-    if len(parts) > 5:
+    if len(parts) > MAX_CHORD_KEYS:
         raise ActionError(f"key: a chord of {len(parts)} keys is not plausible")
     return tuple(normalize_key(p) for p in parts)
 

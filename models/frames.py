@@ -20,6 +20,10 @@ import math
 from dataclasses import dataclass
 
 RELATIVE_GRID = 1000  # Qwen3-VL's relative coordinate grid: 0..1000 on both axes
+# No display is larger or further out than this; beyond it a frame is malformed (and float
+# arithmetic on its edges could overflow).
+MAX_FRAME_PIXELS = 1 << 20
+MAX_SCALE = 16.0
 
 
 class FrameError(ValueError):
@@ -60,10 +64,14 @@ class Monitor:
     scale: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.width <= 0 or self.height <= 0:
-            raise FrameError(f"monitor size must be positive, got {self.width}x{self.height}")
-        if not (math.isfinite(self.scale) and self.scale > 0):
-            raise FrameError(f"scale factor must be positive, got {self.scale!r}")
+        if not (0 < self.width <= MAX_FRAME_PIXELS and 0 < self.height <= MAX_FRAME_PIXELS):
+            raise FrameError(f"monitor size must be 1..{MAX_FRAME_PIXELS} pixels a side, "
+                             f"got {self.width}x{self.height}")
+        if not (abs(self.left) <= MAX_FRAME_PIXELS and abs(self.top) <= MAX_FRAME_PIXELS):
+            raise FrameError(f"monitor origin ({self.left}, {self.top}) is beyond "
+                             f"±{MAX_FRAME_PIXELS}")
+        if not (math.isfinite(self.scale) and 0 < self.scale <= MAX_SCALE):
+            raise FrameError(f"scale factor must be in (0, {MAX_SCALE:g}], got {self.scale!r}")
 
     @property
     def right(self) -> int:
@@ -103,9 +111,10 @@ class Frame:
     image_height: int
 
     def __post_init__(self) -> None:
-        if self.image_width <= 0 or self.image_height <= 0:
-            raise FrameError(
-                f"image size must be positive, got {self.image_width}x{self.image_height}")
+        if not (0 < self.image_width <= MAX_FRAME_PIXELS
+                and 0 < self.image_height <= MAX_FRAME_PIXELS):
+            raise FrameError(f"image size must be 1..{MAX_FRAME_PIXELS} pixels a side, "
+                             f"got {self.image_width}x{self.image_height}")
 
     # -- the one shared path: fraction of the monitor <-> virtual screen ------------------
     def fraction_to_screen(self, fx: float, fy: float) -> tuple[int, int]:

@@ -4,7 +4,9 @@ While the agent is paused the person acts; ``UserActionRecorder`` listens (pynpu
 the raw events into the action vocabulary, which the loop stores as the corrected action:
 a press and release close together is a click (repeated within the double-click time: one
 click with a count), far apart a drag; wheel clicks at one point add up to one scroll;
-printable keys merge into one ``type`` (backspace edits it); a key with Ctrl, Alt or Win held
+printable keys merge into one ``type`` (backspace edits it); a fold never grows past the
+vocabulary's bounds (a fourth click, a 51st wheel click, the 10,001st character start a new
+action), so what is recorded always reads back; a key with Ctrl, Alt or Win held
 is a chord; other named keys (enter, tab, arrows, esc, ...) are single ``key`` actions.
 
 The one design choice a reader must know: events are folded as they arrive (``snapshot``
@@ -25,7 +27,17 @@ from typing import Any
 from agent.control.keys import key_name
 from agent.control.listeners import ListenerGroup
 from agent.screen import Rect
-from models.actions import Action, Click, Drag, Key, Scroll, Type
+from models.actions import (
+    MAX_CLICK_COUNT,
+    MAX_SCROLL_CLICKS,
+    MAX_TEXT_CHARS,
+    Action,
+    Click,
+    Drag,
+    Key,
+    Scroll,
+    Type,
+)
 
 CHORD_MODIFIERS = ("ctrl", "alt", "shift", "win")  # the order chords are written in
 _MODIFIERS = frozenset({*CHORD_MODIFIERS, "altgr"})
@@ -89,6 +101,7 @@ class UserActionRecorder(ListenerGroup):
                 return
             now, last = self._clock(), self._actions[-1] if self._actions else None
             if (isinstance(last, Click) and last.button == button
+                    and last.count < MAX_CLICK_COUNT
                     and now - self._last_click_at <= self.settings.double_click_seconds
                     and not _far((last.x, last.y), start, self.settings.double_click_pixels)):
                 self._actions[-1] = replace(last, count=last.count + 1)
@@ -103,9 +116,14 @@ class UserActionRecorder(ListenerGroup):
             self._flush_text()
             last = self._actions[-1] if self._actions else None
             if isinstance(last, Scroll) and not _far((last.x, last.y), (int(x), int(y)),
-                                                     self.settings.scroll_pixels):
-                self._actions[-1] = replace(last, dx=last.dx + int(dx), dy=last.dy + int(dy))
-            else:
+                                                     self.settings.scroll_pixels) and max(
+                    abs(last.dx + int(dx)), abs(last.dy + int(dy))) <= MAX_SCROLL_CLICKS:
+                folded = replace(last, dx=last.dx + int(dx), dy=last.dy + int(dy))
+                if folded.dx or folded.dy:
+                    self._actions[-1] = folded
+                else:  # down and up again: no scroll at all
+                    self._actions.pop()
+            elif dx or dy:
                 self._actions.append(Scroll(int(x), int(y), int(dx), int(dy)))
 
     def key_press(self, name: str | None) -> None:
@@ -135,9 +153,9 @@ class UserActionRecorder(ListenerGroup):
             self._held.discard(name or "")
 
     def _flush_text(self) -> None:
-        if self._text:
-            self._actions.append(Type(self._text))
-            self._text = ""
+        for start in range(0, len(self._text), MAX_TEXT_CHARS):
+            self._actions.append(Type(self._text[start:start + MAX_TEXT_CHARS]))
+        self._text = ""
 
     def _ignored(self, x: int, y: int) -> bool:
         return any(r.left <= x < r.left + r.width and r.top <= y < r.top + r.height

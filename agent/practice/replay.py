@@ -13,11 +13,20 @@ from pathlib import Path
 
 from agent.practice.solve import solve
 from agent.practice.spec import ExerciseSpec, Geometry
-from models.actions import Action, dumps
+from models.actions import Action, ActionError, dumps, validate
 
 
 def write_replay(path: Path, actions: list[Action]) -> Path:
-    """Write the actions as JSONL (one action per line); return the path."""
+    """Write the actions as JSONL (one action per line); return the path.
+
+    Every action is validated first (``ActionError`` names the first bad one), so a replay
+    file written here is one ``ReplayPolicy`` reads back.
+    """
+    for number, action in enumerate(actions, start=1):
+        try:
+            validate(action)
+        except ActionError as exc:
+            raise ActionError(f"replay action {number}: {exc}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(dumps(a) + "\n" for a in actions), encoding="utf-8")
     return path

@@ -11,7 +11,7 @@ by ``deskhand run --policy replay:FILE``. A click that opens a popup is followed
 from __future__ import annotations
 
 from agent.practice.spec import Box, ExerciseError, ExerciseSpec, Geometry
-from models.actions import Action, Click, Done, Drag, Key, Scroll, Type, Wait
+from models.actions import MAX_SCROLL_CLICKS, Action, Click, Done, Drag, Key, Scroll, Type, Wait
 
 POPUP_WAIT = 0.5  # seconds for a popup (menu, drop-down) to be mapped on the X server
 
@@ -68,9 +68,20 @@ def _scroll_list(spec: ExerciseSpec, g: Geometry) -> list[Action]:
         y = item.y - shift * row
         if view.y <= y and y + item.height <= view.y + view.height:
             moved = Box(item.x, y, item.width, item.height)
-            wheel = Scroll(*view.center, 0, -notches if down else notches)
-            return [wheel, Wait(0.3), _click(moved)]
+            return [*_wheel(view.center, -notches if down else notches), Wait(0.3),
+                    _click(moved)]
     raise ExerciseError("the list item cannot be scrolled into view")
+
+
+def _wheel(at: tuple[int, int], clicks: int) -> list[Action]:
+    """``clicks`` wheel clicks at one point, as scrolls of at most ``MAX_SCROLL_CLICKS``."""
+    sign, left = (1 if clicks > 0 else -1), abs(clicks)
+    out: list[Action] = []
+    while left:
+        step = min(left, MAX_SCROLL_CLICKS)
+        out.append(Scroll(*at, 0, sign * step))
+        left -= step
+    return out
 
 
 def _slider(spec: ExerciseSpec, g: Geometry) -> list[Action]:

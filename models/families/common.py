@@ -8,6 +8,12 @@ Layout of every prompt (one system turn, one user turn, then the assistant's tur
 The design choice a reader must know: the history is append-only text placed *before* the
 screenshot, so step n+1's prompt starts with step n's prompt minus the image; user-supplied
 text is scrubbed of ChatML and media markers so it can never open a turn or add an image.
+
+The parse helpers below are strict on purpose: a parser raises ``ParseError`` and nothing
+else, whatever the text, and garbage never becomes an action. A number is a *plain decimal*
+as models write them (ASCII digits, optional sign and fraction, at most 15 integer digits);
+scientific notation, NaN, Infinity, bools, unicode digits and template placeholders are
+refused, and every action a parser returns has passed ``models.actions.validate``.
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-from models.actions import Action, ActionError, describe, from_json
+from models.actions import Action, ActionError, describe, from_json, validate
 from models.families.base import MEDIA_MARKER, HistoryStep, Parsed, ParseError, RenderedPrompt
 from models.frames import Frame, FrameError, Monitor
 from models.imaging import resize_rgb, smart_resize
@@ -113,24 +120,95 @@ class ChatFamily:
 
 # -- parse helpers shared by the families ------------------------------------------------
 
+# Longer than any output the runtime lets a model write (its default is 512 new tokens);
+# refusing longer text keeps every parser's time bounded whatever the input.
+MAX_OUTPUT_CHARS = 100_000
+# Each failed decode costs time in the length of the text (the error counts lines up to
+# it), so after this many braces that open no JSON object the rest is not searched.
+MAX_JSON_STARTS = 256
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,20})?")
+_MAX_MAGNITUDE = 1e15
+
+
+def short(value: Any) -> str:
+    """``repr`` of a value, cut to a length an error message can carry.
+
+    >>> short("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (102 characters)"
+    """
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
+
+
+def check_output(text: Any) -> str:
+    """The raw output if it is text of a plausible length, else ``ParseError``."""
+    if not isinstance(text, str):
+        raise ParseError(f"a model output must be text, got {type(text).__name__}")
+    if len(text) > MAX_OUTPUT_CHARS:
+        raise ParseError(f"the output has {len(text)} characters, more than any model output "
+                         f"(at most {MAX_OUTPUT_CHARS})")
+    return text
+
+
+class RawNumber:
+    """A JSON number literal that is not a plain decimal (``1e3``, ``NaN``, 400 digits).
+
+    The decoder keeps it as text so that no parser can mistake it for a number.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        if len(self.text) <= 40:
+            return self.text
+        return f"{self.text[:30]}... ({len(self.text)} characters)"
+
+
+def plain_number(text: str) -> float | None:
+    """The value of a plain decimal number, or None for anything else.
+
+    >>> plain_number("-12.5"), plain_number("1e3"), plain_number("x1"), plain_number("٣")
+    (-12.5, None, None, None)
+    """
+    return float(text) if _PLAIN_NUMBER.fullmatch(text) else None
+
+
+def _json_number(text: str) -> float | int | RawNumber:
+    value = plain_number(text)
+    if value is None:
+        return RawNumber(text)
+    return value if "." in text else int(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=_json_number, parse_int=_json_number,
+                            parse_constant=RawNumber)
+
+
 def number(value: Any, what: str) -> float:
-    """A finite number from JSON or text, or ``ParseError``."""
-    if isinstance(value, bool):
-        raise ParseError(f"{what} must be a number, got {value!r}")
+    """A plain finite number from JSON or text, or ``ParseError``."""
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise ParseError(f"{what} must be a number, got {value!r}") from None
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ParseError(f"{what} must be a finite number, got {value!r}")
+        parsed = plain_number(value)
+        if parsed is None:
+            raise ParseError(f"{what} must be a plain decimal number, got {short(value)}")
+        return parsed
+    if isinstance(value, RawNumber):
+        raise ParseError(f"{what} must be a plain decimal number (no exponent, NaN or "
+                         f"Infinity, at most 15 digits), got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParseError(f"{what} must be a number, got {short(value)}")
+    if not (math.isfinite(value) and abs(value) < _MAX_MAGNITUDE):
+        raise ParseError(f"{what} must be a finite number of at most 15 digits, "
+                         f"got {short(value)}")
     return float(value)
 
 
 def point(value: Any, what: str) -> tuple[float, float]:
     """An ``[x, y]`` pair (list or tuple) of numbers, or ``ParseError``."""
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ParseError(f"{what} must be a pair [x, y], got {value!r}")
+        raise ParseError(f"{what} must be a pair [x, y], got {short(value)}")
     return number(value[0], f"{what} x"), number(value[1], f"{what} y")
 
 
@@ -143,14 +221,17 @@ def on_screen(convert: Any, x: float, y: float, what: str) -> tuple[int, int]:
     return result
 
 
-def cursor_point(frame: Frame, cursor: tuple[int, int] | None, what: str) -> tuple[int, int]:
+def cursor_point(frame: Frame, cursor: Any, what: str) -> tuple[int, int]:
     """The pointer position for actions that name no point, checked to be on the monitor."""
     if cursor is None:
         raise ParseError(f"{what} names no point and the pointer position is unknown")
+    if not (isinstance(cursor, (tuple, list)) and len(cursor) == 2 and all(
+            isinstance(v, Integral) and not isinstance(v, bool) for v in cursor)):
+        raise ParseError(f"{what}: the pointer position {short(cursor)} is not a pixel")
     try:
-        return frame.check_screen_point(*cursor)
+        return frame.check_screen_point(int(cursor[0]), int(cursor[1]))
     except FrameError as exc:
-        raise ParseError(f"{what}: {exc}") from None
+        raise ParseError(f"{what}: {str(exc)[:200]}") from None
 
 
 def validated(obj: dict[str, Any]) -> Action:
@@ -161,19 +242,31 @@ def validated(obj: dict[str, Any]) -> Action:
         raise ParseError(str(exc)) from None
 
 
-def json_objects(text: str) -> list[Any]:
-    """Every top-level JSON object that can be decoded from ``text``, in order.
+def checked(action: Action) -> Action:
+    """The action if it keeps the vocabulary's bounds (``validate``), else ``ParseError``."""
+    try:
+        return validate(action)
+    except ActionError as exc:
+        raise ParseError(str(exc)) from None
 
-    >>> json_objects('junk {"a": 1} more {"b": [2]} {bad')
-    [{'a': 1}, {'b': [2]}]
+
+def json_objects(text: str) -> list[Any]:
+    """Every top-level JSON object that can be decoded from ``text``, in order (up to the
+    ``MAX_JSON_STARTS``-th brace that opens none).
+
+    Numbers that are not plain decimals come back as ``RawNumber``.
+
+    >>> json_objects('junk {"a": 1} more {"b": [2.5, 1e3]} {bad')
+    [{'a': 1}, {'b': [2.5, 1e3]}]
     """
-    decoder = json.JSONDecoder()
     found: list[Any] = []
+    failures = 0
     i = text.find("{")
-    while i != -1:
+    while i != -1 and failures < MAX_JSON_STARTS:
         try:
-            obj, end = decoder.raw_decode(text, i)
-        except (json.JSONDecodeError, RecursionError):
+            obj, end = _DECODER.raw_decode(text, i)
+        except (ValueError, RecursionError):  # not JSON, or nested too deep
+            failures += 1
             i = text.find("{", i + 1)
             continue
         found.append(obj)

@@ -9,7 +9,9 @@ actor's reasoning, and answers in one of two forms the learner trains:
 The design choice a reader must know: the action is shown in the critic's own image frame
 (absolute pixels of its resized screenshot, like the Deskhand actor format), never in screen
 pixels it cannot see; and the prompt puts the image *before* the action, so the KV cache of
-task + screenshot is shared by every candidate action of one state.
+task + screenshot is shared by every candidate action of one state. A score is read strictly:
+one plain number (ASCII digits, no exponent), a fraction or a percentage standing on its own;
+``<score>high</score>``, ``1e3`` or ``step 3`` are a ``ParseError``, never a reward.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 
 from models.actions import Action, Click, Drag, Move, Scroll, describe, points, to_json
 from models.families.base import MEDIA_MARKER, ParseError, RenderedPrompt
-from models.families.common import screen_to_image_int, scrub
+from models.families.common import check_output, screen_to_image_int, scrub, short
 from models.frames import Frame, Monitor
 from models.imaging import resize_rgb, smart_resize
 
@@ -44,10 +46,17 @@ WITHOUT_REASONING = ("Answer only with a score from 0 (wrong or harmful) to 1 (c
 
 _THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.DOTALL)
 _SCORE_TAG = re.compile(r"<score>(.*?)(?:</score>|$)", re.DOTALL | re.IGNORECASE)
-_SCORE_WORD = re.compile(r"(?:score|reward|rating)\s*[:=]?\s*(?:is\s*)?"
-                         r"(-?\d+(?:\.\d+)?\s*(?:%|/\s*\d+(?:\.\d+)?)?)", re.IGNORECASE)
-_VALUE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(%|/\s*(\d+(?:\.\d+)?))?")
-_TRAILING = re.compile(r"(-?\d+(?:\.\d+)?\s*(?:%|/\s*\d+(?:\.\d+)?)?)[\s.!)\]*]*$")
+# One score: a plain number, a fraction (7/10) or a percentage. ASCII digits only, standing
+# on their own (no letter or digit of any script next to them), and no nested quantifiers
+# over the same characters, so every match runs in linear time.
+_NUM = r"[0-9]+(?:\.[0-9]+)?"
+_SCORE = rf"-?{_NUM}(?:\s*%|\s*/\s*{_NUM})?"
+_VALUE = re.compile(rf"\s*(-?{_NUM})(?:\s*(%)|\s*/\s*({_NUM}))?\s*(?:\.\s*)?")
+_SCORE_WORD = re.compile(rf"(?:score|reward|rating)\s*(?:[:=]\s*)?(?:is\s*)?({_SCORE})"
+                         r"(?![\w%/]|\.[0-9])", re.IGNORECASE)
+_TRAILING = re.compile(rf"(?<![\w.+\-/])({_SCORE})\Z")
+_TRAILING_JUNK = " \t\r\n.!)]*"
+_CLOSE = "</score>"
 
 
 @dataclass(frozen=True)
@@ -115,19 +124,24 @@ def to_reward(value: str) -> float:
     Traceback (most recent call last):
     ...
     models.families.base.ParseError: score -0.2 is negative
+    >>> to_reward("1e3")
+    Traceback (most recent call last):
+    ...
+    models.families.base.ParseError: score '1e3' is not a number, a fraction or a percentage
     """
-    match = _VALUE.search(value)
+    match = _VALUE.fullmatch(value)
     if not match:
-        raise ParseError(f"no number in score {value.strip()[:40]!r}")
+        raise ParseError(f"score {short(value.strip()[:40])} is not a number, a fraction or "
+                         "a percentage")
     number = float(match.group(1))
     if not math.isfinite(number):
         raise ParseError(f"score {match.group(1)[:20]} is not finite")
     if number < 0:
-        raise ParseError(f"score {match.group(1)} is negative")
+        raise ParseError(f"score {match.group(1)[:20]} is negative")
     if match.group(3) is not None:  # a fraction such as 7/10
         denominator = float(match.group(3))
         if not (math.isfinite(denominator) and denominator > 0):
-            raise ParseError(f"score {match.group(0)} has no usable denominator")
+            raise ParseError(f"score {value.strip()[:40]} has no usable denominator")
         reward = number / denominator
     elif match.group(2):  # a percentage
         reward = number / 100
@@ -138,8 +152,27 @@ def to_reward(value: str) -> float:
     else:
         reward = number / 100
     if not 0.0 <= reward <= 1.0:
-        raise ParseError(f"score {match.group(0)} is outside the scale")
+        raise ParseError(f"score {value.strip()[:40]} is outside the scale")
     return reward
+
+
+def _without_cut_close(raw: str) -> str:
+    """A tag's inside without the start of a ``</score>`` that generation stopped in.
+
+    >>> _without_cut_close("0.7</sc"), _without_cut_close("0.7 <")
+    ('0.7', '0.7 ')
+    """
+    for size in range(len(_CLOSE) - 1, 0, -1):
+        if raw.endswith(_CLOSE[:size]):
+            return raw[:-size]
+    return raw
+
+
+def _trailing_score(text: str) -> str | None:
+    """A score that ends the text (before closing punctuation), looked for in linear time."""
+    tail = text.rstrip(_TRAILING_JUNK)
+    match = _TRAILING.search(tail, max(0, len(tail) - 64))
+    return match.group(1) if match else None
 
 
 def parse_verdict(text: str) -> CriticVerdict:
@@ -159,17 +192,17 @@ def parse_verdict(text: str) -> CriticVerdict:
     ...
     models.families.base.ParseError: no score in the critic's output
     """
-    tags = _SCORE_TAG.findall(text)
+    tags = _SCORE_TAG.findall(check_output(text))
     if tags:
-        raw, first_tag = tags[-1], _SCORE_TAG.search(text)
+        raw, first_tag = _without_cut_close(tags[-1]), _SCORE_TAG.search(text)
         before = text[:first_tag.start()] if first_tag else text
     else:
         words = _SCORE_WORD.findall(text)
-        trailing = _TRAILING.search(text)
+        trailing = None if words else _trailing_score(text)
         if words:
             raw = words[-1]
-        elif trailing:
-            raw = trailing.group(1)
+        elif trailing is not None:
+            raw = trailing
         else:
             raise ParseError("no score in the critic's output")
         before = text

@@ -9,7 +9,9 @@ its own ``{"name": ..., "parameters": {...}}`` actions are read too.
 The design choice a reader must know: ``x``/``y``/``to_x``/``to_y`` inside ``<answer>`` are
 absolute pixels of the resized image the model saw (Qwen2.5-VL's frame: ``smart_resize``
 with factor 28, at most 1280·28·28 pixels), because our actor is a Qwen2.5-VL fine-tune
-and that is the frame its base model already points in.
+and that is the frame its base model already points in. Coordinates are plain decimal
+numbers inside that image (``models.families.common.number``); every other field is checked
+by ``models.actions.from_json``, so garbage is a ``ParseError``, never an action.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from models.actions import Action, from_json, points, to_json
 from models.families.base import Family, Parsed, ParseError
 from models.families.common import (
     ChatFamily,
+    check_output,
+    checked,
     cursor_point,
     json_objects,
     number,
     on_screen,
     screen_to_image_int,
+    short,
     validated,
 )
 from models.frames import Frame
@@ -64,6 +69,11 @@ SYSTEM = "\n".join([
 ])
 
 
+def _what(value: Any) -> str:
+    """An action's name for an error message."""
+    return value[:40] if isinstance(value, str) else short(value)
+
+
 @dataclass(frozen=True)
 class DeskhandFamily(ChatFamily):
     """Our own format on a Qwen2.5-VL base: think, then one JSON action in image pixels."""
@@ -75,7 +85,7 @@ class DeskhandFamily(ChatFamily):
         return f"Task: {task}\n\n"
 
     def parse(self, text: str, frame: Frame, cursor: tuple[int, int] | None = None) -> Parsed:
-        answer = _ANSWER.search(text)
+        answer = _ANSWER.search(check_output(text))
         if not answer:
             raise ParseError("no <answer> in the output")
         think = _THINK.search(text[:answer.start()])
@@ -85,29 +95,29 @@ class DeskhandFamily(ChatFamily):
             raise ParseError("no JSON object inside <answer>")
         obj = objects[0]
         if "type" in obj:
-            return Parsed(reasoning, self._ours(obj, frame))
+            return Parsed(reasoning, checked(self._ours(obj, frame)))
         if "name" in obj:
-            return Parsed(reasoning, self._r1(obj, frame, cursor))
-        raise ParseError(f"the JSON in <answer> names no action type: {obj!r}")
+            return Parsed(reasoning, checked(self._r1(obj, frame, cursor)))
+        raise ParseError(f"the JSON in <answer> names no action type: {short(obj)}")
 
     def _ours(self, obj: dict[str, Any], frame: Frame) -> Action:
         out = dict(obj)
         for fx, fy in _POINT_FIELDS:
             if fx in out or fy in out:
                 x, y = number(out.get(fx), fx), number(out.get(fy), fy)
-                out[fx], out[fy] = on_screen(frame.image_to_screen, x, y, str(obj.get("type")))
+                out[fx], out[fy] = on_screen(frame.image_to_screen, x, y, _what(obj.get("type")))
         return validated(out)
 
     def _r1(self, obj: dict[str, Any], frame: Frame, cursor: tuple[int, int] | None) -> Action:
         name, params = obj.get("name"), obj.get("parameters", {})
         if not isinstance(params, dict):
-            raise ParseError(f"parameters must be an object, got {params!r}")
+            raise ParseError(f"parameters must be an object, got {short(params)}")
 
         def at() -> tuple[int, int]:
             if params.get("x") is None and params.get("y") is None:
-                return cursor_point(frame, cursor, str(name))
+                return cursor_point(frame, cursor, _what(name))
             return on_screen(frame.image_to_screen, number(params.get("x"), "x"),
-                             number(params.get("y"), "y"), str(name))
+                             number(params.get("y"), "y"), _what(name))
 
         simple: dict[str, Callable[[], dict[str, Any]]] = {
             "type_text": lambda: {"type": "type", "text": params.get("text")},
@@ -123,7 +133,7 @@ class DeskhandFamily(ChatFamily):
                               "button": params.get("button", "left"), "count": count})
         if name in ("move_mouse", "drag_mouse"):
             x, y = on_screen(frame.image_to_screen, number(params.get("x"), "x"),
-                             number(params.get("y"), "y"), str(name))
+                             number(params.get("y"), "y"), _what(name))
             if name == "move_mouse":
                 return validated({"type": "move", "x": x, "y": y})
             sx, sy = cursor_point(frame, cursor, "drag_mouse")
@@ -132,7 +142,7 @@ class DeskhandFamily(ChatFamily):
             x, y = cursor_point(frame, cursor, "scroll")
             return validated({"type": "scroll", "x": x, "y": y,
                               "dy": params.get("clicks", -3)})
-        raise ParseError(f"unknown r1-computer-use action {name!r}")
+        raise ParseError(f"unknown r1-computer-use action {short(name)}")
 
     def format_action(self, action: Action, frame: Frame, reasoning: str = "") -> str:
         obj = to_json(action)

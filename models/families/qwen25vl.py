@@ -18,7 +18,9 @@ the monitor is. Two small extensions of the cookbook's schema, both optional and
 the tool text: ``left_click_drag`` may name a ``start_coordinate`` (otherwise the drag starts
 at the pointer, as in the cookbook), and ``ask_user`` asks the person a question. Scroll
 ``pixels`` are wheel clicks with pyautogui's sign (positive = up), as Qwen's agents execute
-them, capped at ``MAX_SCROLL_CLICKS``.
+them, capped at ``MAX_SCROLL_CLICKS``. Everything else is strict: numbers are plain decimals
+(``models.families.common.number``), ``terminate``'s status is ``success`` or ``failure``, and
+the action must pass ``models.actions.validate``; anything else is a ``ParseError``.
 """
 
 from __future__ import annotations
@@ -46,12 +48,15 @@ from models.actions import (
 from models.families.base import Family, Parsed, ParseError
 from models.families.common import (
     ChatFamily,
+    check_output,
+    checked,
     cursor_point,
     json_objects,
     number,
     on_screen,
     point,
     screen_to_image_int,
+    short,
     validated,
 )
 from models.frames import RELATIVE_GRID, Frame
@@ -162,7 +167,7 @@ class QwenToolCallFamily(ChatFamily):
 
     # -- parse -------------------------------------------------------------------------
     def parse(self, text: str, frame: Frame, cursor: tuple[int, int] | None = None) -> Parsed:
-        match = _TOOL_CALL.search(text)
+        match = _TOOL_CALL.search(check_output(text))
         reasoning = _THINK.sub("", text[:match.start()] if match else "").strip()
         body = match.group(1) if match else text
         calls = [obj for obj in json_objects(body)
@@ -172,16 +177,16 @@ class QwenToolCallFamily(ChatFamily):
         call = calls[0]
         name = call.get("name", "computer_use")
         if name not in ("computer_use", "mobile_use"):
-            raise ParseError(f"unknown tool {name!r}")
+            raise ParseError(f"unknown tool {short(name)}")
         if not match:
             reasoning = _THINK.sub("", text[:text.find("{")]).strip()
-        return Parsed(reasoning, self._action(call["arguments"], frame, cursor))
+        return Parsed(reasoning, checked(self._action(call["arguments"], frame, cursor)))
 
     def _action(self, args: dict[str, Any], frame: Frame,
                 cursor: tuple[int, int] | None) -> Action:
         kind = args.get("action")
         if not isinstance(kind, str):
-            raise ParseError(f"tool call has no action name: {args!r}")
+            raise ParseError(f"tool call has no action name: {short(args)}")
 
         def here() -> tuple[int, int]:
             if "coordinate" in args:
@@ -220,12 +225,16 @@ class QwenToolCallFamily(ChatFamily):
         if kind == "wait":
             return validated({"type": "wait", "seconds": args.get("time", 1.0)})
         if kind == "terminate":
-            return Done() if args.get("status", "success") == "success" else Fail()
+            status = args.get("status", "success")
+            if not isinstance(status, str) or status not in ("success", "failure"):
+                raise ParseError(f"terminate: status must be success or failure, "
+                                 f"got {short(status)}")
+            return Done() if status == "success" else Fail()
         if kind == "answer":
             return validated({"type": "done", "summary": args.get("text", "")})
         if kind == "ask_user":
             return validated({"type": "ask_user", "question": args.get("text")})
-        raise ParseError(f"unknown computer_use action {kind!r}")
+        raise ParseError(f"unknown computer_use action {short(kind)}")
 
     # -- format ------------------------------------------------------------------------
     def format_action(self, action: Action, frame: Frame, reasoning: str = "") -> str:

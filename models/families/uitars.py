@@ -13,7 +13,10 @@ with UI-TARS' own ``smart_resize`` constants (factor 28, min 100·28·28, max 16
 pixels — its ``action_parser.py``), i.e. a 1920×1080 screen is seen as 1932×1092. The action
 arguments are read by a small hand-written scanner, never ``eval``/``ast``: ``content`` runs
 to the last quote before the closing parenthesis, as UI-TARS' own parser does, so unescaped
-quotes inside typed text survive.
+quotes inside typed text survive. Points are read strictly: one of the forms above holding 2
+(a point) or 4 (a box) plain decimal numbers, nothing else — so the prompt's own placeholders
+(``(x1,y1)``), scientific notation (``1e3``, which UI-TARS never writes), unicode digits or
+stray text never become a click.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from models.actions import (
+    MAX_TEXT_CHARS,
     Action,
     ActionError,
     AskUser,
@@ -39,9 +43,13 @@ from models.actions import (
 from models.families.base import Family, Parsed, ParseError
 from models.families.common import (
     ChatFamily,
+    check_output,
+    checked,
     cursor_point,
     on_screen,
+    plain_number,
     screen_to_image_int,
+    short,
     validated,
 )
 from models.frames import Frame
@@ -49,11 +57,17 @@ from models.frames import Frame
 SCROLL_CLICKS = 5  # UI-TARS executes scroll(direction) as pyautogui.scroll(±5)
 WAIT_SECONDS = 5.0  # "wait() #Sleep for 5s and take a screenshot"
 _ACTION_MARK = re.compile(r"Action[:：]\s*")
-_THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
 _THOUGHT = re.compile(r"(?:Thought|Action_Summary)[:：]\s*(.*)", re.DOTALL)
 _CALL_HEAD = re.compile(r"\s*([A-Za-z_]+)\s*\(")
-_ARG_NAME = re.compile(r"\s*,?\s*([A-Za-z_]+)\s*=\s*")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_ARG_NAME = re.compile(r"\s*(?:,\s*)?([A-Za-z_]+)\s*=\s*")  # no nested \s*: no backtracking
+_SEPARATORS = re.compile(r"[\s,]*")
+MAX_ARGUMENTS = 8
+# A point or a box: (x,y) [x,y] <point>x y</point> <bbox>x1 y1 x2 y2</bbox>, maybe inside
+# <|box_start|> <|box_end|>; the numbers are checked one by one afterwards.
+# (every optional part starts with a literal, so no two \s* compete for the same spaces)
+_POINT_TEXT = re.compile(r"\s*(?:<\|box_start\|>\s*)?(?:\(([^()]*)\)|\[([^\[\]]*)\]|"
+                         r"<point>([^<>]*)</point>|<bbox>([^<>]*)</bbox>)(?:\s*<\|box_end\|>)?\s*")
+_NUMBER_SEPARATOR = re.compile(r"\s*,\s*|\s+")
 _ESCAPES = re.compile(r"\\(.)")
 _ESCAPED = {"n": "\n", "t": "\t"}
 _CLICKS = {"click": ("left", 1), "left_single": ("left", 1), "left_double": ("left", 2),
@@ -104,6 +118,36 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
 
 
+def _think(text: str) -> tuple[str, int] | None:
+    """The first ``<think>…</think>`` (its inside and where it ends), found in linear time."""
+    start = text.find("<think>")
+    end = text.find("</think>", start + len("<think>")) if start != -1 else -1
+    if end == -1:
+        return None
+    return text[start + len("<think>"):end], end + len("</think>")
+
+
+def read_point(value: str) -> tuple[float, float]:
+    """A point or a box (its centre) in the model's image pixels, or ``ParseError``.
+
+    >>> read_point("<|box_start|>(100,200)<|box_end|>"), read_point("<bbox>0 0 10 20</bbox>")
+    ((100.0, 200.0), (5.0, 10.0))
+    >>> read_point("(x1,y1)")
+    Traceback (most recent call last):
+    ...
+    models.families.base.ParseError: expected a point or a box of plain numbers, got '(x1,y1)'
+    """
+    form = _POINT_TEXT.fullmatch(value)
+    inside = next((g for g in form.groups() if g is not None), "") if form else ""
+    nums = [plain_number(part) for part in _NUMBER_SEPARATOR.split(inside.strip())]
+    if not form or len(nums) not in (2, 4) or any(n is None for n in nums):
+        raise ParseError(f"expected a point or a box of plain numbers, got {short(value)}")
+    x1, y1, *box = [n for n in nums if n is not None]
+    if box:
+        return (x1 + box[0]) / 2, (y1 + box[1]) / 2
+    return x1, y1
+
+
 def split_call(call: str) -> tuple[str, dict[str, str]]:
     """``name(key='value', ...)`` → (name, arguments), without evaluating anything.
 
@@ -114,17 +158,22 @@ def split_call(call: str) -> tuple[str, dict[str, str]]:
     """
     head = _CALL_HEAD.match(call)
     if not head:
-        raise ParseError(f"not an action call: {call[:80]!r}")
+        raise ParseError(f"not an action call: {short(call[:80])}")
     body = call[head.end():].rstrip()
     if body.endswith(")"):
         body = body[:-1]
     args: dict[str, str] = {}
     pos = 0
-    while body[pos:].strip(" ,\n"):
+    while not _SEPARATORS.fullmatch(body, pos):
         name = _ARG_NAME.match(body, pos)
         if not name:
-            raise ParseError(f"cannot read the arguments of {head.group(1)}: {body[pos:][:80]!r}")
+            raise ParseError(f"cannot read the arguments of {head.group(1)}: "
+                             f"{short(body[pos:pos + 80])}")
         key, pos = name.group(1), name.end()
+        if key in args:
+            raise ParseError(f"argument {short(key)} given twice")
+        if len(args) == MAX_ARGUMENTS:
+            raise ParseError(f"{head.group(1)} has more than {MAX_ARGUMENTS} arguments")
         quote = body[pos:pos + 1]
         if quote in ("'", '"'):
             if key == "content":  # runs to the last quote: typed text may hold quotes
@@ -134,7 +183,7 @@ def split_call(call: str) -> tuple[str, dict[str, str]]:
                 while end < len(body) and (body[end] != quote or body[end - 1] == "\\"):
                     end += 1
             if end <= pos or end >= len(body) and key != "content":
-                raise ParseError(f"unterminated quote in argument {key!r}")
+                raise ParseError(f"unterminated quote in argument {short(key)}")
             args[key] = _unescape(body[pos + 1:end])
             pos = end + 1
         else:
@@ -156,51 +205,54 @@ class UITarsFamily(ChatFamily):
         return PROMPT + task + "\n\n"
 
     def parse(self, text: str, frame: Frame, cursor: tuple[int, int] | None = None) -> Parsed:
-        think = _THINK.search(text)
-        rest = text[think.end():] if think else text
-        marks = list(_ACTION_MARK.finditer(rest))
-        if marks:
-            head, call = rest[:marks[0].start()], rest[marks[0].end():]
+        think = _think(check_output(text))
+        rest = text[think[1]:] if think else text
+        mark = _ACTION_MARK.search(rest)
+        if mark:
+            head, call = rest[:mark.start()], rest[mark.end():]
         elif _CALL_HEAD.match(rest.strip()) and rest.strip().split("(")[0].strip() in _KNOWN:
             head, call = "", rest.strip()
         else:
             raise ParseError("no 'Action:' in the output")
         thought = _THOUGHT.search(head)
-        parts = [think.group(1).strip() if think else "",
+        parts = [think[0].strip() if think else "",
                  (thought.group(1) if thought else head).strip()]
         reasoning = "\n".join(p for p in parts if p)
         first = call.strip().split(")\n\n")[0]
         name, args = split_call(first)
-        return Parsed(reasoning, self._action(name, args, frame, cursor, reasoning))
+        return Parsed(reasoning, checked(self._action(name, args, frame, cursor, reasoning)))
 
     def _point(self, value: str, frame: Frame, what: str) -> tuple[int, int]:
-        nums = [float(n) for n in _NUMBER.findall(value)]
-        if len(nums) == 4:
-            nums = [(nums[0] + nums[2]) / 2, (nums[1] + nums[3]) / 2]
-        if len(nums) != 2:
-            raise ParseError(f"{what}: expected a point or a box, got {value!r}")
-        return on_screen(frame.image_to_screen, nums[0], nums[1], what)
+        try:
+            x, y = read_point(value)
+        except ParseError as exc:
+            raise ParseError(f"{what}: {exc}") from None
+        return on_screen(frame.image_to_screen, x, y, what)
 
     def _action(self, name: str, args: dict[str, str], frame: Frame,
                 cursor: tuple[int, int] | None, reasoning: str) -> Action:
-        start = args.get("start_box") or args.get("point") or args.get("start_point")
-        end = args.get("end_box") or args.get("end_point")
+        # a point argument that is there must be a point, even an empty one
+        start = next((args[k] for k in ("start_box", "point", "start_point") if k in args), None)
+        end = next((args[k] for k in ("end_box", "end_point") if k in args), None)
 
         def here() -> tuple[int, int]:
-            return self._point(start, frame, name) if start else cursor_point(frame, cursor, name)
+            if start is None:
+                return cursor_point(frame, cursor, name)
+            return self._point(start, frame, name)
 
         if name in _CLICKS:
             return Click(*here(), *_CLICKS[name])
         if name == "hover":
             return Move(*here())
         if name in ("drag", "select"):
-            if not end:
+            if end is None:
                 raise ParseError(f"{name} needs an end_box")
             return Drag(*here(), *self._point(end, frame, name))
         if name == "scroll":
             direction = args.get("direction", "").strip().lower()
             if direction not in _DIRECTIONS:
-                raise ParseError(f"scroll direction must be up/down/left/right, got {direction!r}")
+                raise ParseError(
+                    f"scroll direction must be up/down/left/right, got {short(direction)}")
             return Scroll(*here(), *_DIRECTIONS[direction])
         if name in ("hotkey", "press", "keydown"):
             keys = args.get("key", args.get(name, ""))
@@ -215,8 +267,8 @@ class UITarsFamily(ChatFamily):
         if name == "finished":
             return Done(args.get("content", ""))
         if name == "call_user":
-            return AskUser(reasoning or "The agent needs your help to go on.")
-        raise ParseError(f"action {name!r} is not supported on the desktop")
+            return AskUser(reasoning[:MAX_TEXT_CHARS] or "The agent needs your help to go on.")
+        raise ParseError(f"action {short(name)} is not supported on the desktop")
 
     def format_action(self, action: Action, frame: Frame, reasoning: str = "") -> str:
         def box(x: int, y: int) -> str:

@@ -77,3 +77,66 @@ def test_every_family_is_available(home: Paths, family: str) -> None:
     code, _, err = run(home, ["--family", family, "--width", "800", "--height", "600"],
                        "garbage")
     assert code == 2 and "parse error" in err
+
+
+HOSTILE = [
+    ("qwen25vl", '<tool_call>{"name": "computer_use", "arguments": {"action": ["left_click"], '
+                 '"coordinate": [1, 2]}}</tool_call>'),
+    ("qwen25vl", '<tool_call>{"name": "computer_use", "arguments": {"action": "left_click", '
+                 '"coordinate": [' + "1" * 400 + ", 2]}}</tool_call>"),
+    ("qwen3vl", '<tool_call>{"name": "computer_use", "arguments": {"action": "scroll", '
+                '"coordinate": [1, 2], "pixels": NaN}}</tool_call>'),
+    ("deskhand", '<answer>{"type": ["click"], "x": 1, "y": 2}</answer>'),
+    ("deskhand", '<answer>{"type": "click", "x": ' + "9" * 5000 + ', "y": 2}</answer>'),
+    ("deskhand", '<answer>{"type": "scroll", "x": 1, "y": 2, "dy": -10000000}</answer>'),
+    ("deskhand", "<answer>" + "[" * 60_000 + "</answer>"),
+    ("uitars", "Thought: x\nAction: click(start_box='(x1,y1)')"),
+    ("uitars", "Thought: x\nAction: click(start_box='<|box_start|>(1e3,5)<|box_end|>')"),
+    ("uitars", "Thought: \x1b[2J\x07\nAction: type(content='" + "a" * 20_000 + "')"),
+    ("uitars", "Action: " + "x" * 200_000),
+]
+
+
+@pytest.mark.parametrize(("family", "text"), HOSTILE)
+def test_hostile_input_is_one_error_line_not_a_traceback(home: Paths, family: str,
+                                                         text: str) -> None:
+    code, out, err = run(home, ["--family", family, "--width", "1920", "--height", "1080"],
+                         text)
+    assert code == 2 and out == ""
+    assert err.startswith("parse error: ") and err.endswith("\n")
+    assert err.count("\n") == 1  # one line, whatever the terminal's width
+    assert "Traceback" not in err and "\x1b" not in err and len(err) < 700
+
+
+def test_bytes_that_are_not_utf8_are_one_error_line(home: Paths) -> None:
+    args = ["--family", "uitars", "--width", "1920", "--height", "1080"]
+    result = CliRunner().invoke(cli, ["parse", *args], input=b"Action: type(content='\xff\xfe')")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("parse error: the input is not UTF-8")
+    assert result.stderr.count("\n") == 1
+
+
+def test_long_error_is_not_wrapped(home: Paths) -> None:
+    args = ["--family", "qwen25vl", "--width", "1920", "--height", "1080"]
+    text = ('<tool_call>{"name": "computer_use", "arguments": {"action": "left_click", '
+            '"coordinate": ["a very long placeholder that is no number at all", 2]}}</tool_call>')
+    code, _, err = run(home, args, text)
+    assert code == 2 and err.count("\n") == 1 and len(err) > 100
+
+
+def test_a_screen_no_family_can_resize_is_one_error_line(home: Paths) -> None:
+    code, out, err = run(home, ["--family", "uitars", "--width", "30000", "--height", "1"],
+                         UITARS)
+    assert code == 2 and out == ""
+    assert err.startswith("error: no image frame for a 30000x1 screen") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [
+    ["--width", "1" + "0" * 400, "--height", "10"],
+    ["--width", "10", "--height", "10", "--image-width", "1" + "0" * 400, "--image-height", "5"],
+    ["--width", "10", "--height", "10", "--cursor", "9" * 5000 + ",1"],
+])
+def test_absurd_sizes_are_usage_errors_not_tracebacks(home: Paths, args: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["parse", "--family", "uitars", *args], input=UITARS)
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -27,6 +27,7 @@ from models.actions import (
     from_json,
     points,
     to_json,
+    validate,
 )
 
 coords = st.integers(min_value=-10_000, max_value=10_000)
@@ -112,3 +113,86 @@ def test_points_and_words() -> None:
     assert points(Done()) == []
     assert describe(Drag(1, 2, 3, 4)) == "drag from (1, 2) to (3, 4)"
     assert describe(Type("hi")) == "type 'hi'"
+
+
+# -- bounds: what one action may ask for --------------------------------------------------
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize(("obj", "message"), [
+    ({"type": "scroll", "x": 1, "y": 2, "dy": -10_000_000}, "at most ±50"),
+    ({"type": "scroll", "x": 1, "y": 2, "dy": 51}, "at most ±50"),
+    ({"type": "scroll", "x": 1, "y": 2, "dx": -51, "dy": 1}, "dx = -51"),
+    ({"type": "scroll", "x": 1, "y": 2, "dy": 2.5}, "whole number"),
+    ({"type": "scroll", "x": 1, "y": 2, "dy": HUGE}, "out of range"),
+    ({"type": "click", "x": 1, "y": 2, "count": 4}, "count must be 1..3"),
+    ({"type": "click", "x": 1, "y": 2, "count": 0}, "count must be 1..3"),
+    ({"type": "click", "x": 1, "y": 2, "count": 2.5}, "whole number"),
+    ({"type": "click", "x": 1, "y": 2, "count": True}, "must be a number"),
+    ({"type": "click", "x": HUGE, "y": 2}, "out of range"),
+    ({"type": "click", "x": 1e308, "y": 2}, "out of range"),
+    ({"type": "click", "x": 40_000, "y": 2}, "beyond ±32767"),
+    ({"type": "drag", "x": 1, "y": 2, "to_x": 3, "to_y": -40_000}, "to_y"),
+    ({"type": "move", "x": True, "y": 2}, "must be a number"),
+    ({"type": "wait", "seconds": float("inf")}, "seconds must be 0..60"),
+    ({"type": "wait", "seconds": -1}, "seconds must be 0..60"),
+    ({"type": "type", "text": "a" * 10_001}, "at most 10000"),
+    ({"type": "done", "summary": "a" * 10_001}, "at most 10000"),
+    ({"type": "shell", "command": "x" * 10_001}, "at most 10000"),
+    ({"type": "type", "text": ["a"]}, "must be a string"),
+    ({"type": "key", "keys": ["ctrl", "\x00"]}, "not a canonical key name"),
+    ({"type": "key", "keys": ["\ud800"]}, "not a canonical key name"),
+    ('{"type": "type", "text": "a\\ud800b"}', "lone surrogate"),
+    ({"type": "ask_user", "question": "\udfff?"}, "lone surrogate"),
+    ({"type": ["click"], "x": 1, "y": 2}, "unknown action type ['click']"),
+    ({"type": {"a": 1}}, "unknown action type"),
+    ({"type": "click", "x": 1, "y": 2, 3: 4}, "unexpected field(s) ['3']"),
+    ('{"type": "click", "x": ' + "9" * 5000 + ', "y": 1}', "not JSON"),  # beyond int()'s limit
+    ('{"type": "click", "x": ' + "[" * 100_000, "not JSON"),  # nested too deep
+])
+def test_actions_beyond_the_bounds_are_refused(obj: Any, message: str) -> None:
+    with pytest.raises(ActionError) as err:
+        from_json(obj)
+    assert message in str(err.value)
+    assert len(str(err.value)) < 400  # a 10,000-character value is not repeated in the message
+
+
+@pytest.mark.parametrize("action", [
+    Scroll(5, 5, 0, -10_000_000), Scroll(5, 5, 51, 0), Scroll(5, 5, 0, 0), Click(40_000, 5),
+    Click(5, 5, count=4), Click(5, 5, "side"), Click(1.5, 2),  # type: ignore[arg-type]
+    Move(True, 0), Drag(0, 0, 0, -32_768), Type(""), Type("a" * 10_001), Key(()),
+    Key(("Ctrl", "s")), Key(("ctrl", "\b")), Key(tuple("abcdef")), Wait(float("nan")),
+    Wait(61.0), Done(5), Shell(" "), AskUser("?" * 10_001),  # type: ignore[arg-type]
+])
+def test_validate_refuses_what_from_json_would(action: Any) -> None:
+    with pytest.raises(ActionError):
+        validate(action)
+
+
+@pytest.mark.parametrize("action", [
+    Scroll(-32_767, 32_767, 50, -50), Click(0, 0, "middle", 3), Type("a" * 10_000),
+    Wait(60.0), Wait(0), Key(("ctrl", "alt", "shift", "win", "t")), Done(""), AskUser(""),
+])
+def test_the_bounds_themselves_are_allowed(action: Any) -> None:
+    assert validate(action) is action
+    assert from_json(to_json(action)) == action
+
+
+@given(st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=10), st.sampled_from(["click", "move", "drag", "scroll", "type", "key", "wait",
+                                     "done", "fail", "ask_user", "shell"]),
+    st.dictionaries(st.sampled_from(["x", "y", "to_x", "to_y", "dx", "dy", "count", "button",
+                                     "text", "keys", "seconds", "summary", "command"]),
+                    st.one_of(st.integers(), st.floats(), st.text(max_size=3), st.booleans()),
+                    max_size=4))
+def test_from_json_raises_only_action_error(junk: Any, kind: str, fields: dict[str, Any]) -> None:
+    for obj in (junk, {"type": junk}, {"type": kind, **fields}, {"type": kind, "x": junk}):
+        try:
+            action = from_json(obj)
+        except ActionError:
+            continue
+        assert validate(action) == action

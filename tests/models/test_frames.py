@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -68,6 +70,17 @@ def test_malformed_frames_are_refused() -> None:
         Monitor(0, 0, 10, 10, scale=0)
     with pytest.raises(FrameError):
         Frame(Monitor(0, 0, 10, 10), 0, 10)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Monitor(0, 0, 10**400, 10),  # no display is this large: float maths would overflow
+    lambda: Monitor(-(10**30), 0, 10, 10),
+    lambda: Monitor(0, 0, 10, 10, scale=1e300),
+    lambda: Frame(Monitor(0, 0, 10, 10), 10**400, 10),
+])
+def test_absurd_frames_are_refused(make: Any) -> None:
+    with pytest.raises(FrameError):
+        make()
 
 
 monitors = st.builds(

@@ -9,7 +9,7 @@ import pytest
 
 from agent.control.record import RecorderSettings, UserActionRecorder
 from agent.screen import Rect
-from models.actions import Action, Click, Drag, Key, Scroll, Type
+from models.actions import Action, Click, Drag, Key, Scroll, Type, from_json, to_json
 from tests.fixtures.display import XDisplay
 
 
@@ -55,6 +55,24 @@ def test_drags_scrolls_and_ignored_regions() -> None:
     _click(rec, clock, 1100, 100)  # the "done" button in Deskhand's own window
     assert rec.finish() == [Click(100, 100), Drag(100, 100, 400, 300),
                             Scroll(600, 400, 0, -4), Scroll(900, 400, 0, 1)]
+
+
+def test_folds_stay_within_the_bounds_of_one_action() -> None:
+    clock = FakeClock()
+    rec = UserActionRecorder(clock=clock)
+    for _ in range(4):
+        _click(rec, clock, 10, 10, after=0.1)  # a fourth quick click starts a new click
+    for _ in range(120):
+        rec.wheel(600, 400, 0, -1)  # a long wheel run: at most 50 clicks per scroll
+    rec.wheel(900, 400, 0, -1)
+    rec.wheel(900, 400, 0, 1)  # down and up again: nothing
+    for _ in range(10_001):
+        rec.key_press("a")
+    done = rec.finish()
+    assert done == [Click(10, 10, count=3), Click(10, 10), Scroll(600, 400, 0, -50),
+                    Scroll(600, 400, 0, -50), Scroll(600, 400, 0, -20), Type("a" * 10_000),
+                    Type("a")]
+    assert all(from_json(to_json(a)) == a for a in done)  # what is stored reads back
 
 
 def test_keys_fold_into_text_and_chords() -> None:

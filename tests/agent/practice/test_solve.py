@@ -9,7 +9,7 @@ import pytest
 from agent.practice.generators import make_exercise
 from agent.practice.solve import POPUP_WAIT, solve, target_names, targets
 from agent.practice.spec import Box, ExerciseError, ExerciseSpec, Geometry
-from models.actions import Click, Done, Drag, Key, Scroll, Type, Wait
+from models.actions import Click, Done, Drag, Key, Scroll, Type, Wait, validate
 
 
 def _boxes(names: list[str]) -> dict[str, Box]:
@@ -99,6 +99,18 @@ def test_scroll_list_accounts_for_the_end_of_the_list_and_for_scrolling_up() -> 
     assert click.y == 110
     visible = dataclasses.replace(spec, params={**spec.params, "target": items[2]})
     assert solve(visible, _list_geometry(visible))[0] == Click(110, 150)
+
+
+def test_a_long_scroll_is_split_into_scrolls_within_the_bounds() -> None:
+    spec = make_exercise("scroll_list", 0)
+    items = [f"item {i}" for i in range(400)]
+    spec = dataclasses.replace(spec, params={**spec.params, "items": items,
+                                             "target": items[-1]})
+    plan = solve(spec, _list_geometry(spec, max_scroll=len(items) - 10))
+    wheels = [a for a in plan if isinstance(a, Scroll)]
+    assert len(wheels) > 1 and all(-50 <= w.dy < 0 for w in wheels)
+    assert -sum(w.dy for w in wheels) * 3 >= len(items) - 10  # the whole way down
+    assert all(validate(a) == a for a in plan)
 
 
 def test_missing_geometry_is_a_clear_error() -> None:

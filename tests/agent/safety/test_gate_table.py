@@ -1,7 +1,9 @@
 """The labelled table of the safety gate: ``gate_cases.jsonl``, one case a line.
 
 A case: ``action`` (the JSON form of DESIGN.md §3, so key aliases go through
-``models.actions.parse_keys``) or ``raw_keys`` (a ``Key`` built as-is, unnormalised);
+``models.actions.parse_keys``), ``raw_keys`` (a ``Key`` built as-is, unnormalised) or
+``raw_action`` (the action's dataclass built as-is, past ``from_json``'s bounds: the gate must
+hold even for an action that skipped validation);
 ``ctx`` (``monitors`` [[left, top, width, height], ...] — default one 1920×1080 at the
 origin —, ``title``, ``app``, ``windows`` [[title, l, t, w, h, app?], ...] top-most first,
 ``own`` rects, ``mode``, ``reasoning``, ``previous`` action); ``config`` (a whole ``[safety]``
@@ -22,7 +24,7 @@ from agent.config import from_dict
 from agent.safety.config import SafetyConfig
 from agent.safety.gate import GateContext, SafetyGate, WindowInfo
 from agent.screen import Rect
-from models.actions import Action, Key, from_json
+from models.actions import ACTION_TYPES, Action, Key, from_json
 from models.frames import Monitor
 
 CASES_FILE = Path(__file__).with_name("gate_cases.jsonl")
@@ -45,6 +47,10 @@ CASES = load_cases()
 def build_action(case: dict[str, Any]) -> Action:
     if "raw_keys" in case:
         return Key(tuple(case["raw_keys"]))
+    if "raw_action" in case:
+        fields = dict(case["raw_action"])
+        action: Action = ACTION_TYPES[fields.pop("type")](**fields)
+        return action
     return from_json(case["action"])
 
 

@@ -63,6 +63,7 @@ def test_two_answer_forms_and_messages_agree() -> None:
     ("<think>ok</think><score> 85% </score>", "ok", 0.85),
     ("<think>ok</think><score>8</score>", "ok", 0.8),
     ("<think>ok</think><score>0.6", "ok", 0.6),  # generation stopped before the closing tag
+    ("<think>ok</think><score>0.6</sco", "ok", 0.6),  # ... or inside it
     ("<think>first 0.1</think><score>0.3</score><score>0.9</score>", "first 0.1", 0.9),
     ("The action is right. Score: 9/10", "The action is right. Score: 9/10", 0.9),
     ("Reasonable step.\n0.75", "Reasonable step.\n0.75", 0.75),
@@ -72,8 +73,15 @@ def test_verdicts(text: str, analysis: str, reward: float) -> None:
     assert parse_verdict(text) == CriticVerdict(analysis, pytest.approx(reward))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text", ["", "no idea", "<score>high</score>", "<score>-1</score>",
-                                  "<score>250</score>", "<score>7/0</score>", "Score: 11/10"])
+@pytest.mark.parametrize("text", [
+    "", "no idea", "<score>high</score>", "<score>-1</score>", "<score>250</score>",
+    "<score>7/0</score>", "Score: 11/10",
+    # not one plain score: once read as 1.0, 0.3, 0.7, 0.5 and 0.1
+    "<score>1e3</score>", "<score>step 3</score>", "<score>٧</score>", "Score: 5e3",
+    "The answer is fine. 5e-1", "<score>x1</score>", "<score>0.7 or 0.9</score>",
+    "Score: " + "1" * 400, "1" * 60_000 + "x",  # once minutes of regex backtracking
+    "score" + " " * 90_000 + "x",
+])
 def test_unreadable_verdicts_are_parse_errors(text: str) -> None:
     with pytest.raises(ParseError):
         parse_verdict(text)

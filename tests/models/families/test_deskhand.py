@@ -70,6 +70,36 @@ def test_bad_outputs_are_parse_errors(text: str, reason: str) -> None:
         FAMILY.parse(text, FRAME)
 
 
+HUGE = "1" + "0" * 400
+
+
+@pytest.mark.parametrize("answer", [
+    '{"type": ["click"], "x": 10, "y": 10}',  # once a TypeError (unhashable list)
+    '{"type": {"click": 1}, "x": 10, "y": 10}',
+    f'{{"type": "click", "x": {HUGE}, "y": 10}}',  # once an OverflowError
+    f'{{"type": "click", "x": {"9" * 5000}, "y": 10}}',
+    '{"type": "click", "x": NaN, "y": 10}',
+    '{"type": "click", "x": 1e2, "y": 10}',
+    '{"type": "click", "x": true, "y": 10}',
+    '{"type": "click", "x": "x1", "y": "y1"}',
+    '{"type": "click", "x": 10, "y": 10, "count": 2.5}',
+    '{"type": "click", "x": 10, "y": 10, "count": 4}',
+    '{"type": "scroll", "x": 10, "y": 10, "dy": -10000000}',  # once passed every layer
+    '{"type": "scroll", "x": 10, "y": 10, "dy": 51}',
+    '{"type": "scroll", "x": 10, "y": 10, "dx": -51, "dy": 1}',
+    '{"type": "scroll", "x": 10, "y": 10, "dy": 1e1}',
+    '{"type": "wait", "seconds": Infinity}',
+    '{"type": "type", "text": "' + "a" * 10_001 + '"}',
+    '{"type": "key", "keys": ["ctrl", "\u0000"]}',
+    '{"name": "click", "parameters": {"x": "1e3", "y": 5}}',
+    '{"name": "scroll", "parameters": {"clicks": -10000000}}',
+    '{"name": ["click"], "parameters": {"x": 5, "y": 5}}',
+])
+def test_garbage_answers_are_parse_errors(answer: str) -> None:
+    with pytest.raises(ParseError):
+        FAMILY.parse(f"<think>x</think><answer>{answer}</answer>", FRAME, cursor=(5, 5))
+
+
 def test_format_writes_image_pixels() -> None:
     text = FAMILY.format_action(Click(960, 540), FRAME, "The OK button.")
     assert text == ('<think>The OK button.</think><answer>{"type": "click", "x": 658, "y": 364, '

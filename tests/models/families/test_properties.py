@@ -1,8 +1,10 @@
 """Properties every family parser keeps, whatever the model writes.
 
 No input may make a parser raise anything but ``ParseError``, nor return a point off the
-monitor; and an action written by ``format_action`` reads back as the same action (up to the
-rounding of one pixel of the image the model saw).
+monitor or an action beyond the vocabulary's bounds; garbage in a required field is never an
+action; and an action written by ``format_action`` reads back as the same action (up to the
+rounding of one pixel of the image the model saw). ``test_fuzz`` runs the same checks over a
+fixed corpus of 12,000 cases per family; these explore around it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,8 +30,10 @@ from models.actions import (
     Type,
     Wait,
     points,
+    validate,
 )
 from models.families.base import FAMILY_NAMES, ParseError, get_family
+from models.families.critic import parse_verdict
 from models.frames import Frame, Monitor
 
 SETTINGS = settings(max_examples=100, deadline=None,
@@ -37,10 +42,22 @@ SETTINGS = settings(max_examples=100, deadline=None,
 monitors = st.builds(Monitor, st.integers(-4000, 4000), st.integers(-3000, 3000),
                      st.integers(320, 5120), st.integers(240, 2880),
                      st.sampled_from([1.0, 1.25, 2.0]))
-numbers = st.one_of(st.integers(0, 1400), st.integers(-3000, 6000),
+# monitors anywhere a frame allows, even where no action can be (beyond ±32767); the
+# families' resize rules refuse aspect ratios beyond 200:1, so such screens are left out
+edges = st.integers(-(1 << 20), 1 << 20)
+far_monitors = st.builds(Monitor, edges, edges, st.integers(1, 1 << 14), st.integers(1, 1 << 14),
+                         st.sampled_from([0.5, 1.0, 3.0])).filter(
+    lambda m: max(m.width, m.height) <= 200 * min(m.width, m.height))
+json_junk = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=8)
+numbers = st.one_of(st.integers(0, 1400), st.integers(-3000, 6000), st.integers(),
+                    st.integers(min_value=10**15, max_value=10**600),
                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=6),
                     st.none(), st.booleans(),
-                    st.lists(st.integers(-5, 2000), max_size=5))
+                    st.lists(st.integers(-5, 2000), max_size=5), json_junk)
 words = st.sampled_from([
     "left_click", "right_click", "double_click", "triple_click", "middle_click", "mouse_move",
     "left_click_drag", "scroll", "hscroll", "key", "type", "wait", "terminate", "answer",
@@ -77,24 +94,103 @@ def near_misses(draw: st.DrawFn) -> str:
 
 
 outputs = st.one_of(st.text(max_size=200), near_misses())
+cursors = st.one_of(st.none(), st.tuples(st.integers(-5000, 9000), st.integers(-5000, 9000)),
+                    st.tuples(st.integers(), st.integers()))
 
 
 @pytest.mark.parametrize("name", FAMILY_NAMES)
 @SETTINGS
-@given(text=outputs, monitor=monitors,
-       cursor=st.one_of(st.none(), st.tuples(st.integers(-5000, 9000),
-                                             st.integers(-5000, 9000))))
+@given(text=outputs, monitor=st.one_of(monitors, far_monitors), cursor=cursors,
+       image=st.one_of(st.none(), st.tuples(st.integers(1, 5000), st.integers(1, 5000))))
 def test_parser_raises_only_parse_error_and_stays_on_screen(
-        name: str, text: str, monitor: Monitor, cursor: tuple[int, int] | None) -> None:
+        name: str, text: str, monitor: Monitor, cursor: tuple[int, int] | None,
+        image: tuple[int, int] | None) -> None:
     family = get_family(name)
-    frame = family.frame(monitor)
+    frame = family.frame(monitor, image)
     try:
         parsed = family.parse(text, frame, cursor)
     except ParseError:
         return
     assert isinstance(parsed.reasoning, str)
+    assert validate(parsed.action) == parsed.action
     for x, y in points(parsed.action):
         assert monitor.contains(x, y), (x, y, monitor)
+
+
+# -- garbage in a field the action needs is never an action --------------------------------
+
+# JSON number literals a model never writes for a coordinate: exponents, constants, bools,
+# more than 15 digits, placeholders, unicode digits, nested junk
+bad_json_numbers = st.one_of(
+    st.builds(lambda m, e: f"{m}e{e}", st.integers(-999, 999), st.integers(-20, 20)),
+    st.builds(lambda m, e: f"{m}.5E+{e}", st.integers(0, 999), st.integers(0, 20)),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "true", "false", "null"]),
+    st.integers(min_value=10**16, max_value=10**600).map(str),
+    st.from_regex(r"\A[a-z]{1,3}[0-9]?\Z").map(json.dumps),
+    st.text(st.characters(whitelist_categories=["Nd"]), min_size=1, max_size=4)
+    .filter(lambda t: not t.isascii()).map(json.dumps),
+    json_junk.filter(lambda v: isinstance(v, (list, dict, str))).map(json.dumps),
+)
+# point texts that are not one point or box of plain numbers, for UI-TARS
+bad_tokens = st.one_of(
+    st.from_regex(r"\A[a-z][a-z0-9]{0,2}\Z"), st.builds(lambda m, e: f"{m}e{e}",
+                                                       st.integers(0, 999), st.integers(0, 9)),
+    st.sampled_from(["nan", "inf", "", "+5", "1_0", "0x1f"]),
+    st.text(st.characters(whitelist_categories=["Nd"]), min_size=1, max_size=3)
+    .filter(lambda t: not t.isascii()),
+    st.integers(min_value=10**16, max_value=10**600).map(str))
+bad_points = st.builds(
+    lambda wrap, a, b, swap: wrap.format(*((b, a) if swap else (a, b))),
+    st.sampled_from(["({},{})", "<|box_start|>({},{})<|box_end|>", "[{},{}]",
+                     "<point>{} {}</point>", "({},{},10,10)"]),
+    bad_tokens, st.integers(0, 700).map(str), st.booleans())
+
+
+@st.composite
+def garbage_outputs(draw: st.DrawFn, name: str) -> str:
+    """An output in the family's own grammar with one required field broken."""
+    thought = draw(st.text(st.characters(blacklist_characters="{}<>'\"\\"), max_size=20))
+    if name == "uitars":
+        call = draw(st.sampled_from(["click(start_box='{}')", "left_double(point='{}')",
+                                     "drag(start_box='(5,5)', end_box='{}')",
+                                     "scroll(start_box='{}', direction='up')"]))
+        return f"Thought: {thought}\nAction: {call.format(draw(bad_points))}"
+    bad = draw(bad_json_numbers)
+    pair = draw(st.sampled_from(["[{}, 10]", "[10, {}]"])).format(bad)
+    if name == "deskhand":
+        obj = draw(st.sampled_from([
+            f'{{"type": "click", "x": {bad}, "y": 10}}', f'{{"type": "move", "x": 10, "y": {bad}}}',
+            f'{{"type": "scroll", "x": 10, "y": 10, "dy": {bad}}}',
+            f'{{"type": {bad}, "x": 10, "y": 10}}',
+            f'{{"name": "click", "parameters": {{"x": {bad}, "y": 10}}}}']))
+        return f"<think>{thought}</think><answer>{obj}</answer>"
+    args = draw(st.sampled_from([
+        f'{{"action": "left_click", "coordinate": {pair}}}',
+        f'{{"action": "left_click_drag", "start_coordinate": [1, 1], "coordinate": {pair}}}',
+        f'{{"action": "scroll", "coordinate": [10, 10], "pixels": {bad}}}',
+        f'{{"action": {bad}, "coordinate": [10, 10]}}',
+        f'{{"action": "terminate", "status": {bad}}}']))
+    return f'{thought}<tool_call>\n{{"name": "computer_use", "arguments": {args}}}\n</tool_call>'
+
+
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+@SETTINGS
+@given(data=st.data(), monitor=monitors, cursor=cursors)
+def test_garbage_in_a_required_field_is_never_an_action(
+        name: str, data: st.DataObject, monitor: Monitor, cursor: tuple[int, int] | None) -> None:
+    family = get_family(name)
+    text = data.draw(garbage_outputs(name))
+    with pytest.raises(ParseError):
+        family.parse(text, family.frame(monitor), cursor)
+
+
+@SETTINGS
+@given(bad=st.one_of(bad_tokens, st.builds(lambda n: f"-{n}", st.integers(1, 10**9)),
+                     st.integers(251, 10**9).map(str)),
+       form=st.sampled_from(["<score>{}</score>", "<think>ok</think><score>{}", "Score: {}"]))
+def test_a_score_that_is_not_a_score_is_never_a_verdict(bad: str, form: str) -> None:
+    with pytest.raises(ParseError):
+        parse_verdict(form.format(bad))
 
 
 @st.composite
@@ -143,3 +239,21 @@ def test_wait_and_ask_user_survive_every_family_in_their_own_terms() -> None:
         for action in (Wait(5.0), AskUser("Which one?")):
             parsed = family.parse(family.format_action(action, frame, "Which one?"), frame)
             assert type(parsed.action) is type(action)
+
+
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+def test_the_pointer_is_used_only_when_it_is_a_pixel_on_the_monitor(name: str) -> None:
+    family = get_family(name)
+    frame = family.frame(Monitor(0, 0, 800, 600))
+    text = {"uitars": "Thought: x\nAction: scroll(direction='down')",
+            "deskhand": '<answer>{"name": "scroll", "parameters": {"clicks": -2}}</answer>',
+            }.get(name, '<tool_call>\n{"name": "computer_use", "arguments": {"action": '
+                        '"scroll", "pixels": -2}}\n</tool_call>')
+    for cursor in ((10, 20), [10, 20], (np.int64(10), np.int32(20))):
+        parsed = family.parse(text, frame, cursor)  # type: ignore[arg-type]
+        assert points(parsed.action) == [(10, 20)]
+        assert all(type(v) is int for v in points(parsed.action)[0])
+    for bad in ((800, 20), (10.0, 20.0), (True, False), (10,), "10,20", (10**400, 5),
+                (float("nan"), 5)):
+        with pytest.raises(ParseError):
+            family.parse(text, frame, bad)  # type: ignore[arg-type]

@@ -95,6 +95,49 @@ def test_bad_outputs_are_parse_errors(text: str, reason: str) -> None:
         FAMILY.parse(text, FRAME)
 
 
+HUGE = "1" + "0" * 400
+
+
+@pytest.mark.parametrize("args", [
+    '{"action": ["left_click"], "coordinate": [10, 10]}',  # a list as the action type
+    '{"action": {"left_click": 1}, "coordinate": [10, 10]}',
+    '{"action": null, "coordinate": [10, 10]}',
+    f'{{"action": "left_click", "coordinate": [{HUGE}, 10]}}',  # once an OverflowError
+    f'{{"action": "left_click", "coordinate": [10, -{HUGE}]}}',
+    f'{{"action": "left_click", "coordinate": [{"9" * 5000}, 10]}}',  # beyond int() limit
+    '{"action": "left_click", "coordinate": [NaN, 10]}',
+    '{"action": "left_click", "coordinate": [Infinity, 10]}',
+    '{"action": "left_click", "coordinate": [true, 10]}',
+    '{"action": "left_click", "coordinate": [1e3, 10]}',  # Qwen writes plain integers
+    '{"action": "left_click", "coordinate": [-0e0, 10]}',
+    '{"action": "left_click", "coordinate": ["1e3", 10]}',
+    '{"action": "left_click", "coordinate": ["\u0663", 10]}',  # an Arabic-Indic 3
+    '{"action": "left_click", "coordinate": ["x1", "y1"]}',
+    '{"action": "left_click", "coordinate": [[10, 10], 10]}',
+    '{"action": "scroll", "coordinate": [10, 10], "pixels": 1e3}',
+    f'{{"action": "scroll", "coordinate": [10, 10], "pixels": {HUGE}}}',
+    '{"action": "scroll", "coordinate": [10, 10], "pixels": NaN}',
+    '{"action": "scroll", "coordinate": [10, 10], "pixels": true}',
+    '{"action": "wait", "time": NaN}',
+    '{"action": "wait", "time": 5e-1}',
+    '{"action": "terminate", "status": ["failure"]}',  # once Fail() for any junk status
+    '{"action": "terminate", "status": null}',
+    '{"action": "terminate", "status": "maybe"}',
+    '{"action": "type", "text": ' + '"' + "a" * 10_001 + '"}',
+    '{"action": "key", "keys": ["ctrl", "\u0000"]}',
+])
+def test_garbage_is_a_parse_error_never_an_action(args: str) -> None:
+    with pytest.raises(ParseError):
+        FAMILY.parse(call(args), FRAME, cursor=(5, 5))
+
+
+def test_huge_and_deep_outputs_are_parse_errors() -> None:
+    for text in ('{"a": ' * 20_000 + "1", "[" * 50_000, "{" * 99_000, "<tool_call>" + "{" * 90_000,
+                 call('{"action": "type", "text": "' + "x" * 100_000 + '"}')):
+        with pytest.raises(ParseError):
+            FAMILY.parse(text, FRAME)
+
+
 def test_drag_without_start_starts_at_the_pointer() -> None:
     text = call('{"action": "left_click_drag", "coordinate": [658, 364]}')
     assert FAMILY.parse(text, FRAME, cursor=(5, 6)).action == Drag(5, 6, 960, 540)

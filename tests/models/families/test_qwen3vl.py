@@ -57,6 +57,14 @@ def test_points_beyond_1000_are_errors() -> None:
         FAMILY.parse(call('{"action": "left_click", "coordinate": [1001, 5]}'), frame)
 
 
+@pytest.mark.parametrize("coordinate", ["[1e3, 5]", "[1000.5, 5]", "[-1, 5]", "[NaN, 5]",
+                                        "[true, 5]", '["500", "x"]', "[" + "5" * 400 + ", 5]"])
+def test_garbage_coordinates_are_parse_errors(coordinate: str) -> None:
+    frame = FAMILY.frame(Monitor(0, 0, 1920, 1080))
+    with pytest.raises(ParseError):
+        FAMILY.parse(call(f'{{"action": "left_click", "coordinate": {coordinate}}}'), frame)
+
+
 def test_prompt_describes_a_1000_grid() -> None:
     frame = FAMILY.frame(Monitor(0, 0, 1920, 1080))
     assert "The screen's resolution is 1000x1000." in FAMILY.system_prompt(frame)

@@ -113,6 +113,45 @@ def test_bad_outputs_are_parse_errors(text: str, reason: str) -> None:
         FAMILY.parse(text, FULL_HD)
 
 
+@pytest.mark.parametrize("box", [
+    # the prompt's own placeholders, copied by a confused model
+    "(x1,y1)", "<|box_start|>(x1,y1)<|box_end|>", "<|box_start|>(x,y)<|box_end|>", "(x3,y3)",
+    # scientific notation, which UI-TARS never writes (the old scanner read 1e3 as 1 and 3)
+    "(1e3)", "(1e3,5)", "(1E3,5,7)", "<point>1e2 5</point>",
+    # not plain ASCII numbers, or not one point or box
+    "(nan,5)", "(inf,5)", "(١٠٠,٢٠٠)", "(1_0,5)", "(0x10,5)", "(+5,5)", "(5;5)", "(5,,5)",
+    "((5,5))", "(5,5) or (6,6)", "click here", "", "(5,5", "(1,2,3,4,5)", "(" + "9" * 400 + ",5)",
+])
+@pytest.mark.parametrize("call", ["click(start_box='{}')", "left_double(point='{}')",
+                                  "hover(start_point='{}')", "drag(start_box='(5,5)', "
+                                  "end_box='{}')", "scroll(start_box='{}', direction='down')"])
+def test_placeholders_and_junk_points_are_never_actions(box: str, call: str) -> None:
+    text = f"Thought: x\nAction: {call.format(box)}"
+    with pytest.raises(ParseError):
+        FAMILY.parse(text, FULL_HD, cursor=(10, 10))  # even with a pointer to fall back on
+
+
+@pytest.mark.parametrize("text", [
+    "Thought: x\nAction: click(start_box='(5,5)', start_box='(x1,y1)')",  # given twice
+    "Thought: x\nAction: scroll(start_box='(5,5)', direction='down', " + "a='1', " * 9 + ")",
+    "Thought: x\nAction: hotkey(key='ctrl hyperspace')",
+    "Thought: x\nAction: type(content='" + "a" * 10_001 + "')",  # beyond MAX_TEXT_CHARS
+    # each once took seconds to minutes of regex backtracking
+    "<think>" * 5000 + "Action: click(" + " " * 40_000 + "!",
+    "Action: click(start_box='(5,5)" + " " * 60_000 + "x')",
+])
+def test_malformed_calls_are_parse_errors(text: str) -> None:
+    with pytest.raises(ParseError):
+        FAMILY.parse(text, FULL_HD)
+
+
+def test_spaced_points_and_boxes_still_read() -> None:
+    for box in ("( 966 , 546 )", "<|box_start|>(966,546)<|box_end|>", "[966, 546]",
+                "<point>966 546</point>", "<bbox>956 536 976 556</bbox>", "(966.0,546.0)"):
+        text = f"Thought: x\nAction: click(start_box='{box}')"
+        assert FAMILY.parse(text, FULL_HD).action == Click(960, 540), box
+
+
 def test_actions_without_a_point_use_the_pointer() -> None:
     text = "Thought: x\nAction: scroll(direction='up')"
     assert FAMILY.parse(text, FULL_HD, cursor=(10, 20)).action == Scroll(10, 20, 0, 5)
