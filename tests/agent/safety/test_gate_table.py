@@ -1,17 +1,23 @@
 """The labelled table of the safety gate: ``gate_cases.jsonl``, one case a line.
 
 A case: ``action`` (the JSON form of DESIGN.md §3, so key aliases go through
-``models.actions.parse_keys``) or ``raw_keys`` (a ``Key`` built as-is, unnormalised);
+``models.actions.parse_keys``), ``raw_keys`` (a ``Key`` built as-is, unnormalised, the way a
+family parser or a replay may build one) or ``raw_text`` (a ``Type`` built as-is);
 ``ctx`` (``monitors`` [[left, top, width, height], ...] — default one 1920×1080 at the
-origin —, ``title``, ``app``, ``windows`` [[title, l, t, w, h, app?], ...] top-most first,
-``own`` rects, ``mode``, ``reasoning``, ``previous`` action); ``config`` (a whole ``[safety]``
-table replacing ``TABLE_CONFIG``); ``expect`` allow/ask/block; ``why`` a text one of the
-reasons must contain (an *allow* must have no reason at all).
+origin —, ``title``, ``app``, ``window`` the focused window as a window object,
+``windows`` top-most first, each [title, l, t, w, h, app?] or a window object, ``own``
+rects, ``mode``, ``reasoning``, ``previous`` action (JSON) or ``previous_raw_keys``,
+``focus`` {role, name, text} as the accessibility layer would say); a window object is
+{title, rect: [l, t, w, h], app, instance, process, pid} where pid ``"self"`` is this
+process; ``config`` (a whole ``[safety]`` table replacing ``TABLE_CONFIG``); ``expect``
+allow/ask/block; ``why`` a text one of the reasons must contain (an *allow* must have no
+reason at all).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,8 +27,8 @@ import pytest
 from agent.config import from_dict
 from agent.safety.config import SafetyConfig
 from agent.safety.gate import GateContext, SafetyGate, WindowInfo
-from agent.screen import Rect
-from models.actions import Action, Key, from_json
+from agent.screen import FocusInfo, Rect
+from models.actions import Action, Key, Type, from_json
 from models.frames import Monitor
 
 CASES_FILE = Path(__file__).with_name("gate_cases.jsonl")
@@ -45,23 +51,39 @@ CASES = load_cases()
 def build_action(case: dict[str, Any]) -> Action:
     if "raw_keys" in case:
         return Key(tuple(case["raw_keys"]))
+    if "raw_text" in case:
+        return Type(case["raw_text"])
     return from_json(case["action"])
+
+
+def build_window(spec: list[Any] | dict[str, Any]) -> WindowInfo:
+    if isinstance(spec, list):
+        return WindowInfo(spec[0], Rect(*spec[1:5]), spec[5] if len(spec) > 5 else None)
+    pid = spec.get("pid")
+    return WindowInfo(spec.get("title", ""), Rect(*spec.get("rect", [0, 0, 1920, 1080])),
+                      spec.get("app"), spec.get("instance"), spec.get("process"),
+                      os.getpid() if pid == "self" else pid)
 
 
 def build_context(ctx: dict[str, Any]) -> GateContext:
     monitors = ctx.get("monitors", [[0, 0, 1920, 1080]])
-    windows = tuple(WindowInfo(w[0], Rect(*w[1:5]), w[5] if len(w) > 5 else None)
-                    for w in ctx.get("windows", []))
     previous = ctx.get("previous")
+    focus = ctx.get("focus")
+    active = ctx.get("window")
     return GateContext(
         monitors=tuple(Monitor(*m) for m in monitors),
-        active_title=ctx.get("title", "Untitled - Text Editor"),
+        active_title=ctx.get("title", "Untitled - Text Editor" if active is None else None),
         active_app=ctx.get("app"),
-        windows=windows,
+        windows=tuple(build_window(w) for w in ctx.get("windows", [])),
         own_windows=tuple(Rect(*r) for r in ctx.get("own", [])),
         approval_mode=ctx.get("mode", "risky"),
         reasoning=tuple(ctx.get("reasoning", [])),
-        previous_action=from_json(previous) if previous is not None else None,
+        previous_action=(from_json(previous) if previous is not None else
+                         Key(tuple(ctx["previous_raw_keys"])) if "previous_raw_keys" in ctx
+                         else None),
+        active_window=build_window(active) if active is not None else None,
+        focus=FocusInfo(focus.get("role"), focus.get("name"), focus.get("text"))
+        if focus is not None else None,
     )
 
 
