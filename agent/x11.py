@@ -18,7 +18,7 @@ from typing import Any
 from agent.screen import Rect, WindowInfo
 
 MAX_WINDOWS = 256  # top-level windows looked at per capture
-_CLIENT_SEARCH = 16  # windows searched below a frame for the app's own window
+_CLIENT_SEARCH = 64  # windows searched below a frame for the app's own window
 
 
 @contextmanager
@@ -164,13 +164,37 @@ def window_info(disp: Any, window: Any, rect: Rect) -> WindowInfo:
     return WindowInfo(_title(disp, window) or "", rect, app, instance, process_name(pid), pid)
 
 
+def _clients_by_frame(disp: Any, root: Any) -> dict[int, Any]:
+    """Under an EWMH window manager: each managed window (``_NET_CLIENT_LIST``) by the
+    top-level window (its frame) that holds it."""
+    clients = root.get_full_property(disp.get_atom("_NET_CLIENT_LIST"), 0)
+    found: dict[int, Any] = {}
+    if clients is None:
+        return found
+    for wid in list(clients.value)[:MAX_WINDOWS]:
+        client = disp.create_resource_object("window", int(wid))
+        try:
+            window = client
+            for _ in range(8):
+                parent = window.query_tree().parent
+                if parent is None or isinstance(parent, int) or parent.id == root.id:
+                    found[window.id] = client
+                    break
+                window = parent
+        except Exception:
+            continue  # a client that went away meanwhile
+    return found
+
+
 def window_stack(disp: Any) -> tuple[WindowInfo, ...]:
     """The viewable top-level windows, top-most first (the first that contains a point is
-    the one a click there lands on); menus and popups included."""
+    the one a click there lands on); menus and popups included. A frame is reported with
+    the app of the window it frames."""
     from Xlib import X
     from Xlib.error import XError
 
     root = disp.screen().root
+    framed = _clients_by_frame(disp, root)
     found: list[WindowInfo] = []
     for top in reversed(root.query_tree().children):  # the tree lists bottom to top
         try:
@@ -180,7 +204,8 @@ def window_stack(disp: Any) -> tuple[WindowInfo, ...]:
             geo = top.get_geometry()
             border = 2 * geo.border_width
             rect = Rect(geo.x, geo.y, geo.width + border, geo.height + border)
-            found.append(window_info(disp, _client(disp, top), rect))
+            client = framed.get(top.id) or _client(disp, top)
+            found.append(window_info(disp, client, rect))
         except XError:
             continue  # windows come and go while we ask
         if len(found) >= MAX_WINDOWS:

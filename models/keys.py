@@ -135,10 +135,11 @@ _PREFIXES = ("key.", "key_", "keycode.", "vk_", "xk_", "keys.")
 MAX_CHORD = 5  # different keys in one chord
 MAX_NAMES = 16  # names in one chord, repeats included
 
-# What pyautogui can press (its X11 keyboard map), in canonical names. The actuator refuses
-# the rest instead of silently pressing half a chord.
+# What pyautogui can press (its X11 keyboard map, keysyms found on a common keymap), in
+# canonical names. The actuator refuses the rest instead of silently pressing half a chord.
 _PYAUTOGUI_NAME = {"menu": "apps"}
-_UNSENDABLE = frozenset({"altgr"})
+_UNSENDABLE = frozenset({"altgr", "select", "execute", "separator",
+                         *(f"f{i}" for i in range(13, 25))})
 _SENDABLE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789"
                             "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
@@ -176,6 +177,8 @@ def normalize_key(name: str) -> str:
     for prefix in _PREFIXES:
         if low.startswith(prefix) and len(low) > len(prefix):
             low = low[len(prefix):]
+            if prefix == "vk_" and low in ("menu", "lmenu", "rmenu"):
+                return "alt"  # Windows calls Alt "VK_MENU"
             break
     if len(low) == 1:
         return _one_char(low, name)

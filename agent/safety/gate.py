@@ -361,8 +361,10 @@ class SafetyGate:
         if focus is not None and (focus.role or "").strip().lower() in PASSWORD_ROLES:
             yield "ask", "the focused field is a password field (accessibility role " \
                          f"{focus.role!r})"
-        if self._password.search(ctx.active_title) is not None:
-            yield "ask", f"the focused window {ctx.active_title!r} looks like a password prompt"
+        focused = ctx.focused()
+        title = focused.title if focused is not None else None
+        if self._password.search(title) is not None:
+            yield "ask", f"the focused window {title!r} looks like a password prompt"
         if focus is not None and self._password.search(focus.name) is not None:
             yield "ask", f"the focused field {focus.name!r} looks like a password prompt"
         target = self._previous_click_window(ctx)

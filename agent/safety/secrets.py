@@ -41,10 +41,10 @@ SECRET_WORDS: tuple[str, ...] = (
     r"\bsenha\b", r"palavra[- ]passe",
     r"c[óo]digo (de )?(verifica[çc][ãa]o|seguran[çc]a|acesso|confirma[çc][ãa]o)",
     r"parola d['’]ordine", r"codice (di verifica|di sicurezza|segreto|pin|otp)",
-    r"\bparol[ăa]\b", r"[şs]ifre(niz|nizi|yi|si)?\b", r"do[ğg]rulama kodu",
+    r"[şs]ifre(niz|nizi|yi|si)?\b", r"do[ğg]rulama kodu",
     # Nordic, Baltic, Finnish, Hungarian
     r"l[öo]senord", r"\bpassord\b", r"adgangskode|kodeord", r"salasana",
-    r"\bparool\b", r"\bparole\b", r"slapta[žz]od", r"jelsz[óo]",
+    r"\bparool\b", r"\bparol[aăeiu]?\b", r"slapta[žz]od", r"jelsz[óo]",
     # Slavic (Latin and Cyrillic), Greek
     r"has[łl](o|a|em)\b", r"\bkod (weryfikacyjny|dost[ęe]pu|pin|sms)\b",
     r"\bhesl(o|a|em|e)\b", r"\bgeslo\b", r"\blozink[aeiu]\b",
