@@ -69,6 +69,9 @@ SUBMIT_CHORDS: tuple[frozenset[str], ...] = (
     frozenset({"ctrl", "o"}),
 )
 
+# chords that open a dialog that runs the command typed into it
+RUN_DIALOG_CHORDS: tuple[frozenset[str], ...] = (frozenset({"alt", "f2"}), frozenset({"win", "r"}))
+
 Entry = tuple[frozenset[str], str, str]
 
 
@@ -119,3 +122,13 @@ def submits(keys: Iterable[str]) -> bool:
     """
     pressed = frozenset(keys)
     return any(chord <= pressed for chord in SUBMIT_CHORDS)
+
+
+def opens_run_dialog(keys: Iterable[str]) -> bool:
+    """Whether pressing these (canonical) keys opens a run-a-command dialog.
+
+    >>> opens_run_dialog(("alt", "f2")), opens_run_dialog(("win", "r")), opens_run_dialog(("r",))
+    (True, True, False)
+    """
+    pressed = frozenset(keys)
+    return any(chord <= pressed for chord in RUN_DIALOG_CHORDS)

@@ -24,7 +24,9 @@ looks at the action and what is known of the screen (``GateContext``) and return
   leaves the desktop (``agent.safety.chords``, plus ``dangerous_keys``) → **ask**; in a
   terminal also ctrl+c, ctrl+\\, ctrl+z → **ask**; in a terminal (``agent.safety.terminals``)
   a chord that runs the command line (enter, ctrl+m, ctrl+j, ctrl+o) right after a ``type``
-  is a shell command (below); after anything else it → **ask** (the line is unknown).
+  is a shell command (below); after anything else it → **ask** (the line is unknown). A
+  run-a-command dialog (alt+f2, win+r) opened by the recent actions and not yet closed counts
+  as a terminal: the desktop shell draws it, so the focused window does not say.
 - ``type``: text a ``deny_text`` regex finds → **ask**. A control character is the chord it
   is (``"\\x04"`` is ctrl+d, ``"\\x1b"`` esc, ``"\\x7f"`` delete): every one except tab and
   newline → **ask**, naming the chord, plus what the chord table says of it. A newline typed
@@ -58,7 +60,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from agent.safety.chords import ChordTable, submits
+from agent.safety.chords import ChordTable, opens_run_dialog, submits
 from agent.safety.config import SafetyConfig, TextMatcher
 from agent.safety.secrets import SECRET_WORDS, terminal_prompt
 from agent.safety.terminals import looks_like_terminal_title
@@ -148,7 +150,8 @@ class GateContext:
     processes (this one by default). ``focus``: the focused widget (AT-SPI), if known.
     ``reasoning``: this step's and the previous step's reasoning. ``previous_action``: the
     action executed just before (its click target is where typing goes; a ``type`` before
-    Enter is the command line).
+    Enter is the command line); ``recent_actions``: the last few executed, oldest first (a
+    run-a-command dialog opened a few steps ago is still where typing goes).
     """
 
     monitors: tuple[Monitor, ...]
@@ -163,6 +166,7 @@ class GateContext:
     active_window: WindowInfo | None = None
     focus: FocusInfo | None = None
     own_pids: tuple[int, ...] = field(default_factory=_this_process)
+    recent_actions: tuple[Action, ...] = ()
 
     @classmethod
     def from_observation(cls, observation: Observation,
@@ -300,10 +304,13 @@ class SafetyGate:
             return True
         focused = ctx.focused()
         if focused is None:
-            return False
+            return _run_dialog_open(ctx)
         if focused.app_names:
-            return self._terminals.search_any(focused.app_names) is not None
-        return looks_like_terminal_title(focused.title)
+            if self._terminals.search_any(focused.app_names) is not None:
+                return True
+        elif looks_like_terminal_title(focused.title):
+            return True
+        return _run_dialog_open(ctx)
 
     def _key(self, keys: tuple[str, ...], ctx: GateContext) -> Iterator[Finding]:
         try:
@@ -317,9 +324,9 @@ class SafetyGate:
         if found is not None:
             yield "ask", f"{found[0]} {found[1]}"
         if terminal and submits(chord):
-            previous = ctx.previous_action
-            if isinstance(previous, Type) and not previous.text.endswith(_NEWLINES):
-                yield from self._shell(_last_line(previous.text),
+            command = _command_line(ctx)
+            if command is not None:
+                yield from self._shell(command,
                                        "typing a command and pressing Enter in a terminal")
             else:
                 yield "ask", f"{'+'.join(chord)} in a terminal runs whatever is on its " \
@@ -393,17 +400,14 @@ class SafetyGate:
 
     def _shell(self, command: str, what: str = "", check_text: bool = True
                ) -> Iterator[Finding]:
-        label = f"{what} runs a shell command ({command!r})" if what else "shell commands"
-        if not self.config.allow_shell:
-            if what:
-                yield "block", f"{label}; shell commands are off (set safety.allow_shell = " \
-                               "true to be asked)"
-            else:
-                yield "block", "shell commands are off (set safety.allow_shell = true to be " \
-                               "asked)"
+        off = "shell commands are off (set safety.allow_shell = true to be asked)"
+        allowed = self.config.allow_shell
+        if what:
+            subject = f"{what} runs a shell command ({command!r})"
+            yield ("ask", f"{subject}: always confirmed") if allowed else \
+                ("block", f"{subject}; {off}")
         else:
-            yield "ask", f"{label}: always confirmed" if what else \
-                "a shell command is always confirmed"
+            yield ("ask", "a shell command is always confirmed") if allowed else ("block", off)
         entry = self._deny_text.search(command) if check_text else None
         if entry is not None:
             yield "ask", f"the command matches deny_text {entry!r}"
@@ -424,8 +428,19 @@ def _show(keys: tuple[str, ...]) -> str:
         else repr(keys)
 
 
-def _last_line(text: str) -> str:
-    return re.split(r"\r\n|\r|\n", text)[-1]
+def _command_line(ctx: GateContext) -> str | None:
+    """What the recent ``type`` actions left on a command line (None if the previous action
+    typed nothing, or ended its text with Enter): the texts typed in a row, after the last
+    newline."""
+    texts: list[str] = []
+    for action in reversed(_recent(ctx)):
+        if not isinstance(action, Type):
+            break
+        texts.append(action.text)
+    line = "".join(reversed(texts))
+    if not texts or line.endswith(_NEWLINES):
+        return None
+    return re.split(r"\r\n|\r|\n", line)[-1]
 
 
 def _ran_a_line(action: Action | None) -> bool:
@@ -437,6 +452,33 @@ def _ran_a_line(action: Action | None) -> bool:
             return submits(send_chord(action.keys))
         except ActionError:
             return False
+    return False
+
+
+def _recent(ctx: GateContext) -> tuple[Action, ...]:
+    if ctx.recent_actions:
+        return ctx.recent_actions
+    return (ctx.previous_action,) if ctx.previous_action is not None else ()
+
+
+def _run_dialog_open(ctx: GateContext) -> bool:
+    """Whether a run-a-command dialog (alt+f2, win+r: drawn by the desktop shell, so the
+    focused window does not change) was opened by the recent actions and is still open:
+    no click since (the focus moved), no Enter or Esc (it ran or closed)."""
+    for action in reversed(_recent(ctx)):
+        if isinstance(action, (Click, Drag)):
+            return False
+        if isinstance(action, Type) and any(n in action.text for n in _NEWLINES):
+            return False
+        if isinstance(action, Key):
+            try:
+                chord = send_chord(action.keys)
+            except ActionError:
+                continue
+            if opens_run_dialog(chord):
+                return True
+            if submits(chord) or "esc" in chord:
+                return False
     return False
 
 

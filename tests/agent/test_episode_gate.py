@@ -72,3 +72,15 @@ def test_a_password_field_the_desktop_reports_is_asked_about(store: Store) -> No
     r.screen.focus = FocusInfo("password text", "Mot de passe")
     r.run()
     assert [v.action for v in gate.reviewed] == [Type("hunter2")]
+
+
+def test_a_run_dialog_opened_steps_ago_still_makes_enter_a_shell_command(store: Store) -> None:
+    gate = ScriptedGate()  # approves what it is asked
+    r = rig(store, [Key(("alt", "F2")), Type("rm -rf "), Type("~/photos"), Key(("enter",)),
+                    Done()], gate=gate, approval="never")
+    r.screen.active_window = EDITOR  # the desktop shell draws the dialog: focus unchanged
+    result = r.run()
+    assert [v.action for v in gate.reviewed] == [Key(("alt", "F2"))]
+    assert r.actuator.executed == [Key(("alt", "F2")), Type("rm -rf "), Type("~/photos")]
+    blocked = store.steps(result.episode_id)[3]
+    assert blocked.extra is not None and "'rm -rf ~/photos'" in blocked.extra["blocked"]

@@ -47,19 +47,20 @@ class Windows:
         self.procs: list[subprocess.Popen[str]] = []
 
     def tk(self, app: str, title: str, geometry: str) -> None:
-        self._start([sys.executable, "-c", TK_WINDOW, app, title, geometry], {})
+        self._start([sys.executable, "-c", TK_WINDOW, app, title, geometry], {}, title)
 
     def qt(self, app: str, title: str, rect: tuple[int, int, int, int]) -> None:
         self._start([sys.executable, "-c", QT_WINDOW, app, title, *map(str, rect)],
-                    {"QT_QPA_PLATFORM": "xcb"})
+                    {"QT_QPA_PLATFORM": "xcb"}, title)
 
-    def _start(self, argv: list[str], env: dict[str, str]) -> None:
+    def _start(self, argv: list[str], env: dict[str, str], title: str) -> None:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
                                 env={**os.environ, **env})
         self.procs.append(proc)
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.3)
+        subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", title],
+                       check=True, timeout=20, stdout=subprocess.DEVNULL)
 
     def close(self) -> None:
         for proc in self.procs:
@@ -77,8 +78,9 @@ def windows(xdisplay: XDisplay) -> Iterator[Windows]:
 
 
 def focus(title: str, how: str = "windowfocus") -> None:
-    subprocess.run(["xdotool", "search", "--name", title, how], check=True, timeout=10)
-    time.sleep(0.3)
+    """Give the window the focus and wait until the X server says it has it."""
+    subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title, how, "--sync"],
+                   check=True, timeout=20)
 
 
 def capture() -> Observation:

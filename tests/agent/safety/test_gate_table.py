@@ -7,6 +7,7 @@ family parser or a replay may build one) or ``raw_text`` (a ``Type`` built as-is
 origin —, ``title``, ``app``, ``window`` the focused window as a window object,
 ``windows`` top-most first, each [title, l, t, w, h, app?] or a window object, ``own``
 rects, ``mode``, ``reasoning``, ``previous`` action (JSON) or ``previous_raw_keys``,
+``recent`` the last executed actions, oldest first (the last is the previous one),
 ``focus`` {role, name, text} as the accessibility layer would say); a window object is
 {title, rect: [l, t, w, h], app, instance, process, pid} where pid ``"self"`` is this
 process; ``config`` (a whole ``[safety]`` table replacing ``TABLE_CONFIG``); ``expect``
@@ -67,6 +68,7 @@ def build_window(spec: list[Any] | dict[str, Any]) -> WindowInfo:
 
 def build_context(ctx: dict[str, Any]) -> GateContext:
     monitors = ctx.get("monitors", [[0, 0, 1920, 1080]])
+    recent = tuple(from_json(a) for a in ctx.get("recent", []))
     previous = ctx.get("previous")
     focus = ctx.get("focus")
     active = ctx.get("window")
@@ -80,7 +82,8 @@ def build_context(ctx: dict[str, Any]) -> GateContext:
         reasoning=tuple(ctx.get("reasoning", [])),
         previous_action=(from_json(previous) if previous is not None else
                          Key(tuple(ctx["previous_raw_keys"])) if "previous_raw_keys" in ctx
-                         else None),
+                         else recent[-1] if recent else None),
+        recent_actions=recent,
         active_window=build_window(active) if active is not None else None,
         focus=FocusInfo(focus.get("role"), focus.get("name"), focus.get("text"))
         if focus is not None else None,
