@@ -25,7 +25,6 @@ from agent.settings import ApprovalMode
 from models.actions import Action
 from models.frames import Monitor
 
-
 RECENT_ACTIONS = 6  # executed actions the gate sees (a run dialog opened a few steps ago)
 
 
