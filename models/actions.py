@@ -177,7 +177,7 @@ def from_json(obj: Any) -> Action:
     >>> from_json({"type": "jump"})
     Traceback (most recent call last):
     ...
-    models.errors.ActionError: unknown action type 'jump'
+    models.actions.ActionError: unknown action type 'jump'
     """
     if isinstance(obj, str):
         try:
