@@ -7,8 +7,9 @@ prompt). It uses ``gi.repository.Atspi`` when PyGObject is installed and the acc
 bus answers.
 
 The one design choice a reader must know: it degrades to "unknown" (None), never to an error
-or a stall — the import is tried once, AT-SPI calls get a short timeout, and after the first
-failure the probe stays off for the life of the process. The gate treats unknown as unknown:
+or a stall — the import is tried once, AT-SPI calls get a short timeout, the search for the
+focused widget is bounded (showing widgets of the active window, ``max_nodes``), and after
+the first failure the probe stays off for the life of the process. The gate treats unknown as unknown:
 it falls back on titles, app names and words.
 """
 
@@ -29,7 +30,7 @@ class AtspiFocusProbe:
     use.
     """
 
-    def __init__(self, atspi: Any | None = None, max_nodes: int = 400,
+    def __init__(self, atspi: Any | None = None, max_nodes: int = 200,
                  timeout_ms: int = 250) -> None:
         self._atspi = atspi
         self._max_nodes = max_nodes
@@ -45,6 +46,7 @@ class AtspiFocusProbe:
                 gi.require_version("Atspi", "2.0")
                 from gi.repository import Atspi
 
+                Atspi.init()
                 Atspi.set_timeout(self._timeout_ms, self._timeout_ms)
                 self._atspi = Atspi
             except Exception as exc:  # not installed, no bus: unknown from now on
@@ -79,12 +81,21 @@ class AtspiFocusProbe:
         return None
 
     def _focused_in(self, atspi: Any, root: Any) -> Any | None:
-        stack, seen = [root], 0
+        """Depth first through what is showing, active windows first; at most ``max_nodes``
+        accessibles (each is a D-Bus round trip)."""
+        states = atspi.StateType
+        windows = [root.get_child_at_index(i) for i in range(root.get_child_count())]
+        windows = [w for w in windows if w is not None]
+        active = [w for w in windows if w.get_state_set().contains(states.ACTIVE)]
+        stack, seen = list(reversed(active or windows)), 0
         while stack and seen < self._max_nodes:
             node = stack.pop()
             seen += 1
-            if node.get_state_set().contains(atspi.StateType.FOCUSED):
+            state = node.get_state_set()
+            if state.contains(states.FOCUSED):
                 return node
+            if not state.contains(states.SHOWING):
+                continue
             for j in reversed(range(node.get_child_count())):
                 child = node.get_child_at_index(j)
                 if child is not None:

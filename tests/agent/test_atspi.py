@@ -13,7 +13,7 @@ import pytest
 from agent.atspi import AtspiFocusProbe
 from agent.screen import FocusInfo
 
-FOCUSED = "focused"
+FOCUSED, SHOWING, ACTIVE = "focused", "showing", "active"
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Node:
     role: str = "panel"
     name: str = ""
     text: str | None = None
-    states: set[str] = field(default_factory=set)
+    states: set[str] = field(default_factory=lambda: {SHOWING})
     children: list[Node] = field(default_factory=list)
     pid: int = 0
 
@@ -52,14 +52,17 @@ def fake_atspi(*apps: Node) -> Any:
     text = SimpleNamespace(get_character_count=lambda n: len(n.text),
                            get_text=lambda n, a, b: n.text[a:b])
     return SimpleNamespace(get_desktop=lambda i: desktop, StateType=SimpleNamespace(
-        FOCUSED=FOCUSED), Text=text)
+        FOCUSED=FOCUSED, SHOWING=SHOWING, ACTIVE=ACTIVE), Text=text)
 
 
 def test_the_focused_widget_of_the_app_with_the_pid_is_described() -> None:
     field_ = Node("password text", "Mot de passe", "", {FOCUSED})
     other = Node("entry", "Search", "", {FOCUSED})
-    app = Node("application", children=[Node("frame", children=[Node(), field_])], pid=41)
-    noise = Node("application", children=[other], pid=42)
+    stale = Node("entry", "Old", "", {FOCUSED})  # focused in a window that is not showing
+    hidden = Node("frame", children=[stale], states=set())
+    active = Node("frame", children=[Node(), field_], states={SHOWING, ACTIVE})
+    app = Node("application", children=[hidden, active], pid=41)
+    noise = Node("application", children=[Node("frame", children=[other])], pid=42)
     probe = AtspiFocusProbe(fake_atspi(noise, app))
     assert probe.focused(41) == FocusInfo("password text", "Mot de passe", None)
     assert probe.focused(42) == FocusInfo("entry", "Search", None)
@@ -70,7 +73,7 @@ def test_the_focused_widget_of_the_app_with_the_pid_is_described() -> None:
 def test_a_terminal_gives_its_last_lines() -> None:
     screen = "bob@box:~$ sudo apt upgrade\n\n[sudo] password for bob: "
     term = Node("terminal", "Terminal", screen, {FOCUSED})
-    probe = AtspiFocusProbe(fake_atspi(Node(children=[term], pid=7)))
+    probe = AtspiFocusProbe(fake_atspi(Node(children=[Node("frame", children=[term])], pid=7)))
     info = probe.focused(7)
     assert info is not None and info.role == "terminal"
     assert info.text_tail == "bob@box:~$ sudo apt upgrade\n[sudo] password for bob: "
