@@ -9,8 +9,8 @@ bus answers.
 The one design choice a reader must know: it degrades to "unknown" (None), never to an error
 or a stall — the import is tried once, AT-SPI calls get a short timeout, the search for the
 focused widget is bounded (showing widgets of the active window, ``max_nodes``), and after
-the first failure the probe stays off for the life of the process. The gate treats unknown as unknown:
-it falls back on titles, app names and words.
+the first failure the probe stays off for the life of the process. The gate treats unknown
+as unknown: it falls back on titles, app names and words.
 """
 
 from __future__ import annotations
