@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from models.actions import Action, Click, Drag, Key, Move, Scroll, Type, Wait
+from models.keys import pyautogui_name, send_chord
 
 DRY_RUN_ENV = "DESKHAND_DRY_RUN"
 
@@ -257,9 +258,11 @@ class PyAutoGuiActuator:
                 self._send("text", (chunk,), partial(self._keyboard.type, chunk))
                 self._pause(pace.between_chunks)
         elif isinstance(action, Key):
-            chord: list[SendSpec] = [("key_down", (k,), partial(gui.keyDown, k))
-                                     for k in action.keys]
-            chord += [("key_up", (k,), partial(gui.keyUp, k)) for k in reversed(action.keys)]
+            keys = send_chord(action.keys)  # the names the gate decided on; refuses unknown ones
+            chord: list[SendSpec] = [("key_down", (k,), partial(gui.keyDown, pyautogui_name(k)))
+                                     for k in keys]
+            chord += [("key_up", (k,), partial(gui.keyUp, pyautogui_name(k)))
+                      for k in reversed(keys)]
             self._send_group(chord)
         elif isinstance(action, Wait):
             self._pause(action.seconds)

@@ -33,12 +33,77 @@ class Rect:
 
 
 @dataclass(frozen=True)
+class WindowInfo:
+    """A top-level window: title, rectangle (virtual pixels), and who it belongs to.
+
+    ``app`` is the application's name as the window system gives it (X11: the class part
+    of ``WM_CLASS``, e.g. ``XTerm``, ``KeePassXC``); ``instance`` the instance part
+    (``xterm``); ``process`` the name of the process that owns it (``/proc/PID/comm`` from
+    ``_NET_WM_PID``); ``pid`` that process. Any may be unknown (None).
+    """
+
+    title: str
+    rect: Rect
+    app: str | None = None
+    instance: str | None = None
+    process: str | None = None
+    pid: int | None = None
+
+    def contains(self, x: int, y: int) -> bool:
+        r = self.rect
+        return r.left <= x < r.left + r.width and r.top <= y < r.top + r.height
+
+    @property
+    def app_names(self) -> tuple[str, ...]:
+        """Every name the owning app is known by (class, instance, process), each once.
+
+        >>> WindowInfo("t", Rect(0, 0, 1, 1), "XTerm", "xterm", "xterm").app_names
+        ('XTerm', 'xterm')
+        """
+        names: list[str] = []
+        for name in (self.app, self.instance, self.process):
+            if name and name not in names:
+                names.append(name)
+        return tuple(names)
+
+
+@dataclass(frozen=True)
+class FocusInfo:
+    """What the accessibility layer (AT-SPI) says of the focused widget; None where unknown.
+
+    ``role``: its role name (``"password text"``, ``"terminal"``, ``"entry"``...); ``name``:
+    its accessible name or label; ``text_tail``: the last lines of its text (a terminal's
+    prompt).
+    """
+
+    role: str | None = None
+    name: str | None = None
+    text_tail: str | None = None
+
+
+@dataclass(frozen=True)
 class Observation:
+    """One screenshot and what is known of the desktop at that moment.
+
+    ``window_title``: the focused window's title. ``active_window``: the focused window with
+    its app (title, rectangle, ``WM_CLASS``, process). ``windows``: the visible top-level
+    windows, top-most first, so the window under any point can be found (``window_at``).
+    ``focus``: the focused widget as the accessibility layer describes it. The last three
+    are empty where the platform cannot say.
+    """
+
     image: np.ndarray  # [H, W, 3] uint8 RGB, physical pixels of the monitor
     monitor: Monitor
     cursor: tuple[int, int] | None
     window_title: str | None
     timestamp: float
+    active_window: WindowInfo | None = None
+    windows: tuple[WindowInfo, ...] = ()
+    focus: FocusInfo | None = None
+
+    def window_at(self, x: int, y: int) -> WindowInfo | None:
+        """The top-most window of ``windows`` under the point, or None."""
+        return next((w for w in self.windows if w.contains(x, y)), None)
 
     @property
     def sha256(self) -> str:
@@ -94,6 +159,12 @@ def apply_masks(image: np.ndarray, monitor: Monitor, rects: Sequence[Rect],
 WindowFinder = Callable[[Sequence[str]], list[Rect]]
 
 
+class FocusProbe(Protocol):
+    """Asks the accessibility layer about the focused widget of the app with ``pid``."""
+
+    def focused(self, pid: int | None) -> FocusInfo | None: ...
+
+
 @dataclass
 class FakeScreen:
     """Serves fixture images in turn (the last one repeats); masks apply as for real."""
@@ -104,12 +175,19 @@ class FakeScreen:
     cursor: tuple[int, int] | None = None
     window_title: str | None = None
     captured: int = 0
+    active_window: WindowInfo | None = None
+    windows: tuple[WindowInfo, ...] = ()
+    focus: FocusInfo | None = None
 
     def capture(self) -> Observation:
         image = self.images[min(self.captured, len(self.images) - 1)]
         self.captured += 1
         image = apply_masks(image, self.monitor, self.masks.regions)
-        return Observation(image, self.monitor, self.cursor, self.window_title, time.time())
+        title = self.window_title
+        if title is None and self.active_window is not None:
+            title = self.active_window.title
+        return Observation(image, self.monitor, self.cursor, title, time.time(),
+                           self.active_window, self.windows, self.focus)
 
     def monitors(self) -> list[Monitor]:
         return [self.monitor]
@@ -122,12 +200,14 @@ class MssScreen:
     """
 
     def __init__(self, monitor_index: int = 1, masks: CaptureMasks | None = None,
-                 window_finder: WindowFinder | None = None) -> None:
+                 window_finder: WindowFinder | None = None,
+                 focus_probe: FocusProbe | None = None) -> None:
         self.monitor_index = monitor_index
         self.masks = masks or CaptureMasks()
         self._mss: Any = None
         self._finder = window_finder
-        self._desktop: Any = None  # one X connection for cursor and title (Linux)
+        self._desktop: Any = None  # one X connection for cursor, windows and title (Linux)
+        self._focus_probe = focus_probe
 
     def _grabber(self) -> Any:
         if self._mss is None:
@@ -159,19 +239,28 @@ class MssScreen:
             finder = self._finder or find_windows_x11
             rects += finder(self.masks.window_titles)
         image = apply_masks(image, monitor, rects)
-        cursor, title = self._pointer_and_title()
-        return Observation(image, monitor, cursor, title, time.time())
+        return self._observe(image, monitor)
 
-    def _pointer_and_title(self) -> tuple[tuple[int, int] | None, str | None]:
+    def _observe(self, image: np.ndarray, monitor: Monitor) -> Observation:
+        """The image with the pointer, the focused window, the window stack and the focus."""
         import sys
 
         if sys.platform != "linux":
-            return cursor_position(), active_window_title()
+            return Observation(image, monitor, cursor_position(), active_window_title(),
+                               time.time())
         from agent import x11
 
         if self._desktop is None:
             self._desktop = x11.Desktop()
-        return self._desktop.pointer(), self._desktop.active_window_title()
+        desktop = self._desktop
+        cursor, title = desktop.pointer(), desktop.active_window_title()
+        active, windows = desktop.active_window(), desktop.windows()
+        if self._focus_probe is None:
+            from agent.atspi import AtspiFocusProbe
+
+            self._focus_probe = AtspiFocusProbe()
+        focus = self._focus_probe.focused(active.pid if active is not None else None)
+        return Observation(image, monitor, cursor, title, time.time(), active, windows, focus)
 
     def close(self) -> None:
         if self._mss is not None:

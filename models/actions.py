@@ -16,50 +16,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-
-class ActionError(ValueError):
-    """An action (or its JSON form) is malformed; the message says what and where."""
-
+from models.errors import ActionError as ActionError
+from models.keys import KEY_ALIASES as KEY_ALIASES
+from models.keys import MAX_CHORD
+from models.keys import MODIFIER_KEYS as MODIFIER_KEYS
+from models.keys import normalize_key as normalize_key
 
 MOUSE_BUTTONS = ("left", "right", "middle")
-
-# Canonical key names, the same spelling pyautogui uses. Aliases map onto them.
-_NAMED_KEYS = {
-    "enter", "esc", "tab", "space", "backspace", "delete", "insert", "home", "end",
-    "pageup", "pagedown", "up", "down", "left", "right", "ctrl", "alt", "shift", "win",
-    "capslock", "numlock", "scrolllock", "printscreen", "pause", "menu", "altgr",
-    *(f"f{i}" for i in range(1, 25)),
-}
-KEY_ALIASES = {
-    "return": "enter", "escape": "esc", "control": "ctrl", "ctl": "ctrl", "option": "alt",
-    "cmd": "win", "command": "win", "super": "win", "meta": "win", "windows": "win",
-    "del": "delete", "ins": "insert", "pgup": "pageup", "pgdn": "pagedown",
-    "page_up": "pageup", "page_down": "pagedown", "arrowup": "up", "arrowdown": "down",
-    "arrowleft": "left", "arrowright": "right", "spacebar": "space", "bksp": "backspace",
-    "back": "backspace", "caps_lock": "capslock", "print": "printscreen", " ": "space",
-}
-MODIFIER_KEYS = frozenset({"ctrl", "alt", "shift", "win", "altgr"})
-
-
-def normalize_key(name: str) -> str:
-    """Return the canonical spelling of one key name, or raise ``ActionError``.
-
-    >>> normalize_key("Control"), normalize_key("Return"), normalize_key("A"), normalize_key("F5")
-    ('ctrl', 'enter', 'a', 'f5')
-    """
-    if not isinstance(name, str) or name == "":
-        raise ActionError(f"key name must be a non-empty string, got {_short(name)}")
-    if len(name) == 1:
-        return name.lower() if name.isalpha() else name
-    low = name.strip().lower()
-    low = KEY_ALIASES.get(low, low)
-    if low in _NAMED_KEYS or len(low) == 1:
-        return low
-    raise ActionError(f"unknown key name {_short(name)}")
 
 
 @dataclass(frozen=True)
@@ -152,7 +118,7 @@ MAX_CLICK_COUNT = 3  # single, double, triple
 MAX_SCROLL_CLICKS = 50  # wheel clicks per axis and action: a few screens, never a runaway
 MAX_WAIT_SECONDS = 60.0  # anything longer is almost surely a parse accident
 MAX_TEXT_CHARS = 10_000  # typed text, summaries, reasons, questions and shell commands
-MAX_CHORD_KEYS = 5  # ctrl+alt+shift+win+key is the largest real chord
+MAX_CHORD_KEYS = MAX_CHORD  # ctrl+alt+shift+win+key is the largest real chord
 
 
 def points(action: Action) -> list[tuple[int, int]]:
@@ -378,21 +344,18 @@ def validate(action: Action) -> Action:
 
 
 def parse_keys(value: Any) -> tuple[str, ...]:
-    """Keys of a chord from a list (``["ctrl", "s"]``) or text (``"ctrl+s"``, ``"ctrl s"``).
+    """Keys of a chord from a list (``["ctrl", "s"]``) or text (``"ctrl+s"``, ``"ctrl s"``),
+    each in its canonical spelling (``models.keys``).
 
     >>> parse_keys("Ctrl+Shift+T")
     ('ctrl', 'shift', 't')
     >>> parse_keys(["alt", "F4"])
     ('alt', 'f4')
+    >>> parse_keys("ctrl++"), parse_keys("Page Up"), parse_keys("ctrl+\\t"), parse_keys("\\n")
+    (('ctrl', '+'), ('pageup',), ('ctrl', 'tab'), ('enter',))
     """
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith("++"):  # "ctrl++" is ctrl and the plus key
-            parts = [p for p in re.split(r"[+\s]+", text[:-2]) if p] + ["+"]
-        elif len(text) == 1:
-            parts = [text]
-        else:
-            parts = [p for p in re.split(r"[+\s]+", text) if p]
+        parts = _chord_parts(value)
     elif isinstance(value, (list, tuple)):
         parts = list(value)
     else:
@@ -402,6 +365,38 @@ def parse_keys(value: Any) -> tuple[str, ...]:
     if len(parts) > MAX_CHORD_KEYS:
         raise ActionError(f"key: a chord of {len(parts)} keys is not plausible")
     return tuple(normalize_key(p) for p in parts)
+
+
+def _chord_parts(text: str) -> list[str]:
+    """Split chord text on ``+`` (a ``+`` right after a separator is the plus key); a part
+    that is no key name but holds spaces is several keys (``"alt f4"``)."""
+    if len(text) == 1:
+        return [text]
+    if text.strip() == "":  # "  ": no key is named (a lone " " above is the space bar)
+        return []
+    pieces, current = [], ""
+    for char in text:
+        if char == "+" and current.strip(" ") != "":
+            pieces.append(current)
+            current = ""
+        else:
+            current += char
+    pieces.append(current)
+    parts: list[str] = []
+    for piece in pieces:
+        stripped = piece.strip(" ")
+        if stripped == "":
+            parts.extend(["space"] if piece else [])
+            continue
+        words = stripped.split()
+        if len(words) > 1:
+            try:
+                normalize_key(stripped)
+            except ActionError:
+                parts.extend(words)
+                continue
+        parts.append(stripped)
+    return parts
 
 
 def describe(action: Action) -> str:

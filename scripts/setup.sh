@@ -14,7 +14,7 @@ EXTRAS=""
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- system packages: a virtual X display for tests, Qt's xcb libraries, a compiler for llama.cpp
-SYSTEM_PKGS=(xvfb xdotool x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0
+SYSTEM_PKGS=(xvfb xdotool x11-utils openbox libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1
   libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 gcc g++ cmake make)
 if command -v dpkg-query >/dev/null; then

@@ -21,29 +21,24 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agent.safety.secrets import LOGIN_WORDS, SECRET_WORDS, variants
+from agent.safety.terminals import TERMINAL_APPS
 from models.actions import ActionError, parse_keys
 
 REGEX_PREFIX = "re:"
 
-# Window titles that look like a password / PIN / privilege prompt (regexes, case ignored).
-PASSWORD_TITLE_PATTERNS: tuple[str, ...] = (
-    r"pass(word|wd|phrase|code)",
-    r"\bsign[ -]?(in|on)\b",
-    r"\blog[ -]?(in|on)\b",
-    r"(?-i:\bPIN\b)",
-    r"\bsudo\b",
-    r"\bauthenticat(e|ion)\b",
-    r"\bunlock\b",
-    r"\bcredentials?\b",
-    r"\bkennwort\b|\bpasswort\b|\bmot de passe\b|\bcontrase[ñn]a\b",
-)
+# Window titles / field names that look like a password, PIN or sign-in prompt (regexes,
+# case ignored), in many languages (``agent.safety.secrets``).
+PASSWORD_TITLE_PATTERNS: tuple[str, ...] = SECRET_WORDS + LOGIN_WORDS
 
 
 class TextMatcher:
     """Case-insensitive patterns, each literal text or (``re:`` prefix / ``regex=True``) a regex.
 
-    ``search`` returns the first entry (as the user wrote it) found in the text, or None.
-    With ``whole=True`` a literal entry must match the whole text (app names).
+    ``search`` returns the first entry (as the user wrote it) found in the text, or None;
+    the text is searched as given and folded (``secrets.fold``: full-width forms, invisible
+    characters, look-alike letters). With ``whole=True`` a literal entry must match the
+    whole text (app names).
 
     >>> m = TextMatcher(("Bank (Online)", "re:^Private( |$)"))
     >>> m.search("My BANK (online) - Firefox"), m.search("Private notes"), m.search("Not Private")
@@ -60,9 +55,18 @@ class TextMatcher:
     def search(self, text: str | None) -> str | None:
         if not text:
             return None
+        texts = variants(text)
         for entry, pattern in self._compiled:
-            if pattern.search(text):
+            if any(pattern.search(t) for t in texts):
                 return entry
+        return None
+
+    def search_any(self, texts: tuple[str, ...] | list[str]) -> tuple[str, str] | None:
+        """(the first text that matches, the entry it matches), or None."""
+        for text in texts:
+            entry = self.search(text)
+            if entry is not None:
+                return text, entry
         return None
 
 
@@ -89,6 +93,8 @@ class SafetyConfig:
 
     >>> SafetyConfig().allow_shell, SafetyConfig().own_window_titles, SafetyConfig().stall_repeats
     (False, ('Deskhand',), 2)
+    >>> SafetyConfig().own_window_classes, "xterm" in SafetyConfig().terminal_apps
+    (('Deskhand',), True)
     >>> SafetyConfig(dangerous_keys=("ctrl+shift+k", "hyper+x"))
     Traceback (most recent call last):
     ...
@@ -101,6 +107,8 @@ class SafetyConfig:
     allow_shell: bool = False  # false: shell actions are blocked; true: always asked
     dangerous_keys: tuple[str, ...] = ()  # extra chords to confirm, e.g. "ctrl+shift+k"
     own_window_titles: tuple[str, ...] = ("Deskhand",)  # exact, or followed by " — ..."
+    own_window_classes: tuple[str, ...] = ("Deskhand",)  # WM_CLASS class: whole, case ignored
+    terminal_apps: tuple[str, ...] = TERMINAL_APPS  # Enter there runs a command: whole names
     password_title_patterns: tuple[str, ...] = PASSWORD_TITLE_PATTERNS  # regexes
     max_steps: int = 50  # steps (model proposals, parsed or not) per episode
     max_minutes: float = 30.0  # wall time per episode
@@ -110,10 +118,13 @@ class SafetyConfig:
 
     def __post_init__(self) -> None:
         for name in ("deny_apps", "deny_titles", "deny_text", "dangerous_keys",
-                     "own_window_titles", "password_title_patterns"):
+                     "own_window_titles", "own_window_classes", "terminal_apps",
+                     "password_title_patterns"):
             object.__setattr__(self, name, _string_tuple(getattr(self, name), name))
         TextMatcher(self.deny_titles, name="deny_titles")
         TextMatcher(self.deny_apps, name="deny_apps", whole=True)
+        TextMatcher(self.own_window_classes, name="own_window_classes", whole=True)
+        TextMatcher(self.terminal_apps, name="terminal_apps", whole=True)
         TextMatcher(self.deny_text, regex=True, name="deny_text")
         TextMatcher(self.password_title_patterns, regex=True, name="password_title_patterns")
         for i, entry in enumerate(self.own_window_titles):

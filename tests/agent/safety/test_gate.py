@@ -71,15 +71,18 @@ def test_strictest_verdict_wins_and_every_reason_is_kept() -> None:
 
 def test_context_from_an_observation_uses_its_monitor_and_title() -> None:
     monitor = Monitor(-1280, 0, 1280, 1024)
-    obs = Observation(np.zeros((4, 4, 3), np.uint8), monitor, None, "Deskhand", 0.0)
+    editor = WindowInfo("Editor", Rect(-1280, 0, 1280, 1024), "Gedit", "gedit", "gedit", 4242)
+    obs = Observation(np.zeros((4, 4, 3), np.uint8), monitor, None, "Deskhand", 0.0,
+                      windows=(editor,))
     ctx = GateContext.from_observation(obs, approval_mode="never")
     assert ctx.monitors == (monitor,) and ctx.active_title == "Deskhand"
     gate = SafetyGate()
-    assert gate.check(Click(-1, 0), ctx).verdict == "allow"
-    assert gate.check(Click(0, 0), ctx).verdict == "block"
+    assert gate.check(Click(-1, 0), ctx).verdict == "allow"  # on the editor
+    assert gate.check(Click(0, 0), ctx).verdict == "block"  # off the monitor
     assert gate.check(Type("x"), ctx).verdict == "block"  # Deskhand has the focus
     wider = GateContext.from_observation(obs, monitors=(monitor,) + SCREEN)
-    assert gate.check(Click(0, 0), wider).verdict == "allow"
+    # (0, 0) is on no known window: the focused one, Deskhand's, is where it likely lands
+    assert gate.check(Click(0, 0), wider).verdict == "block"
 
 
 @pytest.mark.parametrize(("table", "message"), [
