@@ -6,9 +6,13 @@ machine and Python run), so the same (kind, seed) is the same exercise everywher
 different seeds vary the words, the number of widgets, their sizes, the theme, the font size
 and the window's place and size (always inside a 1366×768 screen).
 
-One kind is different on purpose: ``swatch`` ("click the red square") is answered by colour
-alone and opens in a fixed small window at the screen's top-left (``SWATCH_LOOK``), so a small
-model trained in minutes on a CPU can learn it from pixels; it is the demo model's suite.
+Two kinds are different on purpose: ``swatch`` ("click the red square": four squares in a
+random order of colours) and ``lamp`` ("click the square of the lamp's colour": the
+squares always in one order, a lamp lit in one of their colours) are answered by colour alone
+and open in a fixed small window at the screen's top-left (``SWATCH_LOOK``), with the squares
+at the same places, so a small model trained in minutes on a CPU can learn them from pixels;
+they are the demo model's suite. The lamp needs only the lamp's colour (a lookup a small
+model learns); the swatch needs finding where a colour is (which it does not learn in minutes).
 """
 
 from __future__ import annotations
@@ -157,6 +161,14 @@ def _swatch(r: random.Random) -> tuple[str, dict[str, Any]]:
     return f"Click the {target} square.", {"colours": colours, "target": target}
 
 
+LAMP_COLOURS = ("red", "yellow", "green", "blue")  # the squares' one order in a lamp exercise
+LAMP_TASK = "Click the square of the lamp's colour."
+
+
+def _lamp(r: random.Random) -> tuple[str, dict[str, Any]]:
+    return LAMP_TASK, {"colours": list(LAMP_COLOURS), "target": r.choice(LAMP_COLOURS)}
+
+
 def _scroll_list(r: random.Random) -> tuple[str, dict[str, Any]]:
     first, second = r.sample([COLORS, ANIMALS, FRUITS, CITIES], 2)
     names = [f"{a} {b}" for a in first for b in second]
@@ -169,7 +181,7 @@ def _scroll_list(r: random.Random) -> tuple[str, dict[str, Any]]:
 _GENERATORS: dict[str, Callable[[random.Random], tuple[str, dict[str, Any]]]] = {
     "button": _button, "form": _form, "checkboxes": _checkboxes, "menu": _menu,
     "combo": _combo, "slider": _slider, "dialog": _dialog, "editor": _editor,
-    "scroll_list": _scroll_list, "swatch": _swatch,
+    "scroll_list": _scroll_list, "swatch": _swatch, "lamp": _lamp,
 }
 assert tuple(_GENERATORS) == KINDS
 
@@ -184,13 +196,13 @@ def make_exercise(kind: str, seed: int) -> ExerciseSpec:
     Traceback (most recent call last):
     ...
     agent.practice.spec.ExerciseError: unknown exercise kind 'juggle'; known: button, \
-form, checkboxes, menu, combo, slider, dialog, editor, scroll_list, swatch
+form, checkboxes, menu, combo, slider, dialog, editor, scroll_list, swatch, lamp
     """
     if kind not in _GENERATORS:
         raise ExerciseError(f"unknown exercise kind {kind!r}; known: {', '.join(KINDS)}")
     r = random.Random(f"deskhand-practice:{kind}:{seed}")
     look = _look(r)
     task, params = _GENERATORS[kind](r)
-    if kind == "swatch":
+    if kind in ("swatch", "lamp"):
         look = SWATCH_LOOK
     return ExerciseSpec(kind, seed, task, look, params)

@@ -40,7 +40,7 @@ def target_names(spec: ExerciseSpec) -> list[str]:
         return ["editor"] + (["save_button"] if p["save_via"] == "button" else [])
     if spec.kind == "scroll_list":
         return [f"list_item:{p['target']}"]
-    if spec.kind == "swatch":
+    if spec.kind in ("swatch", "lamp"):
         return [f"swatch:{p['target']}"]
     raise ExerciseError(f"unknown exercise kind {spec.kind!r}")
 

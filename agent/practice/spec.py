@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS = ("button", "form", "checkboxes", "menu", "combo", "slider", "dialog", "editor",
-         "scroll_list", "swatch")
+         "scroll_list", "swatch", "lamp")
 THEMES = ("light", "dark")
 
 

@@ -106,7 +106,7 @@ def _editor(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
 _VERIFIERS: dict[str, Callable[[ExerciseSpec, dict[str, Any]], Verdict]] = {
     "button": _button, "form": _form, "checkboxes": _checkboxes, "menu": _menu,
     "combo": _combo, "slider": _slider, "dialog": _dialog, "editor": _editor,
-    "scroll_list": _scroll_list, "swatch": _swatch,
+    "scroll_list": _scroll_list, "swatch": _swatch, "lamp": _swatch,
 }
 
 

@@ -23,12 +23,12 @@ from agent.practice.verify import verify
 from app.practice.common import NAME_PROPERTY, GeometryBuilder, Kind
 from app.practice.kinds_basic import ButtonKind, CheckboxesKind, ComboKind, FormKind, SliderKind
 from app.practice.kinds_more import DialogKind, EditorKind, MenuKind, ScrollListKind
-from app.practice.kinds_visual import SwatchKind
+from app.practice.kinds_visual import LampKind, SwatchKind
 
 KIND_CLASSES: dict[str, type[Kind]] = {
     "button": ButtonKind, "form": FormKind, "checkboxes": CheckboxesKind, "menu": MenuKind,
     "combo": ComboKind, "slider": SliderKind, "dialog": DialogKind, "editor": EditorKind,
-    "scroll_list": ScrollListKind, "swatch": SwatchKind,
+    "scroll_list": ScrollListKind, "swatch": SwatchKind, "lamp": LampKind,
 }
 SETTLE_MS = 150  # after show: let the window be placed before measuring and publishing
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from agent.practice.generators import (
+    LAMP_COLOURS,
+    LAMP_TASK,
     SCREEN_FIT,
     SWATCH_COLOURS,
     SWATCH_LOOK,
@@ -43,7 +45,7 @@ def test_exercises_do_not_depend_on_the_process() -> None:
     assert json.loads(out.stdout) == here
 
 
-@pytest.mark.parametrize("kind", [k for k in KINDS if k != "swatch"])
+@pytest.mark.parametrize("kind", [k for k in KINDS if k not in ("swatch", "lamp")])
 def test_seeds_vary_words_look_and_place(kind: str) -> None:
     specs = [make_exercise(kind, seed) for seed in SEEDS]
     assert len({s.task for s in specs}) >= 10
@@ -95,3 +97,11 @@ def test_swatch_varies_colours_and_order_in_a_fixed_small_window() -> None:
         assert s.params["target"] in s.params["colours"]
         assert len(set(s.params["colours"])) == SWATCH_SLOTS
         assert s.task == f"Click the {s.params['target']} square."
+
+
+def test_lamp_keeps_its_squares_in_one_order_and_lights_each_colour() -> None:
+    specs = [make_exercise("lamp", seed) for seed in SEEDS]
+    assert {s.look for s in specs} == {SWATCH_LOOK}
+    assert {tuple(s.params["colours"]) for s in specs} == {LAMP_COLOURS}
+    assert {s.params["target"] for s in specs} == set(LAMP_COLOURS)
+    assert {s.task for s in specs} == {LAMP_TASK}  # only the lamp says which

@@ -94,6 +94,18 @@ def test_swatch_squares_are_told_apart_by_colour_alone(open_window, qtbot: QtBot
     assert _newer(qtbot, window)["solved"] is False  # a wrong square after it fails it
 
 
+def test_lamp_squares_sit_where_the_swatch_squares_do(open_window, qtbot: QtBot) -> None:
+    lamp = open_window("lamp", 3)
+    swatch = open_window("swatch", 3)
+    places = [sorted(tuple(b) for k, b in _state(w)["geometry"]["boxes"].items()  # type: ignore[index]
+                     if k.startswith("swatch:")) for w in (lamp, swatch)]
+    assert places[0] == places[1]
+    target = lamp.spec.params["target"]
+    assert lamp.kind.lamp.accessibleName() == f"lamp, lit {target}"
+    qtbot.mouseClick(lamp.kind.squares[target], Qt.MouseButton.LeftButton)
+    assert _newer(qtbot, lamp)["solved"] is True
+
+
 def test_form_reports_values_and_the_submitted_ones(open_window, qtbot: QtBot) -> None:
     window = open_window("form", 3)
     fields = window.spec.params["fields"]
