@@ -39,6 +39,16 @@ def _swatch(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
     return _clicked_only(state, spec.params["target"], "square")
 
 
+def _lamp(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
+    """As ``swatch``, but the words never name the lamp's colour: they are on the screen."""
+    clicked = list(state.get("clicked", []))
+    if any(c != spec.params["target"] for c in clicked):
+        return Verdict(False, "a square of another colour than the lamp's was clicked")
+    if not clicked:
+        return Verdict(False, "no square has been clicked yet")
+    return Verdict(True, "the square of the lamp's colour was clicked")
+
+
 def _form(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
     expected: dict[str, str] = spec.params["fields"]
     submitted = state.get("submitted")
@@ -106,7 +116,7 @@ def _editor(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
 _VERIFIERS: dict[str, Callable[[ExerciseSpec, dict[str, Any]], Verdict]] = {
     "button": _button, "form": _form, "checkboxes": _checkboxes, "menu": _menu,
     "combo": _combo, "slider": _slider, "dialog": _dialog, "editor": _editor,
-    "scroll_list": _scroll_list, "swatch": _swatch, "lamp": _swatch,
+    "scroll_list": _scroll_list, "swatch": _swatch, "lamp": _lamp,
 }
 
 
