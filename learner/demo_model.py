@@ -80,11 +80,12 @@ def examples_hash(examples: Sequence[Example]) -> str:
     return digest.hexdigest()
 
 
-def build_demo(out_dir: Path, examples: Sequence[Example], recipe: DemoRecipe = DemoRecipe(),
+def build_demo(out_dir: Path, examples: Sequence[Example], recipe: DemoRecipe | None = None,
                *, progress: Callable[[int, int, float], None] | None = None) -> DemoModel:
     """Build (or return the cached) demo model from ``examples`` under ``out_dir``."""
     if not examples:
         raise ValueError("the demo model needs demonstrations")
+    recipe = recipe or DemoRecipe()
     key = recipe.key(examples_hash(examples))
     out_dir = Path(out_dir)
     folder = out_dir / f"demo-{key}"

@@ -47,6 +47,7 @@ class PracticeSuite:
         self.home = home
         self._tmp = tempfile.TemporaryDirectory(prefix="deskhand-suite-")
         self.folder = Path(folder) if folder is not None else Path(self._tmp.name)
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.start_timeout = start_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._state_file: Path | None = None

@@ -253,3 +253,61 @@ def ui(
     typer.echo(f"UI timer every {TICK_MS} ms: {report.ticks} ticks; stall beyond the tick: "
                f"longest {report.longest_stall_ms:.1f} ms, p99 {report.p99_gap_ms:.1f} ms "
                f"(goal <= {GOAL_MS:.0f} ms)")
+
+
+@group.command()
+def learning(
+    ctx: typer.Context,
+    nights: Annotated[int, typer.Option("--nights", min=1, help="Nights to run")] = 3,
+    episodes: Annotated[int, typer.Option(
+        "--episodes", min=1, help="Teaching episodes per night")] = 40,
+    heldout: Annotated[int, typer.Option(
+        "--heldout", min=1, help="Held-out evaluation episodes per measurement")] = 40,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of tasks and judgments")] = 0,
+    kinds: Annotated[str, typer.Option(
+        "--kinds", help="Practice exercise kinds of the suite, comma-separated")] = "lamp",
+    error_rate: Annotated[float, typer.Option(
+        "--error-rate", min=0.0, max=1.0, help="Share of wrong simulated judgments")] = 0.05,
+    steps: Annotated[int, typer.Option(
+        "--steps", min=1, help="GRPO steps per role per night")] = 40,
+    min_holdout: Annotated[int, typer.Option(
+        "--min-holdout", min=5, help="The gate's minimum held-out size")] = 20,
+    out: Annotated[Path, typer.Option("--out", help="Report folder")] = Path("bench-learning"),
+    bench_home: Annotated[Path | None, typer.Option(
+        "--bench-home", help="Deskhand home for the bench (default: a new one in --out)",
+        file_okay=False)] = None,
+) -> None:
+    """Nights of simulated teaching and the real learn command; held-out success per night."""
+    import json
+    import time
+
+    from rich.console import Console
+
+    from agent.control.xserver import private_display
+    from app.demo import build, install
+    from app.learning_bench.nights import Bench, as_json
+    from app.learning_bench.report import plot, table
+    from app.learning_bench.settings import BenchSettings
+    from app.state import state
+    from models.hub.catalogue import Catalogue
+
+    console = Console(soft_wrap=True, highlight=False)
+    settings = BenchSettings(nights=nights, episodes=episodes, heldout=heldout, seed=seed,
+                             kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+                             error_rate=error_rate, actor_steps=steps, reward_steps=steps,
+                             min_holdout=min_holdout)
+    out = out.resolve()
+    home = (bench_home or out / "home").resolve()
+    started = time.monotonic()
+    console.print("building (or reusing) the demo model …")
+    demo = build(state(ctx).paths.ensure().models_dir)
+    settings.write_home_config(home)
+    bench = Bench(settings, home, out, say=console.print)
+    install(Catalogue.load(bench.paths.models_dir), demo)
+    with private_display(*settings.screen) as display:
+        rows = bench.run(display)
+    console.print(table(rows))
+    (out / "learning.json").write_text(json.dumps(as_json(rows, settings), indent=2))
+    picture = plot(rows, out / "learning.png")
+    console.print(f"report: {out / 'learning.json'}, plot: {picture}; the bench home is "
+                  f"{home} (deskhand --home {home} ...); {time.monotonic() - started:.0f} s")

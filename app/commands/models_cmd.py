@@ -156,6 +156,31 @@ def add_tiny_(
         _say(f"Added {model.name}: {model.note}.")
 
 
+@group.command("add-demo")
+def add_demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the build.")] = 0,
+) -> None:
+    """Build the demo model for the practice desktop here (a few minutes, once) and use it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from app.demo import build, install
+    from learner.demo_model import DemoRecipe
+
+    recipe = DemoRecipe(seed=seed)
+    with _catalogue(ctx) as cat:
+        columns = (TextColumn("teaching the demo model"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("loss {task.fields[loss]:.3f}"))
+        with Progress(*columns, console=Console(stderr=True)) as bar:
+            task = bar.add_task("demo", total=recipe.steps, loss=float("nan"))
+            demo = build(state(ctx).paths.ensure().models_dir, recipe,
+                         progress=lambda done, total, loss: bar.update(task, completed=done,
+                                                                       loss=loss))
+        model = install(cat, demo)
+        _say(f"Added {model.name} and chose it for the actor and the critic: {model.note}. "
+             f"Built in {demo.report['train_seconds']:.0f} s of training.")
+
+
 @group.command("use")
 def use(
     ctx: typer.Context,

@@ -20,7 +20,7 @@ from models.hub.registry import FAMILIES
 CATALOGUE_FILE = "catalogue.json"
 ROLES: tuple[str, ...] = ("actor", "critic")
 Source = Literal["downloaded", "local", "tiny"]
-SOURCES: tuple[str, ...] = ("downloaded", "local", "tiny")
+SOURCES: tuple[str, ...] = ("downloaded", "local", "tiny", "demo")
 
 
 class CatalogueError(ValueError):

@@ -1,0 +1,1 @@
+"""``deskhand bench learning``: nights of teaching and learning, measured on held-out tasks."""
