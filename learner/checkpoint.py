@@ -32,6 +32,8 @@ class TrainState:
     metrics: list[dict[str, float]] = field(default_factory=list)
     entropies: list[float] = field(default_factory=list)
     pulses: int = 0
+    warmed: bool = False  # the run's supervised warm-up (if any) is done
+    warmup_loss: float | None = None
 
 
 def _sync_tree(folder: Path) -> None:
@@ -57,6 +59,7 @@ def save(run_dir: Path, model: Any, optimizer: Any, state: TrainState) -> Path:
     model.save_pretrained(str(new / ADAPTER_DIR))
     torch.save({"optimizer": optimizer.state_dict(), "step": state.step,
                 "metrics": state.metrics, "entropies": state.entropies, "pulses": state.pulses,
+                "warmed": state.warmed, "warmup_loss": state.warmup_loss,
                 "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
                         "numpy": np.random.get_state()}}, new / STATE_FILE)
     _sync_tree(new)
@@ -91,4 +94,5 @@ def load(folder: Path, model: Any, optimizer: Any) -> TrainState:
     random.setstate(raw["rng"]["python"])
     np.random.set_state(raw["rng"]["numpy"])
     return TrainState(int(raw["step"]), list(raw["metrics"]), list(raw["entropies"]),
-                      int(raw.get("pulses", 0)))
+                      int(raw.get("pulses", 0)), bool(raw.get("warmed", False)),
+                      raw.get("warmup_loss"))

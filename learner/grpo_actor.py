@@ -99,7 +99,7 @@ def build_job(train: list[StepRecord], holdout: list[StepRecord], base_dir: Path
     """An actor job from dataset records: states with a reference (or any, with a critic)."""
     usable = states(train, with_reference=critic is None)
     fns, weights = reward_functions(config, sigma, critic)
-    examples = [ex for ex in (sft_example(r) for r in train) if ex is not None]
+    examples = [ex for ex in (sft_example(r) for r in states(train)) if ex is not None]
     verifiable = functools.partial(rewards.verifiable_reward, sigma=sigma)
 
     def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> Evaluation:
@@ -113,18 +113,25 @@ def build_job(train: list[StepRecord], holdout: list[StepRecord], base_dir: Path
 
 
 def synthetic_job(base_dir: Path, config: ActorTrainConfig, *, train_screens: int = 32,
-                  holdout_screens: int = 16, seed: int = 0) -> Job:
-    """An actor job on :mod:`learner.synthetic`'s task (tests and ``bench learner``)."""
+                  holdout_screens: int = 16, seed: int = 0, vouched: int = 0) -> Job:
+    """An actor job on :mod:`learner.synthetic`'s task (tests and ``bench learner``).
+
+    ``vouched``: how many training screens a person answered (corrections): their right
+    clicks are the supervised examples (the warm-up and Entropulse learn from them, as the
+    product's do from approved and corrected steps); without any, the format examples are.
+    """
     from learner import synthetic as syn
 
-    train = [syn.actor_state(s)[0] for s in syn.screens(train_screens, seed + 1)]
+    screens = syn.screens(train_screens, seed + 1)
+    train = [syn.actor_state(s)[0] for s in screens]
     holdout = [syn.actor_state(s)[0] for s in syn.screens(holdout_screens, seed + 99)]
 
     def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> Evaluation:
         return actor_evaluation(model, processor, held, syn.click_reward, syn.format_reward,
-                            config.max_new_tokens)
+                                config.max_new_tokens)
 
+    examples = (syn.right_examples(screens[:vouched]) if vouched
+                else syn.format_examples(screens))
     return Job("actor", base_dir, config, train, holdout, [syn.click_reward, syn.format_reward],
-               (1.0, config.format_weight), evaluate, None,
-               syn.format_examples(syn.screens(train_screens, seed + 1)),
-               f"synthetic-actor-{seed}", {"task": "synthetic"})
+               (1.0, config.format_weight), evaluate, None, examples,
+               f"synthetic-actor-{seed}", {"task": "synthetic", "vouched": vouched})

@@ -137,6 +137,7 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
                              "baseline": _finite(outcome.baseline or {}),
                              "version": outcome.version,
                              "pulses": recipe.state.pulses,
+                             "warmup_loss": recipe.state.warmup_loss,
                              "gate": outcome.decision.to_json() if outcome.decision else None})
             return outcome
         except BaseException as exc:

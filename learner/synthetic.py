@@ -217,6 +217,17 @@ def format_examples(items: Sequence[Screen]) -> list[Example]:
     return out
 
 
+def right_examples(items: Sequence[Screen]) -> list[Example]:
+    """Each screen with its right click: what a person's corrections teach."""
+    family = get_family("deskhand")
+    out = []
+    for s in items:
+        state, frame = actor_state(s)
+        out.append(Example(state.text, state.image,
+                           family.format_action(Click(*s.centres[s.lit]), frame)))
+    return out
+
+
 # -- the reward model's task -------------------------------------------------------------
 
 def square_name(index: int, cells: int) -> str:

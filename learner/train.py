@@ -120,6 +120,8 @@ class Recipe:
         cfg, settings = self.job.config, self.settings()
         total = min(max_steps or cfg.max_steps, cfg.max_steps)
         since_save = 0
+        if self.state.step == 0 and not self.state.warmed:
+            self.warm_up()
         while self.state.step < total:
             if stop():
                 return "stopped"
@@ -143,6 +145,29 @@ class Recipe:
                 self.on_step(self.state.step, total, metrics)
         return "done"
 
+    def warm_up(self) -> None:
+        """The actor's supervised phase on vouched-for actions before RL (``sft_steps``)."""
+        cfg = self.job.config
+        if isinstance(cfg, ActorTrainConfig) and cfg.sft_steps and self.job.sft_examples:
+            losses = self._supervised(cfg.sft_steps, cfg.seed)
+            log.info("warm-up: %d SFT steps on %d vouched-for actions, loss %.4f -> %.4f",
+                     len(losses), len(self.job.sft_examples), losses[0], losses[-1])
+            self.state.warmup_loss = losses[-1]
+        self.state.warmed = True
+
+    def _supervised(self, steps: int, seed: int) -> list[float]:
+        cfg = self.job.config
+        assert isinstance(cfg, ActorTrainConfig)
+        rl_lrs = [g["lr"] for g in self.optimizer.param_groups]
+        for group in self.optimizer.param_groups:
+            group["lr"] = cfg.sft_lr
+        try:
+            return sft_phase(self.model, self.processor, self.optimizer, self.job.sft_examples,
+                             steps, cfg.sft_batch, seed)
+        finally:
+            for group, lr in zip(self.optimizer.param_groups, rl_lrs, strict=True):
+                group["lr"] = lr
+
     def maybe_pulse(self, entropy: float) -> float:
         """Entropulse: SFT on vouched-for actions when the actor's entropy collapsed.
 
@@ -154,15 +179,7 @@ class Recipe:
             return float("nan")
         if not entropy_collapsed(self.state.entropies, cfg.entropy_floor):
             return float("nan")
-        rl_lrs = [g["lr"] for g in self.optimizer.param_groups]
-        for group in self.optimizer.param_groups:
-            group["lr"] = cfg.sft_lr
-        try:
-            losses = sft_phase(self.model, self.processor, self.optimizer, self.job.sft_examples,
-                               cfg.entropulse_steps, cfg.sft_batch, cfg.seed + self.state.step)
-        finally:
-            for group, lr in zip(self.optimizer.param_groups, rl_lrs, strict=True):
-                group["lr"] = lr
+        losses = self._supervised(cfg.entropulse_steps, cfg.seed + self.state.step)
         self.state.pulses += 1
         self.state.entropies.clear()  # judge the next collapse on RL steps after the pulse
         log.info("entropy %.4f < %.4f: Entropulse SFT phase #%d (%d steps)", entropy,

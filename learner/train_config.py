@@ -68,13 +68,17 @@ class ActorTrainConfig(GRPOConfig):
 
     entropy_floor: float = 0.05  # mean token entropy (nats) below which RL pauses for SFT
     entropulse_steps: int = 5  # SFT steps on accepted/corrected actions per pulse
+    # SFT steps on the person's vouched-for actions (approved, corrected, done by hand) before
+    # the first RL step of a run: a correction is a demonstration, learnt directly
+    sft_steps: int = 0
     sft_batch: int = 4
     sft_lr: float = 1e-5
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.entropy_floor < 0 or self.entropulse_steps < 0 or self.sft_batch < 1:
-            raise ValueError("entropy_floor, entropulse_steps >= 0 and sft_batch >= 1")
+        if self.entropy_floor < 0 or self.entropulse_steps < 0 or self.sft_batch < 1 \
+                or self.sft_steps < 0:
+            raise ValueError("entropy_floor, entropulse_steps, sft_steps >= 0 and sft_batch >= 1")
         if self.sft_lr <= 0:
             raise ValueError("sft_lr must be > 0")
 
