@@ -65,9 +65,14 @@ class InputBackend(Protocol):
     def send(self, events: Sequence[Low],
              announce: Callable[[Sequence[tuple[int, ...]]], None]) -> None: ...
 
+    def check(self) -> None: ...
+
     def release_held(self) -> list[Low]: ...
 
     def close(self) -> None: ...
+
+
+CHECK_EVERY = 0.005  # seconds: how often a pause looks at the person's hands
 
 
 @dataclass
@@ -156,11 +161,22 @@ class PyAutoGuiActuator:
                 raise
 
     def _run(self, action: Action) -> None:
+        watch = sends_input(action)  # a wait action is not watched: the loop's pause is
         for step in plan(action, self.pacing):
             if isinstance(step, Group):
                 self._send_group(step.events)
-            elif self.stop_token.wait(step):
+            else:
+                self._pause(step, watch)
+
+    def _pause(self, seconds: float, watch: bool) -> None:
+        """Sleep, woken at once by a stop and, with ``watch``, within ``CHECK_EVERY`` by the
+        person's hands (a drag's button is then let go of at once)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.stop_token.wait(min(left, CHECK_EVERY) if watch else left):
                 raise Stopped(self.stop_token.reason)
+            if watch:
+                self._input.check()
 
     def _send_group(self, events: Sequence[Low]) -> None:
         """Check the stop, let the backend check the desktop, log, send — with ``stop()``

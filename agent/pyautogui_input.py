@@ -37,8 +37,7 @@ class PyAutoGuiInput:
     def send(self, events: Sequence[Low],
              announce: Callable[[Sequence[tuple[int, ...]]], None]) -> None:
         gui = self._gui
-        if tuple(gui.position()) in gui.FAILSAFE_POINTS:
-            raise FailSafeHit("the pointer is in a screen corner")
+        self.check()
         announce([() for _ in events])
         for kind, detail in events:
             if kind == "move":
@@ -60,6 +59,10 @@ class PyAutoGuiInput:
                 gui.keyUp(detail[0])
             elif kind == "text":
                 self._keyboard.type(detail[0])
+
+    def check(self) -> None:
+        if tuple(self._gui.position()) in self._gui.FAILSAFE_POINTS:
+            raise FailSafeHit("the pointer is in a screen corner")
 
     def release_held(self) -> list[Low]:
         released: list[Low] = []

@@ -279,6 +279,12 @@ class XTestInput:
                     disp.change_keyboard_mapping(keycode, [(0, 0)])
                 disp.sync()
 
+    def check(self) -> None:
+        """Look without sending (during a pause): ``TakenOver`` or ``FailSafeHit`` at once
+        rather than before the next group, so a held button is let go of sooner."""
+        keys, pointer = self._look()
+        self._judge(keys, pointer)
+
     def release_held(self) -> list[Low]:
         """Release the buttons the agent holds (a drag cut short); the events it sent."""
         from Xlib import X
