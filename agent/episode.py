@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from agent.actuator import Stopped
+from agent.actuator import Stopped, TakenOver
 from agent.episode_parts import (
     Callbacks,
     EpisodeMeta,
@@ -252,6 +252,12 @@ class EpisodeRunner:
                 step.extra["shell"] = run_shell(action.command)
             else:
                 self.parts.actuator.execute(action)
+        except TakenOver as exc:  # the person's hands: cut short; wait for them, then go on
+            if self.parts.stop.stopped:
+                end: End | None = ("stopped", self._stop_reason())
+            else:  # with no takeover monitor there is no pause to wait in: stop
+                end = ("stopped", str(exc)) if self.parts.paused is None else None
+            return self._finish_step(step, "interrupted", str(exc), end=end)
         except Stopped:
             return self._finish_step(step, "interrupted", end=("stopped", self._stop_reason()))
         except Exception as exc:  # the desktop refused (dry run, X error, ...): end, recorded

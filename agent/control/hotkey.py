@@ -6,8 +6,10 @@ synthetic keys: that is harmless because the agent never sends the stop chord (a
 keys in the tests count as a person's, which is what they stand for).
 
 The one design choice a reader must know: the callback only flips the ``StopToken``; the
-actuator checks the token before every low-level event, so the hotkey needs no access to
-the actuator and no lock — it works the same whatever thread the episode runs in.
+actuator checks the token before every group of events, so the hotkey needs no access to
+the actuator — it works the same whatever thread the episode runs in. The chord's first key
+(Ctrl) has by then already halted any action under way: the actuator sees a person's key
+before each group (``agent.xtest``), so no event mixes with the chord's modifiers.
 """
 
 from __future__ import annotations

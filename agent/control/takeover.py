@@ -1,23 +1,28 @@
 """Takeover: real user input while the agent acts pauses it.
 
-On X11 pynput reports pyautogui's, XTEST's and xdotool's events as ``injected=False``, exactly
-like a person's, so the monitor recognises the agent's own events itself: the actuator hands
-every ``SentEvent`` to ``TakeoverMonitor.note`` *before* sending it (``PyAutoGuiActuator(
-on_event=monitor.note)``), which turns it into expectations — a pointer segment, a button
-press, wheel clicks, key presses — that live for a short window. Each event the listeners see
-either consumes a matching expectation (the agent's) or is the person's: the monitor sets
-``paused`` and calls ``on_takeover(description)`` once, until ``resume()``.
+Every event the agent sends looks like a person's to the X server (XTEST), so the monitor
+recognises the agent's own events itself: the actuator hands every ``SentEvent`` to
+``TakeoverMonitor.note`` *before* sending it (``PyAutoGuiActuator(on_event=monitor.note)``),
+which turns it into expectations — a pointer segment, a button press, a wheel click, a key
+press by its X keycode — that live for a short window. Each event the listener sees either
+consumes a matching expectation (the agent's) or is the person's: the monitor sets ``paused``
+and calls ``on_takeover(description)`` once, until ``resume()``. While paused, ``note``
+refuses (raises ``TakenOver``), so an action racing with the pause sends nothing more.
 
-The one design choice a reader must know: releases are ignored (a person cannot release what
-they did not press, and a key held since before the episode must not pause it), pointer
-motion on the agent's own position or path is the agent's whatever its timing (a person's
-hand moves it elsewhere), and everything else must match what the agent sent within the
-window. A person's input that happens to equal what the agent sends in the same instant is
-missed; anything else pauses.
+The one design choice a reader must know: keys are matched by keycode, never by name. On X11
+the listener is ``xrecord.RecordListener``, which reports raw keycodes; names would depend on
+the keymap at the moment the listener reads it, and the agent borrows keycodes for characters
+off the keymap, so ``é`` can read as nothing or as another letter. Elsewhere (pynput, no
+keycodes) names are matched as before. Releases are ignored (a person cannot release what
+they did not press, and a key held since before the episode must not pause it); pointer
+motion on the agent's own position or path is the agent's whatever its timing. A person's
+input that equals what the agent sends in the same instant is missed here — the actuator's
+own check before every group (``agent.xtest``) sees the person's keys and buttons anyway.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import deque
@@ -25,18 +30,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agent.actuator import SentEvent
+from agent.actuator import SentEvent, TakenOver
 from agent.control.keys import key_name
 from agent.control.listeners import ListenerGroup
+from agent.control.xrecord import RecordedEvent, RecordListener
 
 Point = tuple[int, int]
+_BUTTONS = {1: "left", 2: "middle", 3: "right"}
+_WHEEL = {4: (0, 1), 5: (0, -1), 6: (-1, 0), 7: (1, 0)}  # X button → (dx, dy) of one click
 _TEXT_KEYS = {"\n": "enter", "\r": "enter", "\t": "tab", " ": "space", "\b": "backspace"}
 
 
 @dataclass(frozen=True)
 class Tolerance:
     pixels: float = 2.0  # pointer distance still counted as the agent's position or path
-    window: float = 1.0  # seconds an expected press, wheel click or key stays expected
+    window: float = 3.0  # seconds an expected press, wheel click or key stays expected
 
 
 def _distance_to_segment(p: Point, a: Point, b: Point) -> float:
@@ -83,7 +91,7 @@ class Expectations:
         self._segments: deque[tuple[float, Point, Point]] = deque()
         self._buttons: deque[tuple[float, str]] = deque()
         self._wheel: deque[tuple[float, str, int]] = deque()
-        self._keys: deque[tuple[float, frozenset[str | None]]] = deque()
+        self._keys: deque[tuple[float, frozenset[str | None], int | None]] = deque()
         self._shifts: deque[tuple[float]] = deque()
 
     def add(self, event: SentEvent) -> None:
@@ -98,11 +106,13 @@ class Expectations:
             dx, dy = int(event.detail[0]), int(event.detail[1])
             self._wheel.extend([(now, "v", 1 if dy > 0 else -1)] * abs(dy))
             self._wheel.extend([(now, "h", 1 if dx > 0 else -1)] * abs(dx))
+        elif event.kind in ("key_down", "text") and event.codes:
+            self._keys.extend((now, frozenset(), code) for code in event.codes)
         elif event.kind == "key_down":
-            self._keys.append((now, frozenset({str(event.detail[0]).casefold()})))
+            self._keys.append((now, frozenset({str(event.detail[0]).casefold()}), None))
         elif event.kind == "text":
             chunk = str(event.detail[0])
-            self._keys.extend((now, names) for names in _text_expectations(chunk))
+            self._keys.extend((now, names, None) for names in _text_expectations(chunk))
             # characters on the keymap's second level come with a Shift press
             self._shifts.extend([(now,)] * sum(1 for c in chunk if not c.islower()))
 
@@ -131,10 +141,13 @@ class Expectations:
         axis, sign = ("v", 1 if dy > 0 else -1) if dy else ("h", 1 if dx > 0 else -1)
         return _consume(self._wheel, lambda e: e == (axis, sign), whole=True)
 
-    def key(self, name: str | None) -> bool:
+    def key(self, name: str | None, code: int | None = None) -> bool:
         self._expire()
+        if code is not None and _consume(self._keys, lambda e: e[1] == code, whole=True):
+            return True
         wanted = name.casefold() if name is not None else None
-        if _consume(self._keys, lambda names: wanted in names):
+        if _consume(self._keys, lambda e: e[1] is None and wanted in e[0],
+                    whole=True):
             return True
         if wanted == "shift" and self._shifts:
             self._shifts.popleft()
@@ -176,8 +189,11 @@ class TakeoverMonitor(ListenerGroup):
 
     # -- the agent's side -----------------------------------------------------------------
     def note(self, event: SentEvent) -> None:
-        """The actuator is about to send ``event`` (pass as ``on_event``)."""
+        """The actuator is about to send ``event`` (pass as ``on_event``). While paused it
+        refuses: ``TakenOver`` is raised and the actuator sends nothing."""
         with self._lock:
+            if self.paused.is_set():
+                raise TakenOver(f"you took over ({self.description or 'paused'})")
             self.expected.add(event)
 
     def resume(self) -> None:
@@ -220,9 +236,10 @@ class TakeoverMonitor(ListenerGroup):
             mine = self.expected.scroll(int(dx), int(dy))
         self._judge(mine, f"wheel scrolled at ({int(x)}, {int(y)})")
 
-    def seen_key(self, name: str | None) -> None:
+    def seen_key(self, name: str | None, code: int | None = None) -> None:
+        """A key press; ``code`` is its X keycode where the listener knows it."""
         with self._lock:
-            mine = self.expected.key(name)
+            mine = self.expected.key(name, code)
         self._judge(mine, f"key {name or 'unknown'!s} pressed")
 
     def _judge(self, mine: bool, description: str) -> None:
@@ -239,6 +256,8 @@ class TakeoverMonitor(ListenerGroup):
 
     # -- listening ------------------------------------------------------------------------
     def _make_listeners(self) -> list[Any]:
+        if sys.platform.startswith("linux"):
+            return [RecordListener(self._recorded)]
         from pynput import keyboard, mouse
 
         def on_click(x: int, y: int, button: Any, pressed: bool, *_: Any) -> None:
@@ -250,3 +269,15 @@ class TakeoverMonitor(ListenerGroup):
                            on_scroll=lambda x, y, dx, dy, *_: self.seen_scroll(x, y, dx, dy)),
             keyboard.Listener(on_press=lambda key, *_: self.seen_key(key_name(key))),
         ]
+
+    def _recorded(self, event: RecordedEvent) -> None:
+        if event.kind == "motion":
+            self.seen_move(event.x, event.y)
+        elif not event.pressed:
+            return
+        elif event.kind == "key":
+            self.seen_key(event.label, event.detail)
+        elif event.detail in _WHEEL:
+            self.seen_scroll(event.x, event.y, *_WHEEL[event.detail])
+        else:
+            self.seen_press(event.x, event.y, _BUTTONS.get(event.detail, f"button {event.detail}"))

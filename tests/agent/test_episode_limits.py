@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from agent.actuator import RecordingActuator, StopToken
+from agent.actuator import RecordingActuator, StopToken, TakenOver
 from agent.clock import FakeClock
 from agent.critic import CriticVerdict, ScriptedCritic
 from agent.policy import PolicyRequest, Proposal
@@ -169,6 +169,43 @@ def test_an_actuator_failure_ends_the_episode_as_failed(store: Store) -> None:
     assert result.status == "failed" and "X connection lost" in result.summary
     assert outcomes(store, result.episode_id) == ["failed"]
     assert [e.kind for e in gate.events] == ["error"]
+
+
+class TakenOverOnce(RecordingActuator):
+    """The person's hands cut the first action short (and the monitor pauses, if any)."""
+
+    def __init__(self, paused: threading.Event | None = None) -> None:
+        super().__init__()
+        self.paused = paused
+        self.cut = False
+
+    def execute(self, action: Action) -> None:
+        if not self.cut:
+            self.cut = True
+            if self.paused is not None:
+                self.paused.set()
+                threading.Timer(0.2, self.paused.clear).start()  # the person hands back
+            raise TakenOver("you took over (key ctrl held)")
+        super().execute(action)
+
+
+def test_a_takeover_mid_action_pauses_and_the_episode_goes_on(store: Store) -> None:
+    paused = threading.Event()
+    actuator = TakenOverOnce(paused)
+    r = rig(store, [Type("hello"), Type("hello"), Done()], paused=paused, actuator=actuator)
+    result = r.run()
+    assert result.status == "done"
+    assert outcomes(store, result.episode_id)[:2] == ["interrupted", "executed"]
+    assert actuator.executed == [Type("hello")]
+
+
+def test_a_takeover_with_no_monitor_to_wait_on_stops_the_episode(store: Store) -> None:
+    actuator = TakenOverOnce()
+    r = rig(store, [Type("hello"), Done()], actuator=actuator)
+    result = r.run()
+    assert result.status == "stopped" and "you took over" in result.summary
+    assert outcomes(store, result.episode_id) == ["interrupted"]
+    assert actuator.executed == []
 
 
 def test_the_loop_waits_while_the_person_uses_the_computer(store: Store) -> None:

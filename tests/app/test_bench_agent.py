@@ -11,30 +11,36 @@ from agent.paths import Paths
 from app.cli import cli
 from tests.fixtures.display import XDisplay
 
-STOP_MEASURES = {"stop → last event", "stop → actuator returned"}
+KINDS = {"type", "scroll", "click", "drag"}
 
 
 @pytest.mark.display
-def test_bench_stop_reports_both_paths(home: Paths, xdisplay: XDisplay) -> None:
-    result = CliRunner().invoke(cli, ["bench", "stop", "--trials", "5", "--json"])
+def test_bench_stop_reports_every_kind_on_every_path(home: Paths, xdisplay: XDisplay) -> None:
+    result = CliRunner().invoke(cli, ["bench", "stop", "--trials", "3", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["skipped_hotkey"] is None
-    assert set(report["paths"]) == {"recording", "hotkey"}
-    assert set(report["paths"]["recording"]) == STOP_MEASURES
-    assert set(report["paths"]["hotkey"]) == STOP_MEASURES | {"key press → hotkey fired"}
-    for rows in report["paths"].values():
-        for row in rows.values():
-            assert row["n"] == 5
-            assert 0 <= row["p50_ms"] <= row["p95_ms"] <= row["max_ms"]
+    assert report["skipped_real"] is None
+    rows = {(r["kind"], r["path"]): r for r in report["reports"]}
+    assert set(rows) == {(k, p) for k in KINDS for p in ("recording", "stop", "chord")}
+    for (kind, path), row in rows.items():
+        assert row["trials"] == 3 and row["events_after"] == 0, (kind, path, row)
+        for name in ("last_event", "returned"):
+            d = row[name]
+            assert d["n"] == 3 and 0 <= d["p50_ms"] <= d["p95_ms"] <= d["max_ms"]
+        assert (row["hotkey_fired"] is None) == (path != "chord")
+    assert report["events_after"] == 0
 
 
-def test_bench_stop_table_without_the_hotkey_path(home: Paths) -> None:
-    result = CliRunner().invoke(cli, ["bench", "stop", "--trials", "3", "--no-hotkey"])
+def test_bench_stop_table_without_the_real_paths(home: Paths) -> None:
+    result = CliRunner().invoke(cli, ["bench", "stop", "-n", "3", "--no-real",
+                                      "--kinds", "scroll,type"])
     assert result.exit_code == 0, result.output
-    for text in ("recording", "stop → last event", "p50", "p95", "max", "goal <= 50 ms"):
+    for text in ("recording", "scroll", "type", "events after", "last event p95",
+                 "goal 0", "goal <= 50 ms"):
         assert text in result.output
-    assert "hotkey" not in result.output
+    assert "chord" not in result.output.split("paths:")[0] and "drag" not in result.output
+    result = CliRunner().invoke(cli, ["bench", "stop", "--kinds", "typing", "--no-real"])
+    assert result.exit_code != 0 and "typing" in result.output
 
 
 @pytest.mark.display

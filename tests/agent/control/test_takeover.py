@@ -9,7 +9,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from agent.actuator import Pacing, PyAutoGuiActuator, SentEvent, Stopped, StopToken
+from agent.actuator import (
+    Pacing,
+    PyAutoGuiActuator,
+    SentEvent,
+    Stopped,
+    StopToken,
+    TakenOver,
+)
 from agent.control.takeover import TakeoverMonitor, Tolerance
 from models.actions import Action, Click, Drag, Key, Move, Scroll, Type
 from tests.agent.test_actuator import Probe
@@ -142,7 +149,10 @@ def test_the_actuator_alone_never_pauses(
         Click(400, 640), Type("Hello, wörld 東京 ok"), Key(("ctrl", "a")), Key(("end",)),
         Type("\n"), Click(300, 200, "right"), Click(350, 250, "left", 2),
         Scroll(500, 300, 0, -3), Scroll(500, 300, 0, 2), Drag(100, 100, 400, 300),
-        Move(700, 500)]
+        Click(400, 640), Type("ÀÉÎõü ßæøå ΩΣж 東京✓€ «»¿¡ ~!@#$%^&*()_+{}|:\"<>?\t"),
+        Type("éèêëēėę" * 3), Key(("Control_L", "Return")), Key(("shift", "Tab")),
+        Key(("ctrl", "shift", "End")), Key(("KP_Enter",)), Key(("alt", "e")),
+        Type("Mixed 12 ÄÖÜ äöü 東 a東b京c"), Scroll(500, 300, 4, 0), Move(700, 500)]
     for action in actions:
         actuator.execute(action)
     assert _poll(lambda: monitor.last_seen_pointer == (700, 500)), "the listener caught up"
@@ -182,3 +192,98 @@ def test_a_person_acting_during_actuation_pauses(
     assert len(calls) == 1
     expected = {"mousemove": "(700, 700)", "key": "key a", "click": "left button"}[command[0]]
     assert expected in calls[0]
+
+
+# -- keys are told apart by keycode ------------------------------------------------------
+
+def _typed(char: str, *codes: int) -> SentEvent:
+    return SentEvent("text", (char,), 0.0, codes)
+
+
+def test_keys_match_by_keycode_whatever_name_the_listener_reads() -> None:
+    monitor, clock, calls = _monitor()
+    # a borrowed keycode read through a stale keymap: another letter, or nothing at all
+    monitor.note(_typed("東", 248))
+    monitor.seen_key("é", 248)
+    monitor.note(_typed("é", 248))
+    monitor.seen_key(None, 248)
+    monitor.note(_typed("Ω", 248))
+    monitor.seen_key("keycode 248", 248)
+    # a shifted character: Shift's keycode, then the key's, reported by their own names
+    monitor.note(_typed("!", 50, 10))
+    monitor.seen_key("shift", 50)
+    monitor.seen_key("!", 10)
+    # a chord spelled with a keysym name
+    monitor.note(SentEvent("key_down", ("Control_L",), 0.0, (37,)))
+    monitor.note(SentEvent("key_down", ("Return",), 0.0, (36,)))
+    monitor.seen_key("ctrl", 37)
+    monitor.seen_key("enter", 36)
+    assert calls == [] and not monitor.paused.is_set()
+
+
+@pytest.mark.parametrize("seen", [("東", 247), ("a", 38), (None, 249), ("shift", 50)])
+def test_a_keycode_the_agent_did_not_press_is_a_person(seen: tuple[str | None, int]) -> None:
+    monitor, clock, calls = _monitor()
+    monitor.note(_typed("東", 248))
+    monitor.note(_typed("b", 56))
+    monitor.seen_key(*seen)
+    assert monitor.paused.is_set() and len(calls) == 1
+
+
+def test_a_key_the_agent_pressed_once_counts_once() -> None:
+    monitor, clock, calls = _monitor()
+    monitor.note(_typed("a", 38))
+    monitor.seen_key("a", 38)
+    monitor.seen_key("a", 38)  # the person pressed the same key right after
+    assert calls == ["key a pressed"]
+
+
+def test_while_paused_the_monitor_refuses_the_agents_next_event() -> None:
+    monitor, clock, calls = _monitor()
+    monitor.seen_key("q", 24)
+    with pytest.raises(TakenOver, match="key q pressed"):
+        monitor.note(_typed("a", 38))
+    monitor.resume()
+    monitor.note(_typed("a", 38))
+
+
+def _map_spare_keycodes(keysym: int) -> None:
+    """Map every empty keycode to ``keysym`` (0: back to empty), as if an agent had been
+    typing with borrowed keycodes when a listener started."""
+    from Xlib import display
+
+    disp = display.Display()
+    try:
+        first = disp.display.info.min_keycode
+        count = disp.display.info.max_keycode - first + 1
+        mapping = disp.get_keyboard_mapping(first, count)
+        for i, syms in enumerate(mapping):
+            if first + i > 8 and not any(s for s in syms if s not in (0, 0xE9)):
+                disp.change_keyboard_mapping(first + i, [(keysym, keysym)])
+        disp.sync()
+    finally:
+        disp.close()
+
+
+@pytest.mark.display
+def test_a_listener_that_read_a_borrowed_keymap_still_knows_the_agents_keys(
+        probe: Probe, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DESKHAND_DRY_RUN", raising=False)
+    calls: list[str] = []
+    _map_spare_keycodes(0xE9)  # é on every spare keycode while the listener starts
+    try:
+        monitor = TakeoverMonitor(calls.append)
+        monitor.start()
+    finally:
+        _map_spare_keycodes(0)
+    actuator = PyAutoGuiActuator(StopToken(), Pacing(move_duration=0.02), on_event=monitor.note)
+    try:
+        actuator.execute(Click(400, 640))
+        actuator.execute(Type("東京 ж Ω ✓ " * 3))
+        actuator.execute(Move(650, 450))
+        assert _poll(lambda: monitor.last_seen_pointer == (650, 450)), "the listener caught up"
+        time.sleep(0.3)
+    finally:
+        actuator.close()
+        monitor.stop()
+    assert calls == [] and not monitor.paused.is_set()
