@@ -277,7 +277,7 @@ def learning(
     ctx: typer.Context,
     nights: Annotated[int, typer.Option("--nights", min=1, help="Nights to run")] = 3,
     episodes: Annotated[int, typer.Option(
-        "--episodes", min=1, help="Teaching episodes per night")] = 40,
+        "--episodes", min=1, help="Teaching episodes per night")] = 50,
     heldout: Annotated[int, typer.Option(
         "--heldout", min=1, help="Held-out evaluation episodes per measurement")] = 40,
     seed: Annotated[int, typer.Option("--seed", help="Seed of tasks and judgments")] = 0,
@@ -285,10 +285,17 @@ def learning(
         "--kinds", help="Practice exercise kinds of the suite, comma-separated")] = "lamp",
     error_rate: Annotated[float, typer.Option(
         "--error-rate", min=0.0, max=1.0, help="Share of wrong simulated judgments")] = 0.05,
-    steps: Annotated[int, typer.Option(
-        "--steps", min=1, help="GRPO steps per role per night")] = 40,
+    actor_steps: Annotated[int, typer.Option(
+        "--actor-steps", min=1, help="Actor GRPO steps per night")] = 10,
+    sft_steps: Annotated[int, typer.Option(
+        "--sft-steps", min=0, help="Actor warm-up SFT steps on vouched-for actions")] = 30,
+    reward_steps: Annotated[int, typer.Option(
+        "--reward-steps", min=1, help="Reward-model GRPO steps per night")] = 30,
     min_holdout: Annotated[int, typer.Option(
-        "--min-holdout", min=5, help="The gate's minimum held-out size")] = 20,
+        "--min-holdout", min=5, help="The gate's minimum held-out size")] = 12,
+    demo_cache: Annotated[Path | None, typer.Option(
+        "--demo-cache", help="Where the demo model is built and cached (default: this "
+        "home's models folder)", file_okay=False)] = None,
     out: Annotated[Path, typer.Option("--out", help="Report folder")] = Path("bench-learning"),
     bench_home: Annotated[Path | None, typer.Option(
         "--bench-home", help="Deskhand home for the bench (default: a new one in --out)",
@@ -311,7 +318,8 @@ def learning(
     console = Console(soft_wrap=True, highlight=False)
     settings = BenchSettings(nights=nights, episodes=episodes, heldout=heldout, seed=seed,
                              kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
-                             error_rate=error_rate, actor_steps=steps, reward_steps=steps,
+                             error_rate=error_rate, actor_steps=actor_steps,
+                             actor_sft_steps=sft_steps, reward_steps=reward_steps,
                              min_holdout=min_holdout)
     out = out.resolve()
     home = (bench_home or out / "home").resolve()

@@ -106,14 +106,18 @@ def list_(ctx: typer.Context, role: Annotated[Role | None, typer.Option(
 
 
 @adapters_group.command("promote")
-def promote(ctx: typer.Context, version: Annotated[int, typer.Argument(help="Version number.")],
+def promote(ctx: typer.Context, version: Annotated[str, typer.Argument(
+                help="Version number, as `adapters list` prints it (v3 or 3).")],
             role: RoleOption = Role.actor) -> None:
     """Make VERSION the active adapter (checked against its hashes first)."""
     from learner.adapters import RegistryError
 
+    number = version.strip().lower().removeprefix("v")
+    if not number.isdigit():
+        raise _fail(f"not a version: {version!r} (give it as `adapters list` shows, e.g. v3)")
     store, registry = _open(ctx)
     try:
-        adapter = registry.promote(role.value, version)
+        adapter = registry.promote(role.value, int(number))
     except RegistryError as exc:
         raise _fail(str(exc)) from None
     finally:

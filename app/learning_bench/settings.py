@@ -19,7 +19,7 @@ HELDOUT_SEED_BASE = 10_000_000  # held-out tasks: never among the teaching seeds
 @dataclass(frozen=True)
 class BenchSettings:
     nights: int = 3
-    episodes: int = 40  # teaching episodes per night (the simulated user judges every step)
+    episodes: int = 50  # teaching episodes per night (the simulated user judges every step)
     heldout: int = 40  # held-out evaluation episodes, before night 1 and after each night
     seed: int = 0
     kinds: tuple[str, ...] = ("lamp",)
@@ -28,9 +28,10 @@ class BenchSettings:
     takeover_share: float = 0.1  # of the wrong steps: done by the simulated user's own hands
     max_steps: int = 3  # per episode
     screen: tuple[int, int] = (448, 336)
-    actor_steps: int = 40  # GRPO steps per night
-    reward_steps: int = 40
-    min_holdout: int = 20  # the gate's minimum held-out size in the bench home
+    actor_steps: int = 10  # GRPO steps per night (after the supervised warm-up)
+    actor_sft_steps: int = 30  # the warm-up on the night's vouched-for actions
+    reward_steps: int = 30
+    min_holdout: int = 12  # the gate's minimum held-out size in the bench home
 
     def __post_init__(self) -> None:
         if self.nights < 1 or self.episodes < 1 or self.heldout < 1:
@@ -57,7 +58,8 @@ class BenchSettings:
                 "gate": {"min_holdout": self.min_holdout},
                 "actor": {**trainer, "max_steps": self.actor_steps, "lr": 3e-3,
                           "lora_rank": 16, "lora_alpha": 32, "temperature": 1.0,
-                          "beta": 0.0, "entropy_floor": 0.0},
+                          "beta": 0.0, "entropy_floor": 0.0, "sft_steps": self.actor_sft_steps,
+                          "sft_lr": 3e-3, "sft_batch": 4},
                 "reward_model": {**trainer, "max_steps": self.reward_steps, "lr": 3e-3,
                                  "lora_rank": 16, "lora_alpha": 32, "max_new_tokens": 8,
                                  "temperature": 1.0, "beta": 0.0},
