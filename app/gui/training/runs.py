@@ -45,6 +45,8 @@ class RunInfo:
     reasons: list[str] = field(default_factory=list)
     candidate: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)  # the gate's n, p, ...
+    needed: int = 0  # judged held-out steps still missing for a decision
 
     def curves(self) -> dict[str, list[float | None]]:
         """The four curves; a reward-model run's reward is its agreement."""
@@ -79,7 +81,8 @@ def run_info(row: Any) -> RunInfo:
         version=metrics.get("version"), promote=gate.get("promote"),
         reasons=[str(r) for r in gate.get("reasons", [])],
         candidate=dict(metrics.get("candidate") or {}),
-        baseline=dict(metrics.get("baseline") or {}))
+        baseline=dict(metrics.get("baseline") or {}),
+        figures=dict(gate.get("figures") or {}), needed=int(gate.get("needed") or 0))
 
 
 def load_runs(store: Any, limit: int = 50) -> list[RunInfo]:
@@ -91,6 +94,17 @@ def load_runs(store: Any, limit: int = 50) -> list[RunInfo]:
     with store.session() as s:
         rows = s.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit))
         return [run_info(row) for row in rows]
+
+
+def _test(run: RunInfo) -> str:
+    """The decision's n and p (and what is missing), as one parenthesis."""
+    f = run.figures
+    if run.needed:
+        return f" (too little held-out data: n={f.get('n', 0):g}; {run.needed} more judged steps)"
+    bits = [f"n={f['n']:g}"] if isinstance(f.get("n"), (int, float)) else []
+    if isinstance(f.get("p"), (int, float)):
+        bits.append(f"p={f['p']:.3g}")
+    return f" ({', '.join(bits)})" if bits else ""
 
 
 def _figures(values: dict[str, Any]) -> str:
@@ -172,7 +186,7 @@ class RunsView(QWidget):
         if run.promote is not None:
             verdict = "promoted: it is now the active adapter" if run.promote else \
                 "not promoted: the active adapter stays"
-            lines.append(f"<b>Decision</b> on v{run.version}: {verdict}")
+            lines.append(f"<b>Decision</b> on v{run.version}: {verdict}{_test(run)}")
             lines += [f"&nbsp;• {html.escape(reason)}" for reason in run.reasons]
         if run.candidate:
             lines.append(f"Held-out: candidate {_figures(run.candidate)}; "

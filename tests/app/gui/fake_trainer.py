@@ -54,7 +54,8 @@ def main(argv: list[str]) -> int:
                 return 0
             row.status, row.ended_at, row.reason = "done", utcnow(), f"done: {steps} steps"
             row.metrics = {"steps": done, "version": 2, "gate": {
-                "promote": True, "reasons": ["verifiable_reward 0.700 beats 0.500 by 0.200"]}}
+                "promote": True, "reasons": ["verifiable_reward 0.700 beats 0.500 by 0.200"],
+                "figures": {"n": 24, "p": 0.0039}}}
         print(f"actor: run {run_id}, {steps} steps, v2 promoted (better)", flush=True)
         return 0
     finally:

@@ -64,6 +64,7 @@ def test_train_now_shows_progress_and_the_finished_run(qtbot: QtBot, ctx: AppCon
     run = page.runs.runs[0]
     assert run.status == "done" and run.promote is True and len(run.steps) == 4
     assert "beats" in page.runs.decision.text(), "the gate's reasons are shown"
+    assert "(n=24, p=0.0039)" in page.runs.decision.text(), "with the test's n and p"
     assert page.runs.plots["reward"].series["reward"][-1] == pytest.approx(0.6)
     assert page.train_button.isEnabled()
 
