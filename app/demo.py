@@ -17,7 +17,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from learner.demo_model import DemoModel, DemoRecipe, build_demo
+from learner.demo_model import DemoModel, DemoRecipe, build_demo, cached_demo
 from learner.sft import Example
 from models.hub.catalogue import Catalogue, InstalledModel
 from models.hub.install import check_pair, sha256_file
@@ -43,11 +43,42 @@ def demonstrations(seeds: range = DEMO_SEEDS, kinds: tuple[str, ...] = DEMO_KIND
     return out
 
 
+CACHE_ENV = "DESKHAND_DEMO_CACHE"  # where builds are kept (tests share one build this way)
+
+
 def build(models_dir: Path, recipe: DemoRecipe | None = None,
           progress: Callable[[int, int, float], None] | None = None) -> DemoModel:
+    """The demo for ``recipe`` under ``models_dir`` (or ``$DESKHAND_DEMO_CACHE``), built once.
+
+    The demonstrations are drawn only when no build of this recipe exists yet."""
+    import os
+
     recipe = recipe or DemoRecipe()
-    return build_demo(models_dir / DEMO_NAME, demonstrations(seed=recipe.seed), recipe,
-                      progress=progress)
+    folder = Path(os.environ.get(CACHE_ENV) or models_dir / DEMO_NAME)
+    alias = _alias(recipe)
+    cached = cached_demo(folder, alias)
+    if cached is not None:
+        return cached
+    return build_demo(folder, demonstrations(seed=recipe.seed), recipe, progress=progress,
+                      alias=alias)
+
+
+def _alias(recipe: DemoRecipe) -> str:
+    """The recipe and every source the demonstrations come from: the same alias, the same
+    build."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(recipe.key("").encode())
+    sources = [root / "app" / "demo.py", root / "app" / "demo_data.py",
+               *sorted((root / "app" / "practice").glob("*.py")),
+               *sorted((root / "agent" / "practice").glob("*.py")),
+               root / "models" / "families" / "deskhand.py",
+               root / "models" / "families" / "critic.py"]
+    for source in sources:
+        digest.update(source.name.encode() + source.read_bytes())
+    digest.update(repr((tuple(DEMO_SEEDS), DEMO_KINDS)).encode())
+    return digest.hexdigest()[:16]
 
 
 def install(catalogue: Catalogue, demo: DemoModel, *, name: str = DEMO_NAME) -> InstalledModel:

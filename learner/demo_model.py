@@ -80,15 +80,33 @@ def examples_hash(examples: Sequence[Example]) -> str:
     return digest.hexdigest()
 
 
+def cached_demo(out_dir: Path, alias: str) -> DemoModel | None:
+    """A build recorded under ``alias`` (see ``build_demo``), without remaking its data."""
+    marker = Path(out_dir) / f"alias-{alias}.json"
+    try:
+        folder = Path(out_dir) / json.loads(marker.read_text(encoding="utf-8"))["folder"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return _load(folder) if (folder / "demo.json").is_file() else None
+
+
 def build_demo(out_dir: Path, examples: Sequence[Example], recipe: DemoRecipe | None = None,
-               *, progress: Callable[[int, int, float], None] | None = None) -> DemoModel:
-    """Build (or return the cached) demo model from ``examples`` under ``out_dir``."""
+               *, progress: Callable[[int, int, float], None] | None = None,
+               alias: str | None = None) -> DemoModel:
+    """Build (or return the cached) demo model from ``examples`` under ``out_dir``.
+
+    ``alias``: a key the caller can find this build by later without the examples (a hash of
+    how it makes them), for :func:`cached_demo`."""
     if not examples:
         raise ValueError("the demo model needs demonstrations")
     recipe = recipe or DemoRecipe()
     key = recipe.key(examples_hash(examples))
     out_dir = Path(out_dir)
     folder = out_dir / f"demo-{key}"
+    if alias is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"alias-{alias}.json").write_text(json.dumps({"folder": folder.name}),
+                                                     encoding="utf-8")
     if (folder / "demo.json").is_file():
         return _load(folder)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ from models.hub.registry import human_size
 SAME_AS_ACTOR = "(same as the actor)"
 FIRST_RUN = ("<h3>No model is set up yet</h3>Deskhand needs a vision-language model to see "
              "the screen and propose actions. Choose one of the three ways below: download a "
-             "recommended model, use GGUF files you already have, or try the tiny demo model "
+             "recommended model, use GGUF files you already have, or build the demo model "
              "to see how the app works.")
 
 
@@ -154,7 +154,8 @@ class ModelsPage(QWidget):
         self.table.setRowCount(len(names))
         for row, name in enumerate(names):
             m = cat.models[name]
-            source = "demo (cannot really do tasks)" if m.source == "tiny" else m.source
+            source = {"tiny": "test model (cannot act)",
+                      "demo": "demo (practice desktop only)"}.get(m.source, m.source)
             roles = ", ".join(cat.roles_of(name))
             if not cat.in_use.get("critic") and cat.in_use.get("actor") == name:
                 roles += " (critic too)"

@@ -1,4 +1,4 @@
-"""The three ways to get a model: download a recommended one, add local GGUF files, or the tiny
+"""The three ways to get a model: download a recommended one, add local GGUF files, or the demo
 demo model. Each runs as a ``BackgroundJob`` (downloading, hashing a 5 GB file and building
 the tiny model all take long), one at a time; ``added`` fires with the model's name.
 
@@ -252,16 +252,19 @@ class AddPanel(QWidget):
         target.setText(message)
         target.show()
 
-    # -- tiny ---------------------------------------------------------------------------
+    # -- the demo model -------------------------------------------------------------------
     def _tiny_box(self) -> QGroupBox:
-        box = QGroupBox("Try the tiny demo model")
-        text = QLabel("<b>Demo only.</b> A tiny random model, built on this machine in a few "
-                      "seconds. It shows how the app works, but it cannot really do tasks.")
+        box = QGroupBox("Try the demo model")
+        text = QLabel("<b>For the practice desktop.</b> A small model built and taught on this "
+                      "machine in a few minutes: it does the practice desktop's colour "
+                      "exercises (Deskhand ▸ practice, lamp and swatch), often wrongly at "
+                      "first — judge its steps and it learns overnight. It cannot do other "
+                      "tasks.")
         text.setWordWrap(True)
-        self.tiny_button = QPushButton("Add the &tiny demo model")
+        self.tiny_button = QPushButton("Build the &demo model")
         self.tiny_status = QLabel()
         self.tiny_status.setWordWrap(True)
-        self.tiny_button.clicked.connect(self.add_tiny)
+        self.tiny_button.clicked.connect(self.add_demo)
         layout = QVBoxLayout(box)
         layout.addWidget(text)
         row = QHBoxLayout()
@@ -270,17 +273,31 @@ class AddPanel(QWidget):
         layout.addLayout(row)
         return box
 
-    def add_tiny(self) -> None:
+    def add_demo(self) -> None:
+        """``deskhand models add-demo`` in its own process (it draws practice windows
+        offscreen and trains; neither may happen on this app's threads)."""
         if self._running():
             return
         models_dir = self.models_dir
 
         def work(_report: Callable[..., None]) -> str:
-            from models.hub import add_tiny
+            import os
+            import subprocess
+            import sys
 
-            return add_tiny(Catalogue.load(models_dir)).name
+            home = models_dir.parent.parent  # <home>/data/models
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+            done = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home),
+                                   "models", "add-demo"], env=env, capture_output=True,
+                                  text=True, stdin=subprocess.DEVNULL, check=False)
+            if done.returncode != 0:
+                raise RuntimeError((done.stderr or done.stdout).strip().splitlines()[-1:][0]
+                                   if (done.stderr or done.stdout).strip() else
+                                   f"exit status {done.returncode}")
+            catalogue = Catalogue.load(models_dir)
+            return str(catalogue.in_use.get("actor") or "demo")
 
-        self.tiny_status.setText("Building the tiny model…")
+        self.tiny_status.setText("Building and teaching the demo model (a few minutes)…")
         job = self._start(work, self.tiny_status, "Building")
         job.done.connect(lambda name: self.tiny_status.setText(f"{name} is installed."))
         self._go(job)
