@@ -54,7 +54,9 @@ class DemoRecipe:
     threads: int = 1  # torch threads while training (1: the same build on any machine)
 
     def key(self, data_hash: str) -> str:
-        code = Path(__file__).read_bytes()
+        here = Path(__file__).resolve().parent
+        code = b"".join((here / name).read_bytes()  # the training path is part of the build
+                        for name in ("demo_model.py", "policy.py", "sft.py"))
         payload = json.dumps({**asdict(self), "threads": 0, "data": data_hash,
                               "version": VERSION}, sort_keys=True).encode()
         return hashlib.sha256(payload + code).hexdigest()[:16]

@@ -83,9 +83,7 @@ def kl_to_base(model: Any, processor: Processor, states: Sequence[Prompted],
 def _completion_logp(model: Any, enc: Any, completion: Any, suppress: list[int]) -> Any:
     import torch
 
-    inputs = {k: v.to(model.device) for k, v in enc.repeat(1).items()}
-    ids = torch.cat([inputs.pop("input_ids"), completion.to(model.device)], dim=1)
-    logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), **inputs).logits
+    logits = model(**enc.with_completion(completion.to(model.device))).logits
     length = completion.shape[1]
     logits = logits[0, -length - 1:-1, :].float()  # [C, V]
     if suppress:

@@ -36,13 +36,36 @@ class Encoded:
     input_ids: torch.Tensor  # [1, P]
     pixel_values: torch.Tensor | None  # [patches, 1176]
     image_grid_thw: torch.Tensor | None  # [1, 3]
+    image_mask: torch.Tensor | None = None  # [1, P] 1 at the image's tokens
 
     def repeat(self, n: int) -> dict[str, torch.Tensor]:
-        """Model keyword arguments for ``n`` copies of this prompt."""
+        """Model keyword arguments for ``n`` copies of this prompt (for ``generate``).
+
+        ``mm_token_type_ids`` marks the image's tokens: without it transformers gives them
+        1-D positions instead of Qwen-VL's (t, h, w) M-RoPE positions — a model trained so
+        would not be the model llama.cpp runs.
+        """
         out = {"input_ids": self.input_ids.repeat(n, 1)}  # [n, P]
         if self.pixel_values is not None and self.image_grid_thw is not None:
             out["pixel_values"] = self.pixel_values.repeat(n, 1)  # [n*patches, 1176]
             out["image_grid_thw"] = self.image_grid_thw.repeat(n, 1)  # [n, 3]
+            assert self.image_mask is not None
+            out["mm_token_type_ids"] = self.image_mask.repeat(n, 1)  # [n, P]
+        return out
+
+    def with_completion(self, completion: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Model keyword arguments for the prompt followed by ``completion`` ``[n, C]``."""
+        import torch
+
+        n, length = completion.shape
+        out = self.repeat(n)
+        device = completion.device
+        out = {k: v.to(device) for k, v in out.items()}
+        out["input_ids"] = torch.cat([out["input_ids"], completion], dim=1)  # [n, P+C]
+        if "mm_token_type_ids" in out:
+            zeros = torch.zeros((n, length), dtype=out["mm_token_type_ids"].dtype, device=device)
+            out["mm_token_type_ids"] = torch.cat([out["mm_token_type_ids"], zeros], dim=1)
+        out["attention_mask"] = torch.ones_like(out["input_ids"])
         return out
 
 
@@ -80,8 +103,10 @@ class Processor:
         count = image_token_count((grid[0], grid[1], grid[2]), self.params.merge_size)
         ids = self.tokenizer.encode(text.replace(IMAGE_PAD, IMAGE_PAD * count),
                                     add_special_tokens=False)
-        return Encoded(torch.tensor([ids], dtype=torch.long), vision["pixel_values"],
-                       vision["image_grid_thw"])
+        pad = int(self.tokenizer.convert_tokens_to_ids(IMAGE_PAD))
+        tensor = torch.tensor([ids], dtype=torch.long)
+        return Encoded(tensor, vision["pixel_values"], vision["image_grid_thw"],
+                       (tensor == pad).long())
 
     def target_ids(self, text: str) -> list[int]:
         """A completion's token ids, closed by ``<|im_end|>`` as the chat template ends a turn."""
@@ -212,9 +237,7 @@ def token_logprobs(model: Any, enc: Encoded, completion: torch.Tensor,
     import torch
 
     n, length = completion.shape
-    inputs = {k: v.to(model.device) for k, v in enc.repeat(n).items()}
-    ids = torch.cat([inputs.pop("input_ids"), completion.to(model.device)], dim=1)  # [n, P+C]
-    logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), **inputs).logits
+    logits = model(**enc.with_completion(completion.to(model.device))).logits  # [n, P+C, V]
     logits = logits[:, -length - 1:-1, :].float()  # [n, C, V]: position t predicts token t+1
     if temperature > 0 and temperature != 1.0:
         logits = logits / temperature

@@ -36,9 +36,7 @@ def example_loss(model: Any, processor: Processor, example: Example) -> tuple[An
 
     enc = processor.encode(example.text, example.image)
     target = torch.tensor([processor.target_ids(example.target)], dtype=torch.long)  # [1, T]
-    inputs = {k: v.to(model.device) for k, v in enc.repeat(1).items()}
-    ids = torch.cat([inputs.pop("input_ids"), target.to(model.device)], dim=1)  # [1, P+T]
-    logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), **inputs).logits
+    logits = model(**enc.with_completion(target.to(model.device))).logits  # [1, P+T, V]
     length = target.shape[1]
     logits = logits[:, -length - 1:-1, :].float()  # [1, T, V]
     loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
