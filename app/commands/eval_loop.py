@@ -66,6 +66,7 @@ class EvalRun:
         self.agent = dataclasses.replace(agent, rate_steps=False,
                                          step_pause_s=options.step_pause)
         self.safety = safety
+        self.masks = getattr(config, "capture", None)  # the person's masks apply here too
         self.gate = self._gate()
         self.model_policy, self.critic, self.meta = self._models(cli_state, runtime_cfg, stack)
         self._lock(cli_state, stack)
@@ -114,7 +115,7 @@ class EvalRun:
         policy = TimedPolicy(inner)
         ep = run_suite_episode(suite, seed, store=self.store, policy=policy, meta=self.meta,
                                gate=self.gate, agent=self.agent, safety=self.safety,
-                               critic=self.critic, source="eval")
+                               critic=self.critic, source="eval", masks=self.masks)
         v = ep.verdict
         details = v.details if v.done else (  # the page never ended it: say how it ended
             f"{task}: not over; the episode {ep.result.status}: {ep.result.summary}")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -96,6 +97,32 @@ def test_any_task_runs_without_a_traceback_whatever_the_policy(
     assert code == 0 and "Traceback" not in out + err, out + err
     result = json.loads((tmp_path / "replay" / "results.json").read_text())
     assert result["summary"]["episodes"] == 2 and result["summary"]["successes"] == 0
+
+
+@pytest.mark.display
+def test_the_persons_capture_masks_apply_to_eval_screenshots(
+        xdisplay: XDisplay, chromium: Browser, home: Paths, tmp_path: Path) -> None:
+    def first_screenshot(masked: bool) -> np.ndarray:
+        mask = ["--set", "capture.regions=[{left=0, top=0, width=1920, height=1080}]"] \
+            if masked else []
+        result = CliRunner().invoke(cli, [
+            "--home", str(home.data_dir.parent), *mask, "eval", "miniwob", "--policy",
+            "oracle", "--tasks", "click-test", "--episodes", "1", "--display", xdisplay.name,
+            "--out", str(tmp_path / str(masked))])
+        assert result.exit_code == 0, result.stdout + result.stderr
+        episode = json.loads((tmp_path / str(masked) / "results.json").read_text())
+        store = open_store(home)
+        try:
+            step = store.steps(episode["episodes"][0]["episode_id"])[0]
+            path = store.screenshot_path(step)
+        finally:
+            store.close()
+        assert path is not None
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"))
+
+    assert first_screenshot(masked=False).max() > 0  # the task page is on it
+    assert first_screenshot(masked=True).max() == 0
 
 
 def test_no_chromium_is_one_line_with_the_fix_and_nothing_is_stored(

@@ -207,3 +207,26 @@ def test_the_oracle_policy_proposes_the_next_step(window: ChromiumWindow) -> Non
     proposal = OraclePolicy(suite).propose(request, tokens.append)
     assert proposal.action == suite.oracle()[0] and proposal.parse_error is None
     assert tokens == [proposal.raw] and "oracle_s" in proposal.timings
+
+
+def test_the_pointer_probe_corrects_a_window_that_misreports_where_it_is(
+        xdisplay: XDisplay, chromium: Browser, hands: PyAutoGuiActuator,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.suites import miniwob_browser
+
+    honest = miniwob_browser.viewport_of
+
+    def misreported(geometry: list[float], scale: float,
+                    offset: tuple[float, float] = (0.0, 0.0)) -> miniwob_browser.Viewport:
+        # what a window manager that reports its frame, not the window, would give
+        return honest(geometry, scale, (offset[0] - 4, offset[1] - 26))
+
+    monkeypatch.setattr(miniwob_browser, "viewport_of", misreported)
+    with MiniWobSuite(["click-shape"], display=xdisplay.name, scale=1.5,
+                      position=(700, 200)) as suite:
+        suite.reset(0)
+        assert suite.window.offset == pytest.approx((4, 26), abs=2.5)
+        for seed in range(3):
+            suite.reset(seed)
+            _solve(suite, hands)
+            assert suite.verdict().success
