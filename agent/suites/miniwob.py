@@ -12,10 +12,11 @@ The design choices a reader must know: the page's 10-second timer is off by defa
 thinks for seconds per step; Deskhand's own step and time budgets bound the episode, as
 BrowserGym does), and the reward display is hidden. ``verdict()`` first lets the page handle
 the input just sent: it waits until the page's input-event counter has been still for
-``settle_s`` (at most ``settle_max_s``), so a click that ends the task is judged in the same
-step. ``close()`` ends the task but keeps the window for the next one (starting Chromium takes
-seconds); ``shutdown()`` — or leaving the ``with`` block, or the interpreter exiting — closes
-it.
+``settle_s``, at most until ``settle_max_s`` after the display's last input (so a click that
+ends the task is judged in the same step, and a verdict long after any input costs
+nothing). ``close()`` ends the task but keeps the window for the next one (starting Chromium
+takes seconds); ``shutdown()`` — or leaving the ``with`` block, or the interpreter exiting —
+closes it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class MiniWobSuite:
     def __init__(self, tasks: Sequence[str] = STANDARD_TASKS, *, display: str | None = None,
                  scale: float | None = None, position: tuple[int, int] = (40, 40),
                  move_window: bool = False, mode: str = "train",
-                 time_limit_s: float | None = None, settle_s: float = 0.03,
+                 time_limit_s: float | None = None, settle_s: float = 0.02,
                  settle_max_s: float = 0.25, window: ChromiumWindow | None = None) -> None:
         import os
 
@@ -129,9 +130,11 @@ class MiniWobSuite:
     def verdict(self) -> SuiteVerdict:
         if self.task is None:
             raise BrowserError("no task is open: call reset(seed) first")
+        idle = self.window.input_idle_s()  # input sent long ago is handled by now
+        most = self.settle_max_s if idle is None else max(0.0, self.settle_max_s - idle)
         try:
             state = self.window.js_async(SETTLE_JS, self._events, 1000 * self.settle_s,
-                                         1000 * self.settle_max_s)
+                                         1000 * most)
         except Exception as exc:  # the window was closed or crashed: the task failed
             return SuiteVerdict(True, False, -1.0, f"{self.task}: the browser is gone "
                                 f"({type(exc).__name__})")

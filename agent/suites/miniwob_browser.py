@@ -101,6 +101,7 @@ class ChromiumWindow:
         self.offset = (0.0, 0.0)  # the pointer probe's correction, screen pixels
         self.driver: Any = None
         self._finalizer: Any = None
+        self._x: Any = None  # an Xlib connection for input_idle_s
         self._lock = threading.Lock()
 
     # -- life ---------------------------------------------------------------------------
@@ -154,6 +155,21 @@ class ChromiumWindow:
             self._finalizer()  # quits the driver once, whoever calls first
             self._finalizer = None
         self.driver = None
+        if self._x is not None:
+            self._x.close()
+            self._x = None
+
+    def input_idle_s(self) -> float | None:
+        """Seconds since the display last had input, a person's or synthetic (the X screen
+        saver's idle time); None where the display cannot say."""
+        try:
+            if self._x is None:
+                from Xlib import display
+
+                self._x = display.Display(self.display)
+            return float(self._x.screen().root.screensaver_query_info().idle) / 1000
+        except Exception:
+            return None
 
     # -- the page -------------------------------------------------------------------------
     def js(self, script: str, *args: Any) -> Any:

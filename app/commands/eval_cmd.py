@@ -227,7 +227,7 @@ def _report(run: Any, records: list[EpisodeRecord], console: Console) -> int:
                       f"{s.mean_reward:+.2f}", f"{s.mean_steps:.1f}",
                       f"{s.seconds_per_episode:.2f}", f"{s.overhead_ms_per_step:.0f}",
                       f"{s.policy_ms_per_step:.0f}")
-    out = Console(width=max(110, console.width), highlight=False)
+    out = Console(width=max(140, console.width), highlight=False)
     out.print(table)
     if changes:
         _print_changes(changes, run.plan.earlier, out)
