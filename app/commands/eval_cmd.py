@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -145,14 +146,37 @@ def run_eval(cli_state: Any, options: EvalOptions, console: Console) -> int:
             else:
                 name = stack.enter_context(private_display(*options.screen))
                 stack.enter_context(using_display(name))
+            _check_display(os.environ["DISPLAY"])
             from app.commands.eval_loop import EvalRun
 
             run = EvalRun(cli_state, options, plan, console, stack)
             records = run.episodes()
-            return _report(run, records, console)
+            code = _report(run, records, console)
+            if run.error is not None:
+                raise fail(f"the run stopped early: {run.error}")
+            return code
     except (EvalSetupError, MiniWobSetupError, UnknownTaskError, ResultFileError,
             NoDisplayError, BrowserError, StoreError) as exc:
         raise fail(str(exc)) from None
+
+
+def _check_display(name: str) -> None:
+    import gc
+    import warnings
+
+    from Xlib import display
+
+    with warnings.catch_warnings():  # python-xlib leaves its sockets open when it fails
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            display.Display(name).close()
+            return
+        except Exception as exc:
+            problem = str(exc)
+        finally:
+            gc.collect()
+    raise EvalSetupError(f"cannot open the X display {name!r} ({problem}): is it running? "
+                         "Leave out --display to use a private one")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,7 +234,7 @@ def _report(run: Any, records: list[EpisodeRecord], console: Console) -> int:
 
     if not records:
         console.print("[yellow]no episode finished: nothing to report[/]")
-        return 130 if run.interrupted else 1
+        return 130 if run.interrupted else 2
     rows = summaries(records)
     changes = compare(run.plan.earlier, rows) if run.plan.earlier is not None else []
     document = write_results(run.plan.out, run.settings(), records)

@@ -59,6 +59,7 @@ class EvalRun:
 
         self.options, self.plan, self.console = options, plan, console
         self.interrupted = False
+        self.error: str | None = None  # what stopped the run early, if anything
         self.created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         config = cli_state.config
         agent, safety, runtime_cfg = _configs(config, RunOptions(
@@ -82,6 +83,7 @@ class EvalRun:
     # -- the run ------------------------------------------------------------------------
     def episodes(self) -> list[EpisodeRecord]:
         from agent.suites.miniwob import MiniWobSuite
+        from agent.suites.miniwob_browser import BrowserError
 
         records: list[EpisodeRecord] = []
         opts = self.options
@@ -95,6 +97,8 @@ class EvalRun:
             self.interrupted = True
             self.console.print("\n[yellow]interrupted (Ctrl-C): reporting the episodes that "
                                "finished[/]")
+        except BrowserError as exc:  # Chromium would not start (again): no use going on
+            self.error = str(exc)
         return records
 
     def _episode(self, suite: Any, task: str, seed: int) -> EpisodeRecord:
@@ -141,7 +145,7 @@ class EvalRun:
             "move_window": o.move_window, "time_limit_s": o.time_limit,
             "step_pause_s": o.step_pause, "chromium": self.plan.chromium,
             "calibration_offset_px": list(self.window.offset),
-            "interrupted": self.interrupted,
+            "interrupted": self.interrupted, "error": self.error,
         }
 
     # -- parts --------------------------------------------------------------------------

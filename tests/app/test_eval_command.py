@@ -145,6 +145,7 @@ def test_no_chromium_is_one_line_with_the_fix_and_nothing_is_stored(
     (["--approve", "sometimes"], "--approve must be one of each, risky, never"),
     (["--approve", "each"], "needs a terminal to ask you"),
     (["--compare", "/no/such/results.json"], "no such result file"),
+    (["--display", ":65000"], "cannot open the X display ':65000'"),
 ])
 def test_problems_found_before_the_first_episode(home: Paths, chromium: Browser,
                                                  args: list[str], says: str) -> None:

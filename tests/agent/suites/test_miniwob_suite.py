@@ -230,3 +230,14 @@ def test_the_pointer_probe_corrects_a_window_that_misreports_where_it_is(
             suite.reset(seed)
             _solve(suite, hands)
             assert suite.verdict().success
+
+
+def test_the_display_says_how_long_ago_input_came(window: ChromiumWindow,
+                                                   hands: PyAutoGuiActuator) -> None:
+    before = time.monotonic()
+    hands.execute(Click(5, 5))
+    just_now = window.input_idle_s()
+    assert just_now is not None and just_now <= time.monotonic() - before + 0.01
+    time.sleep(0.3)
+    later = window.input_idle_s()
+    assert later is not None and later >= 0.29
