@@ -22,6 +22,7 @@ closes it.
 from __future__ import annotations
 
 import functools
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -38,6 +39,8 @@ READY_TIMEOUT_S = 10.0
 SETTLE_JS = ("var reply = arguments[arguments.length - 1];"
              "if (typeof WOB_DONE_GLOBAL === 'undefined' || !window.__deskhand) reply(null);"
              "else window.__deskhand.settle(arguments[0], arguments[1], arguments[2], reply);")
+ON_PAGE_JS = ("return location.href === arguments[0] && !!window.__deskhand"
+              " && typeof core !== 'undefined';")
 PLAN_JS = ("return [window.__deskhand.plan(arguments[0], arguments[1]), [window.screenX,"
            " window.screenY, window.outerWidth, window.outerHeight, window.innerWidth,"
            " window.innerHeight, window.devicePixelRatio]];")
@@ -59,8 +62,6 @@ class MiniWobSuite:
                  move_window: bool = False, mode: str = "train",
                  time_limit_s: float | None = None, settle_s: float = 0.02,
                  settle_max_s: float = 0.25, window: ChromiumWindow | None = None) -> None:
-        import os
-
         if not tasks:
             raise ValueError("a MiniWoB++ suite needs at least one task")
         self.pages = {task: page_of(task) for task in tasks}  # unknown names fail here
@@ -80,7 +81,6 @@ class MiniWobSuite:
         self.seed: int | None = None
         self.oracle_note = ""  # why the oracle has no step, when it has none
         self.last_reset_s = 0.0  # how long the last reset took (eval reports it apart)
-        self._loaded: str | None = None
         self._events = 0
 
     @classmethod
@@ -101,16 +101,11 @@ class MiniWobSuite:
         url = self.pages[task].as_uri()
         if not self.window.alive:  # first use, or the window was closed or crashed
             self.window.start(url)
-            self._loaded = None
             self._install(task)
             self.window.calibrate()
-            self._loaded = task
-        elif self._loaded != task:
+        elif not self.window.js(ON_PAGE_JS, url):  # another task, or the page was left
             self.window.load(url)
-            self._loaded = None
-        if self._loaded != task:
             self._install(task)
-            self._loaded = task
         if self.move_window:
             self._move(seed)
         limit = NO_TIME_LIMIT_MS if self.time_limit_s is None else int(self.time_limit_s * 1000)
@@ -135,7 +130,9 @@ class MiniWobSuite:
         try:
             state = self.window.js_async(SETTLE_JS, self._events, 1000 * self.settle_s,
                                          1000 * most)
-        except Exception as exc:  # the window was closed or crashed: the task failed
+        except Exception as exc:  # the window closed or crashed, or the page went away
+            if self.window.alive:
+                return SuiteVerdict(True, False, -1.0, f"{self.task}: the task page was left")
             return SuiteVerdict(True, False, -1.0, f"{self.task}: the browser is gone "
                                 f"({type(exc).__name__})")
         if state is None:
@@ -232,11 +229,7 @@ class MiniWobSuite:
 
     def _move(self, seed: int) -> None:
         """Put the window somewhere else on the screen (drawn from the seed)."""
-        from agent.suites.miniwob_browser import _xdisplay
-
-        with _xdisplay(self.window.display) as disp:
-            geo = disp.screen().root.get_geometry()
-            screen = (geo.width, geo.height)
+        screen = self.window.screen_size()
         width, height = self.window.window_size()
         rng = random.Random(f"window-{seed}")
         x = rng.randint(0, max(0, screen[0] - width))

@@ -130,10 +130,9 @@ class ChromiumWindow:
         try:
             self.driver = webdriver.Chrome(service=service, options=options)
         except WebDriverException as exc:
-            first = (exc.msg or str(exc)).strip().splitlines()[0] if (exc.msg or str(exc)) \
-                else type(exc).__name__
+            lines = (exc.msg or str(exc)).strip().splitlines()
             raise BrowserError(f"Chromium did not start on display {self.display}: "
-                               f"{first}") from None
+                               f"{lines[0] if lines else type(exc).__name__}") from None
         self._finalizer = weakref.finalize(self, _quit_driver, self.driver)
         self.driver.set_script_timeout(10)
         self.driver.set_page_load_timeout(START_TIMEOUT_S)
@@ -247,6 +246,12 @@ class ChromiumWindow:
             if abs(sx * self.scale - x) <= self.scale and abs(sy * self.scale - y) <= self.scale:
                 return
             time.sleep(0.02)
+
+    def screen_size(self) -> tuple[int, int]:
+        """The display's size in screen pixels."""
+        with _xdisplay(self.display) as disp:
+            geo = disp.screen().root.get_geometry()
+            return int(geo.width), int(geo.height)
 
     def window_size(self) -> tuple[int, int]:
         """The window's size in screen pixels."""

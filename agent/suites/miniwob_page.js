@@ -170,7 +170,6 @@
     var hit = document.elementFromPoint(x, y), el = steps[0].el;
     return !!hit && (hit === el || el.contains(hit));
   };
-  dh.solvable = function (task) { return !!SOLVERS[task]; };
 
   // The page's state once it has handled the input sent since the counter read `seen`: when
   // the counter has been still for `settle` ms after changing, or after `most` ms, or at
@@ -190,5 +189,4 @@
       setTimeout(tick, 4);
     })();
   };
-  dh.known = Object.keys(SOLVERS);
 })();

@@ -241,3 +241,18 @@ def test_the_display_says_how_long_ago_input_came(window: ChromiumWindow,
     time.sleep(0.3)
     later = window.input_idle_s()
     assert later is not None and later >= 0.29
+
+
+def test_a_page_the_agent_navigated_away_from_is_loaded_again(window: ChromiumWindow,
+                                                              hands: PyAutoGuiActuator) -> None:
+    suite = MiniWobSuite.sharing(window, ["click-link"])
+    suite.reset(0)
+    window.js("window.location.href = 'about:blank';")
+    while window.js("return location.href;") != "about:blank":
+        time.sleep(0.01)
+    verdict = suite.verdict()
+    assert verdict.done and not verdict.success and "page was left" in verdict.details
+    suite.close()
+    suite.reset(1)
+    _solve(suite, hands)
+    assert suite.verdict().success
