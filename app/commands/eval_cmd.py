@@ -9,8 +9,8 @@ shows it and training leaves it out). The page's reward ends it, or the step bud
 It prints per-task success rate, mean reward, steps and seconds per episode and the harness's
 overhead per step, writes ``results.json``, ``results.csv`` and ``chart.png``, and compares
 with an earlier ``results.json`` when given one. Exit status: 0 when it ran, 2 for a problem
-found before the first episode (no Chromium, an unknown task, no model...), 130 on Ctrl-C
-(what finished is still written).
+found before the first episode (no Chromium, an unknown task, no model...) or a browser that
+stops starting midway, 130 on Ctrl-C (in both, what finished is still written).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class EvalOptions:
     tasks: list[str]
     episodes: int = 10
     seed: int = 0
-    policy: str = "oracle"
+    policy: str = "model"
     approve: str = "never"
     critic: str | None = None
     max_steps: int = 10
