@@ -19,4 +19,5 @@ pytest_plugins = [
     "tests.fixtures.display",
     "tests.fixtures.tiny",
     "tests.fixtures.store",
+    "tests.fixtures.chromium",
 ]

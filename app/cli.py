@@ -17,6 +17,7 @@ from app.commands import (
     bench,
     data,
     doctor,
+    eval_cmd,
     learn,
     learner_cmds,
     models_cmd,
@@ -60,6 +61,7 @@ for module in (data, parse, doctor, pending, practice, run, learner_cmds, learn)
     module.register(cli)
 cli.add_typer(models_cmd.group, name="models")
 cli.add_typer(bench.group, name="bench")
+cli.add_typer(eval_cmd.group, name="eval")
 
 
 def main() -> None:

@@ -52,12 +52,15 @@ def run_suite_episode(suite: TaskSuite, seed: int, *, store: Store, policy: Poli
                       meta: EpisodeMeta, gate: UserGate, agent: AgentConfig,
                       safety: SafetyConfig, recorder: Callable[[], Any] | None = None,
                       critic: Any = None, source: str = "user",
-                      pacing: Pacing | None = None) -> SuiteEpisode:
-    """Open task ``seed`` of ``suite`` and run one episode on it (see the module doc)."""
+                      pacing: Pacing | None = None, masks: Any = None) -> SuiteEpisode:
+    """Open task ``seed`` of ``suite`` and run one episode on it (see the module doc).
+
+    ``masks``: the person's capture masks (``config.capture``), applied to every screenshot.
+    """
     started = time.monotonic()
     task = suite.reset(seed)
     stop, clock = StopToken(), MonotonicClock()
-    screen = MssScreen(agent.monitor)
+    screen = MssScreen(agent.monitor, masks=masks)
     actuator = PyAutoGuiActuator(stop, pacing=pacing or Pacing(move_duration=0.02))
     try:
         monitors = screen.monitors()

@@ -33,6 +33,24 @@ if command -v dpkg-query >/dev/null; then
   fi
 fi
 
+# --- Chromium and its driver, for the MiniWoB++ benchmark (deskhand eval miniwob); the rest of
+# Deskhand works without them, so a distribution that names them differently is not fatal
+BROWSER_PKGS=(chromium chromium-driver)
+have_browser() {
+  { command -v chromium || command -v chromium-browser; } >/dev/null \
+    && { command -v chromedriver >/dev/null || [[ -x /usr/lib/chromium/chromedriver ]]; }
+}
+if ! have_browser; then
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    say "installing Chromium and its driver (for deskhand eval miniwob)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${BROWSER_PKGS[@]}" >/dev/null \
+      || say "could not install ${BROWSER_PKGS[*]}: deskhand eval miniwob needs them"
+  else
+    say "for deskhand eval miniwob (run as root to install): sudo apt-get install ${BROWSER_PKGS[*]}"
+  fi
+fi
+
 # --- Python 3.11+ and the virtual environment
 PY="${PYTHON:-python3}"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {

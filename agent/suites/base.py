@@ -50,7 +50,8 @@ class TaskSuite(Protocol):
         ...
 
     def close(self) -> None:
-        """Close the task's window."""
+        """End the task: close its window, or (a suite whose window is slow to open, such as
+        MiniWoB++'s browser) leave it for the next ``reset``."""
         ...
 
 

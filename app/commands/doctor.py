@@ -65,4 +65,6 @@ def register(app: typer.Typer) -> None:
         """Report what this machine offers the agent, and what to fix."""
         if repair:
             _repair(ctx)
-        _print(run_checks(state(ctx).paths), Console())
+        from agent.suites.miniwob_setup import miniwob_check
+
+        _print([*run_checks(state(ctx).paths), miniwob_check()], Console())
