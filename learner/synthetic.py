@@ -228,6 +228,19 @@ def right_examples(items: Sequence[Screen]) -> list[Example]:
     return out
 
 
+def recoloured(s: Screen) -> Screen:
+    """The same screen in the colour two further on (green for red, yellow for blue): the
+    actor's base is warm-started on these, so it writes the format and reads colours, but has
+    never been told which square red and blue mean.
+
+    >>> tuple(int(v) for v in recoloured(screen(0)).image[20, 20])
+    (40, 180, 60)
+    """
+    image = s.image.copy()
+    image[(image == np.array(COLOURS[s.lit], np.uint8)).all(-1)] = COLOURS[2 + s.lit]
+    return Screen(image, s.lit, s.centres, s.cell)
+
+
 # -- the reward model's task -------------------------------------------------------------
 
 def square_name(index: int, cells: int) -> str:

@@ -135,3 +135,22 @@ def verify(spec: ExerciseSpec, state: dict[str, Any]) -> Verdict:
     if not isinstance(state, dict):
         raise ExerciseError(f"a state is a JSON object, got {type(state).__name__}")
     return _VERIFIERS[spec.kind](spec, state)
+
+
+def failed_for_good(spec: ExerciseSpec, state: dict[str, Any]) -> bool:
+    """Whether no later action can solve the exercise any more: a kind judged on what was
+    clicked (button, list item, menu item, square) once a wrong one was.
+
+    >>> from agent.practice.generators import make_exercise
+    >>> spec = make_exercise("swatch", 1)
+    >>> wrong = next(c for c in spec.params["colours"] if c != spec.params["target"])
+    >>> failed_for_good(spec, {"clicked": [wrong]}), failed_for_good(spec, {"clicked": []})
+    (True, False)
+    """
+    if spec.kind == "menu":
+        menu, item = spec.params["target"]
+        return any(c != f"{menu}/{item}" for c in state.get("chosen", []))
+    if spec.kind in ("button", "scroll_list", "swatch", "lamp"):
+        return any(c != spec.params["target"] for c in state.get("clicked", []))
+    return False
+

@@ -24,6 +24,7 @@ from typing import Any
 from agent.practice.channel import geometry_of, read_state, spec_of, wait_for_state
 from agent.practice.solve import solve, targets
 from agent.practice.spec import KINDS, ExerciseError
+from agent.practice.verify import failed_for_good
 from agent.suites.base import SuiteVerdict
 from models.actions import Action, Click, Wait
 
@@ -92,9 +93,11 @@ class PracticeSuite:
         return document
 
     def verdict(self) -> SuiteVerdict:
+        """Solved, or failed for good (a wrong button clicked), or still open."""
         document = self.document()
         solved = bool(document["solved"])
-        return SuiteVerdict(solved, solved, 1.0 if solved else 0.0, str(document["details"]))
+        over = solved or failed_for_good(spec_of(document), document["state"])
+        return SuiteVerdict(over, solved, 1.0 if solved else 0.0, str(document["details"]))
 
     def oracle(self) -> list[Action]:
         document = self.document()

@@ -2,9 +2,13 @@
 held-out reward and the reward model's held-out agreement by a clear margin (fixed seeds).
 
 The bases are the tiny random model with a realistic logit scale (``sharpened_base``), warm-
-started on the output *format* with random answers (``warm_started_base``): they write the
-format but choose at chance, so whatever they gain on the holdout GRPO learned from rewards.
-Entropulse is off here (its supervised phase would teach the answers directly).
+started on the output format (``warm_started_base``). The actor's base learnt the format and
+the answers for two *other* colours, so it reads colours but answers red and blue screens at
+chance; its run is the product's actor recipe: a supervised warm-up on the screens a person
+corrected, then GRPO. (A base warm-started to give both answers for every screen learns to
+ignore the image; GRPO alone then did not move its held-out reward in 80 steps on most seeds
+and thread counts — the test used to pass or fail by luck, issue 15.) The reward model's base
+gives each verdict for every state: it must learn from the agreement reward alone.
 
 The reward model's base is sharpened more (gain 32, not 8): at gain 8 about 40% of the score
 token's mass is spread over the vocabulary, and GRPO, rewarding parseable verdicts over that
@@ -40,8 +44,11 @@ def warm_bases(tiny: TinyModel, cache: Path) -> tuple[Path, Path]:
     sharp = syn.sharpened_base(tiny.hf_dir, cache / f"sharp-{key}", 8.0)
     sharper = syn.sharpened_base(tiny.hf_dir, cache / f"sharp-{key}", 32.0)
     train = syn.screens(32, seed=1)
+    # the actor's base: the format and the answers for *other* colours (green, yellow), each
+    # example twice (the warm start walks pairs) — it reads colours but does not know red/blue
+    recoloured = syn.right_examples([syn.recoloured(s) for s in syn.screens(64, seed=3)])
     actor = syn.warm_started_base(sharp, cache / f"warm-actor-{key}",
-                                  syn.format_examples(train), steps=160)
+                                  [e for e in recoloured for _ in (0, 1)], steps=120)
     critic = syn.warm_started_base(
         sharper, cache / f"warm-critic-{key}",
         syn.verdict_examples(syn.critic_states(train)), steps=160)
@@ -66,15 +73,25 @@ def _learn(recipe: Recipe, primary: str) -> tuple[dict[str, float], dict[str, fl
     return before, after
 
 
-def test_actor_holdout_reward_rises(bases: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("threads", [1, 2])
+def test_actor_holdout_reward_rises(bases: tuple[Path, Path], tmp_path: Path,
+                                    threads: int) -> None:
+    """The actor's recipe as the product runs it: a person corrected half of the training
+    screens (their right clicks are the warm-up's examples); GRPO rewards every sampled click
+    against the known target. Held-out screens were never corrected."""
+    import torch
+
+    torch.set_num_threads(threads)
     config = ActorTrainConfig(lr=3e-3, lora_rank=8, lora_alpha=16, group_size=8,
-                              states_per_step=2, max_steps=80, max_new_tokens=48,
-                              temperature=0.7, beta=0.0, entropy_floor=0.0,
-                              checkpoint_every=1000, device="cpu", seed=0)
-    job = grpo_actor.synthetic_job(bases[0], config, train_screens=32, holdout_screens=16)
+                              states_per_step=2, max_steps=40, max_new_tokens=48,
+                              temperature=1.0, beta=0.0, entropy_floor=0.0, sft_steps=20,
+                              sft_lr=3e-3, sft_batch=4, checkpoint_every=1000, device="cpu",
+                              seed=0)
+    job = grpo_actor.synthetic_job(bases[0], config, train_screens=32, holdout_screens=16,
+                                   vouched=16)
     before, after = _learn(Recipe(job, tmp_path / "run"), "verifiable_reward")
     assert before["format_rate"] == 1.0  # the warm start writes the format ...
-    assert before["verifiable_reward"] <= 0.6  # ... and answers at chance
+    assert before["verifiable_reward"] <= 0.6  # ... and does not know red from blue
     assert after["verifiable_reward"] >= before["verifiable_reward"] + 0.3
     assert after["format_rate"] >= 0.9
 
