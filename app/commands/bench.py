@@ -277,7 +277,7 @@ def learning(
     ctx: typer.Context,
     nights: Annotated[int, typer.Option("--nights", min=1, help="Nights to run")] = 3,
     episodes: Annotated[int, typer.Option(
-        "--episodes", min=1, help="Teaching episodes per night")] = 50,
+        "--episodes", min=1, help="Teaching episodes per night")] = 60,
     heldout: Annotated[int, typer.Option(
         "--heldout", min=1, help="Held-out evaluation episodes per measurement")] = 40,
     seed: Annotated[int, typer.Option("--seed", help="Seed of tasks and judgments")] = 0,
@@ -286,11 +286,11 @@ def learning(
     error_rate: Annotated[float, typer.Option(
         "--error-rate", min=0.0, max=1.0, help="Share of wrong simulated judgments")] = 0.05,
     actor_steps: Annotated[int, typer.Option(
-        "--actor-steps", min=1, help="Actor GRPO steps per night")] = 10,
+        "--actor-steps", min=1, help="Actor GRPO steps per night")] = 8,
     sft_steps: Annotated[int, typer.Option(
         "--sft-steps", min=0, help="Actor warm-up SFT steps on vouched-for actions")] = 30,
     reward_steps: Annotated[int, typer.Option(
-        "--reward-steps", min=1, help="Reward-model GRPO steps per night")] = 30,
+        "--reward-steps", min=1, help="Reward-model GRPO steps per night")] = 10,
     min_holdout: Annotated[int, typer.Option(
         "--min-holdout", min=5, help="The gate's minimum held-out size")] = 12,
     demo_cache: Annotated[Path | None, typer.Option(
@@ -325,7 +325,7 @@ def learning(
     home = (bench_home or out / "home").resolve()
     started = time.monotonic()
     console.print("building (or reusing) the demo model …")
-    demo = build(state(ctx).paths.ensure().models_dir)
+    demo = build(demo_cache or state(ctx).paths.ensure().models_dir)
     settings.write_home_config(home)
     bench = Bench(settings, home, out, say=console.print)
     install(Catalogue.load(bench.paths.models_dir), demo)

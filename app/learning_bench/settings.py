@@ -19,18 +19,18 @@ HELDOUT_SEED_BASE = 10_000_000  # held-out tasks: never among the teaching seeds
 @dataclass(frozen=True)
 class BenchSettings:
     nights: int = 3
-    episodes: int = 50  # teaching episodes per night (the simulated user judges every step)
+    episodes: int = 60  # teaching episodes per night (the simulated user judges every step)
     heldout: int = 40  # held-out evaluation episodes, before night 1 and after each night
     seed: int = 0
     kinds: tuple[str, ...] = ("lamp",)
     error_rate: float = 0.05  # the simulated user's share of wrong judgments
-    correct_share: float = 0.6  # of the wrong steps: corrected with the right action
+    correct_share: float = 0.7  # of the wrong steps: corrected with the right action
     takeover_share: float = 0.1  # of the wrong steps: done by the simulated user's own hands
     max_steps: int = 3  # per episode
     screen: tuple[int, int] = (448, 336)
-    actor_steps: int = 10  # GRPO steps per night (after the supervised warm-up)
+    actor_steps: int = 8  # GRPO steps per night (after the supervised warm-up)
     actor_sft_steps: int = 30  # the warm-up on the night's vouched-for actions
-    reward_steps: int = 30
+    reward_steps: int = 10
     min_holdout: int = 12  # the gate's minimum held-out size in the bench home
 
     def __post_init__(self) -> None:
@@ -48,7 +48,7 @@ class BenchSettings:
     def home_config(self) -> dict[str, Any]:
         """The bench home's config.toml (a dict for tomli_w)."""
         trainer = {"max_new_tokens": 48, "group_size": 8, "states_per_step": 4,
-                   "checkpoint_every": 1000, "max_minutes": 20.0, "device": "cpu"}
+                   "checkpoint_every": 1000, "max_minutes": 6.0, "device": "cpu"}
         return {
             "agent": {"approval": "each", "critic": "off", "critic_reasoning": False,
                       "step_pause_s": 0.2, "rate_steps": False, "max_new_tokens": 48},
@@ -62,7 +62,7 @@ class BenchSettings:
                           "sft_lr": 3e-3, "sft_batch": 4},
                 "reward_model": {**trainer, "max_steps": self.reward_steps, "lr": 3e-3,
                                  "lora_rank": 16, "lora_alpha": 32, "max_new_tokens": 8,
-                                 "temperature": 1.0, "beta": 0.0},
+                                 "group_size": 6, "temperature": 1.0, "beta": 0.0},
             },
         }
 

@@ -1,0 +1,52 @@
+"""The product learns from its user: a short ``deskhand bench learning`` through the real path.
+
+One night on the practice desktop's lamp exercises, run as the product runs: the demo model
+(built by ``deskhand models add-demo``'s code, cached for the suite) acts through the real
+episode loop on a private X display; a simulated person judges every step through the approval
+gate; ``deskhand learn`` trains both roles in its own process, exports the GGUF adapters and
+lets the served gate decide; the promoted actor then acts alone on held-out exercises never
+taught. Fixed seeds. The held-out success must rise by a clear margin, as the exercise's own
+checker counts it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.control.xserver import xvfb_available
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.display
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_one_night_of_judgments_makes_the_demo_model_better(tmp_path: Path,
+                                                            demo_cache: Path) -> None:
+    if not xvfb_available():
+        pytest.skip("Xvfb is not installed (scripts/setup.sh installs it when run as root)")
+    out = tmp_path / "bench"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--home", str(tmp_path / "user"), "bench",
+         "learning", "--nights", "1", "--episodes", "60", "--heldout", "24", "--seed", "0",
+         "--out", str(out), "--demo-cache", str(demo_cache)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=3500,
+        stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    report = json.loads((out / "learning.json").read_text())
+    before, after = report["nights"]
+    print(f"\nheld-out success {before['success']:.2f} -> {after['success']:.2f}, parse "
+          f"{before['parse_rate']:.2f} -> {after['parse_rate']:.2f}; actor gate: "
+          f"{after['actor_gate']}; reward gate: {after['reward_gate']}")
+    assert 0.1 <= before["success"] <= 0.5  # the demo model, before any judgment
+    assert after["actor_promoted"], after["actor_gate"]  # the gate let the better one in
+    assert after["success"] >= before["success"] + 0.25  # ... and it is better, held out
+    assert after["parse_rate"] >= 0.9
+    assert (out / "learning.png").stat().st_size > 1000
