@@ -286,9 +286,9 @@ def learning(
     error_rate: Annotated[float, typer.Option(
         "--error-rate", min=0.0, max=1.0, help="Share of wrong simulated judgments")] = 0.05,
     actor_steps: Annotated[int, typer.Option(
-        "--actor-steps", min=1, help="Actor GRPO steps per night")] = 8,
+        "--actor-steps", min=1, help="Actor GRPO steps per night")] = 4,
     sft_steps: Annotated[int, typer.Option(
-        "--sft-steps", min=0, help="Actor warm-up SFT steps on vouched-for actions")] = 30,
+        "--sft-steps", min=0, help="Actor warm-up SFT steps on vouched-for actions")] = 40,
     reward_steps: Annotated[int, typer.Option(
         "--reward-steps", min=1, help="Reward-model GRPO steps per night")] = 10,
     min_holdout: Annotated[int, typer.Option(

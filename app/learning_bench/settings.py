@@ -28,8 +28,8 @@ class BenchSettings:
     takeover_share: float = 0.1  # of the wrong steps: done by the simulated user's own hands
     max_steps: int = 3  # per episode
     screen: tuple[int, int] = (448, 336)
-    actor_steps: int = 8  # GRPO steps per night (after the supervised warm-up)
-    actor_sft_steps: int = 30  # the warm-up on the night's vouched-for actions
+    actor_steps: int = 4  # GRPO steps per night (after the supervised warm-up)
+    actor_sft_steps: int = 40  # the warm-up on the night's vouched-for actions
     reward_steps: int = 10
     min_holdout: int = 12  # the gate's minimum held-out size in the bench home
 
@@ -56,7 +56,7 @@ class BenchSettings:
             "learner": {
                 "data": {"holdout_fraction": 0.3},
                 "gate": {"min_holdout": self.min_holdout},
-                "actor": {**trainer, "max_steps": self.actor_steps, "lr": 3e-3,
+                "actor": {**trainer, "max_steps": self.actor_steps, "lr": 1e-3,
                           "lora_rank": 16, "lora_alpha": 32, "temperature": 1.0,
                           "beta": 0.0, "entropy_floor": 0.0, "sft_steps": self.actor_sft_steps,
                           "sft_lr": 3e-3, "sft_batch": 4},
