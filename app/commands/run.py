@@ -14,7 +14,6 @@ episode behind; once the episode runs, everything ends in the store, even Ctrl-C
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -26,12 +25,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.commands.errors import say_error
+from app.episode_controls import SetupError, check_display, open_desktop
 
 SETUP_EXIT = 2
-
-
-class SetupError(Exception):
-    """Something to fix before an episode can start; the message says what and how."""
+NOTICES = {
+    "hotkey": "the stop hotkey is not available ({detail}); Ctrl-C stops",
+    "takeover": "takeover detection is not available ({detail})",
+    "recorder": "\"let me do it\" is not available ({detail})",
+}
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,6 @@ def _configs(config: Any, options: RunOptions) -> tuple[Any, Any, Any]:
     return agent, safety, runtime
 
 
-def _check_display() -> None:
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")):
-        raise SetupError("no display: DISPLAY is not set, so there is no screen to see or "
-                         "act on. Run this inside your desktop session (or under Xvfb).")
-
-
 def _gate(agent: Any, console: Console) -> tuple[Any, str]:
     from app.commands.run_gate import TerminalGate, UnattendedGate
 
@@ -128,119 +123,71 @@ def _gate(agent: Any, console: Console) -> tuple[Any, str]:
 
 def _build(cli_state: Any, options: RunOptions, console: Console,
            stack: ExitStack) -> tuple[Any, str]:
-    from agent.actuator import DryRunError, PyAutoGuiActuator, StopToken
+    from agent.actuator import StopToken
     from agent.clock import MonotonicClock
     from agent.episode import EpisodeParts, EpisodeRunner
     from agent.episode_safety import make_guards
-    from agent.screen import MssScreen
     from agent.store.repo import open_store
 
     config = cli_state.config
     agent, safety, runtime_cfg = _configs(config, options)
-    _check_display()
+    check_display()
     gate, gate_note = _gate(agent, console)
     policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack,
                                    console)
-    _hold_episode_lock(cli_state.paths, stack)
+    stop = StopToken()
+    pause = _Pause(config.control, console, interactive=gate_note == "")
+    desktop = open_desktop(cli_state.paths, config, agent, stop, stack, face="terminal",
+                           on_pause=pause.paused)
+    pause.desktop = desktop
+    for notice in desktop.notices:
+        console.print(f"[yellow]{escape(NOTICES[notice.kind].format(detail=notice.detail))}[/]")
+    if not any(n.kind == "hotkey" for n in desktop.notices):
+        console.print(f"[dim]stop at any time: {escape(config.control.stop_hotkey)} or Ctrl-C[/]")
     store = open_store(cli_state.paths, config.store)
     stack.callback(store.close)
     recovered, _ = store.recover()
     if recovered:
         console.print(f"[yellow]{recovered} episode(s) left running by a crash are now marked "
                       "interrupted[/]")
-    stop = StopToken()
-    screen = MssScreen(agent.monitor, masks=config.capture)
-    stack.callback(screen.close)
-    every = screen.monitors()
-    if agent.monitor > len(every):
-        raise SetupError(f"--monitor {agent.monitor}: this machine has {len(every)} monitor(s)")
-    monitors = every if agent.monitor == 0 else [every[agent.monitor - 1]]
-    control = config.control
-    takeover = _takeover_monitor(control, console, stack)
-    try:
-        actuator = PyAutoGuiActuator(stop, on_event=takeover.note if takeover else None)
-    except DryRunError as exc:
-        raise SetupError(str(exc)) from None
-    stack.callback(actuator.close)
-    _stop_hotkey(stop, control.stop_hotkey, console, stack)
     clock = MonotonicClock()
-    parts = EpisodeParts(screen=screen, actuator=actuator, policy=policy, gate=gate, store=store,
-                         guards=make_guards(safety, agent.approval, clock, monitors),
-                         critic=critic, stop=stop, clock=clock,
-                         recorder=_recorder_factory(control, takeover),
-                         paused=takeover.paused if takeover else None)
+    parts = EpisodeParts(screen=desktop.screen, actuator=desktop.actuator, policy=policy,
+                         gate=desktop.gate(gate), store=store,
+                         guards=make_guards(safety, agent.approval, clock, desktop.monitors),
+                         critic=critic, stop=stop, clock=clock, recorder=desktop.recorder,
+                         paused=desktop.paused)
     full = {**meta.config, "agent": dataclasses.asdict(agent),
             "safety": dataclasses.asdict(safety), "policy": options.policy}
     meta = dataclasses.replace(meta, config=full)
     return EpisodeRunner(parts, agent, meta, _callbacks(console)), gate_note
 
 
-def _hold_episode_lock(paths: Any, stack: ExitStack) -> None:
-    """The nightly trainer skips while this is held; a second episode may not start."""
-    from agent.locks import LockBusy, episode_lock
+class _Pause:
+    """The terminal's side of a takeover pause: say so, and resume when the person presses
+    Enter (at a terminal that is asked things) or has been still for a while."""
 
-    try:
-        stack.enter_context(episode_lock(paths.locks_dir))
-    except LockBusy:
-        raise SetupError("another episode is running on this desktop (the app, or another "
-                         "deskhand run): stop it first") from None
+    def __init__(self, control: Any, console: Console, interactive: bool) -> None:
+        self.control, self.console, self.interactive = control, console, interactive
+        self.desktop: Any = None
 
+    def paused(self, description: str) -> None:  # a listener thread: say it, then hand over
+        import threading
 
-def _stop_hotkey(stop: Any, combo: str, console: Console, stack: ExitStack) -> None:
-    try:
-        from agent.control.hotkey import StopHotkey
+        how = ("press Enter to resume" if self.interactive else
+               f"the agent resumes after {self.control.resume_after_idle_s:g} s without input")
+        self.console.print(f"[yellow]paused: you took over ({escape(description)}); {how}[/]")
+        threading.Thread(target=self._resume_later, daemon=True).start()
 
-        stack.enter_context(StopHotkey(stop, combo))
-        console.print(f"[dim]stop at any time: {escape(combo)} or Ctrl-C[/]")
-    except Exception as exc:  # no RECORD extension, no permission: say so, Ctrl-C still works
-        console.print(f"[yellow]the stop hotkey is not available ({escape(str(exc))}); "
-                      "Ctrl-C stops[/]")
-
-
-def _takeover_monitor(control: Any, console: Console, stack: ExitStack) -> Any:
-    """Listen for the person's own input: it pauses the agent. The agent resumes when the
-    person presses Enter (in a terminal) or has been still for ``resume_after_idle_s``."""
-    import threading
-
-    from agent.control.takeover import TakeoverMonitor
-
-    monitor: Any = None
-
-    def resume_later() -> None:
-        if sys.stdin.isatty():
+    def _resume_later(self) -> None:
+        desktop = self.desktop
+        if desktop is None or desktop.takeover is None:
+            return
+        if self.interactive:
             sys.stdin.readline()
         else:
-            monitor.wait_until_idle(control.resume_after_idle_s)
-        console.print("[green]resuming[/]")
-        monitor.resume()
-
-    def on_takeover(description: str) -> None:
-        how = ("press Enter to resume" if sys.stdin.isatty() else
-               f"the agent resumes after {control.resume_after_idle_s:g} s without input")
-        console.print(f"[yellow]paused: you took over ({escape(description)}); {how}[/]")
-        threading.Thread(target=resume_later, daemon=True).start()
-
-    try:
-        monitor = stack.enter_context(TakeoverMonitor(on_takeover, control.takeover))
-    except Exception as exc:  # no RECORD extension: the agent can't notice a person
-        console.print(f"[yellow]takeover detection is not available ({escape(str(exc))})[/]")
-        return None
-    return monitor
-
-
-def _recorder_factory(control: Any, takeover: Any) -> Any:
-    """"Let me do it": record the person's input; when done, the takeover pause it caused
-    is lifted, since the person acted because the agent asked them to."""
-    from agent.control.record import UserActionRecorder
-
-    class _Recorder(UserActionRecorder):
-        def finish(self) -> list[Any]:
-            actions = super().finish()
-            if takeover is not None:
-                takeover.resume()
-            return actions
-
-    return lambda: _Recorder(control.recorder)
+            desktop.takeover.wait_until_idle(self.control.resume_after_idle_s)
+        self.console.print("[green]resuming[/]")
+        desktop.resume()
 
 
 def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,

@@ -67,18 +67,14 @@ class ChatPage(QWidget):
     running_changed = Signal(bool)
     show_in_history = Signal(int)  # an episode's "Show in History" link
     _warning = Signal(str)  # from the episode thread
+    _taken_over = Signal(str)  # the person's own input paused the agent (a listener thread)
 
     def __init__(self, ctx: AppContext, factory: PartsFactory | None = None,
                  options: ChatOptions | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.options = options or ChatOptions()
-        if factory is None:
-            from app.gui.chat.parts import DesktopParts
-
-            factory = DesktopParts(ctx.paths, lambda: self.ctx.config,  # Settings may change it
-                                   warn=self._warning.emit)
-        self.factory = factory
+        self.factory = factory if factory is not None else self.desktop_parts()
         self.block: EpisodeBlock | None = None
         self.running = False
         self.past_loads = 0  # earlier-episode reads in flight (tests wait for 0)
@@ -184,6 +180,7 @@ class ChatPage(QWidget):
         self.question.stop_clicked.connect(self.stop)
         self.conversation.show_in_history.connect(self.show_in_history)
         self._warning.connect(lambda text: self.block.add_note(text) if self.block else None)
+        self._taken_over.connect(lambda _what: self._show_paused(self.running))
 
     # -- the public face ------------------------------------------------------------------
     def agent_config(self) -> AgentConfig:
@@ -250,6 +247,15 @@ class ChatPage(QWidget):
         if resumed:
             self.status.setText("Resuming…")
         return resumed
+
+    def desktop_parts(self, policy_factory: Any = None) -> Any:
+        """The real parts (``DesktopParts``) wired to this page: its notes and its pause;
+        ``policy_factory`` replaces the actor from the catalogue (a replay file, a test)."""
+        from app.gui.chat.parts import DesktopParts
+
+        return DesktopParts(self.ctx.paths, lambda: self.ctx.config,  # Settings may change it
+                            policy_factory, warn=self._warning.emit,
+                            on_pause=self._taken_over.emit)
 
     def set_parts_factory(self, factory: PartsFactory) -> None:
         """Use other parts for the next episodes (tests, a replay file)."""
