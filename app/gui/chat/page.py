@@ -67,7 +67,7 @@ class ChatPage(QWidget):
     running_changed = Signal(bool)
     show_in_history = Signal(int)  # an episode's "Show in History" link
     _warning = Signal(str)  # from the episode thread
-    _taken_over = Signal(str)  # the person's own input paused the agent (a listener thread)
+    taken_over = Signal(str)  # the person's own input paused the agent (a listener thread)
 
     def __init__(self, ctx: AppContext, factory: PartsFactory | None = None,
                  options: ChatOptions | None = None) -> None:
@@ -180,7 +180,7 @@ class ChatPage(QWidget):
         self.question.stop_clicked.connect(self.stop)
         self.conversation.show_in_history.connect(self.show_in_history)
         self._warning.connect(lambda text: self.block.add_note(text) if self.block else None)
-        self._taken_over.connect(lambda _what: self._show_paused(self.running))
+        self.taken_over.connect(lambda _what: self._show_paused(self.running))
 
     # -- the public face ------------------------------------------------------------------
     def agent_config(self) -> AgentConfig:
@@ -255,7 +255,7 @@ class ChatPage(QWidget):
 
         return DesktopParts(self.ctx.paths, lambda: self.ctx.config,  # Settings may change it
                             policy_factory, warn=self._warning.emit,
-                            on_pause=self._taken_over.emit)
+                            on_pause=self.taken_over.emit)
 
     def set_parts_factory(self, factory: PartsFactory) -> None:
         """Use other parts for the next episodes (tests, a replay file)."""

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.gui.chat.fakes import FakeParts
 from app.gui.chat.page import ChatPage
 from app.gui.context import AppContext
 from models.actions import Click, Done
 from tests.app.gui.conftest import MakePage
+from tests.fakes.chat_parts import FakeParts
 
 
 @pytest.fixture
