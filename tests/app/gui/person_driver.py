@@ -198,7 +198,9 @@ def episode(person: Person, window: Any, chat: Any, number: int, state_file: Pat
     person.key("Return")
     if pause:
         person.wait(policy.holding.is_set, "the agent thinking")
-        person.pump(0.3)
+        # a while after the last answer: what the hand does right after one is still for
+        # Deskhand (control.own_input_grace_s)
+        person.pump(chat.ctx.config.control.own_input_grace_s + 0.5)
         person.xdo("mousemove", first[0] + 40, first[1] + 60)  # the person's own hand
         person.xdo("mousemove", first[0] + 80, first[1] + 90)
         person.wait(lambda: panel.isVisible() and panel.resume.isVisible(), "Resume")
