@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from agent.screen import Rect
+from app.gui.widgets.text import plain_label
 
 PANEL_SIZE = (380, 150)
 MARGIN = 12
@@ -37,12 +38,10 @@ class AgentPanel(QWidget):
         self.setStyleSheet("#agentPanel { background: #20232a; border: 1px solid #444; "
                            "border-radius: 8px; } QLabel { color: #e8e8e8; }")
         self.setFixedSize(*PANEL_SIZE)
-        self.status = QLabel("Starting…")
+        self.status = plain_label("Starting…", wrap=True)
         self.status.setStyleSheet("font-weight: bold;")
-        self.step = QLabel("")
-        self.step.setWordWrap(True)
-        self.reasoning = QLabel("")
-        self.reasoning.setWordWrap(True)
+        self.step = plain_label(wrap=True)
+        self.reasoning = plain_label(wrap=True)
         self.reasoning.setStyleSheet("color: #a8b0bd; font-size: 11px;")
         self.reasoning.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.stop = QPushButton("■ Stop")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -60,10 +60,12 @@ class PracticeWindow(QMainWindow):
         layout.addWidget(self.kind.build(), 1 if self.kind.fills else 0)
         if not self.kind.fills:
             layout.addStretch(1)
-        self.setCentralWidget(body)
+        # the verdict under the exercise, wrapped: a long one never runs off the window
         self.verdict_label = QLabel()
-        self.verdict_label.setContentsMargins(8, 2, 8, 2)
-        self.statusBar().addWidget(self.verdict_label, 1)
+        self.verdict_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.verdict_label.setWordWrap(True)
+        layout.addWidget(self.verdict_label)
+        self.setCentralWidget(body)
         look = spec.look
         self.setGeometry(look.x, look.y, look.width, look.height)
         self._pending = QTimer(self, singleShot=True, interval=0)

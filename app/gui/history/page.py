@@ -51,6 +51,7 @@ from app.gui.history.filters import FilterBar
 from app.gui.history.step_view import StepView, step_html
 from app.gui.history.text import episode_html, shorten, step_item_text
 from app.gui.widgets.rating import RatingBar, submit_rating
+from app.gui.widgets.text import rich_label
 
 KEYS_HINT = ("↑↓ move · → steps · ← episodes · + − 1–5 C grade what has focus · "
              "Del delete · Ctrl+F filter · Ctrl+E export")
@@ -109,10 +110,10 @@ class HistoryPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(True)  # a long task takes more lines, never loses words
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column_no in range(1, 5):
@@ -142,8 +143,7 @@ class HistoryPage(QWidget):
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        self.header = QLabel("")
-        self.header.setWordWrap(True)
+        self.header = rich_label(wrap=True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.header)
         self.episode_rating = RatingBar("Episode")
