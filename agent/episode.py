@@ -194,9 +194,9 @@ class EpisodeRunner:
                 self.record.reject(step.step_id, decision.comment)
             return self._finish_step(step, "skipped", "skipped by the user")
         if decision.kind == "stop":
-            parts.stop.stop("user")
-            return self._finish_step(step, "interrupted", "stopped by the user",
-                                     end=("stopped", "stopped by the user"))
+            parts.stop.stop("user")  # unless something else stopped it first (a signal)
+            reason = self._stop_reason()
+            return self._finish_step(step, "interrupted", reason, end=("stopped", reason))
         if decision.kind == "takeover":
             return self._takeover(step)
         assert decision.action is not None

@@ -1,10 +1,13 @@
 """``deskhand run TASK``: one episode on the real desktop, headless, with a terminal gate.
 
-Builds the real parts — ``MssScreen``, ``PyAutoGuiActuator``, the actor from the model
-catalogue (or ``--policy replay:FILE``), the critic when asked, the stop hotkey — and runs
-``agent.episode.EpisodeRunner``, streaming the model's reasoning to the terminal and printing
-a summary. Exit status: 0 when the episode ends ``done``, 1 when it fails or is stopped, 2 for
-a problem found before it starts (no model, no display, a bad replay file, no terminal to ask).
+Builds the parts the app builds — the models from ``app.episode_models`` (or ``--policy
+replay:FILE``), the desktop and the person's controls from ``app.episode_controls`` — and
+runs ``agent.episode.EpisodeRunner``, streaming the model's reasoning to the terminal
+(``run_terminal``) and asking through ``run_gate``: approve, edit, let me do it, skip, quit,
+a rating of each approved step and of the whole episode; ``--approve never`` asks nothing.
+Exit status: 0 when the episode ends ``done``, 1 when it fails or is stopped, 2 for a
+problem found before it starts (no model, no display, a bad replay file, no terminal to ask),
+128 + N after signal N (SIGTERM, SIGHUP), 130 after Ctrl-C.
 
 The one design choice a reader must know: every problem that can be found before the first
 action is checked before the episode row is created, so a mistyped option never leaves an
@@ -62,7 +65,8 @@ def register(app: typer.Typer) -> None:
         monitor: int | None = typer.Option(None, "--monitor", min=0,
                                            help="Monitor to watch and act on (1.., 0 = all)."),
     ) -> None:
-        """Run a task headless with a terminal gate (approve / edit / skip / quit)."""
+        """Run a task from the terminal: approve, edit, let me do it, skip or quit each step,
+        and rate it."""
         from app.state import state
 
         options = RunOptions(task, approve, max_steps, policy, critic, monitor)
@@ -75,16 +79,15 @@ def run_task(cli_state: Any, options: RunOptions, console: Console) -> int:
 
     try:
         with ExitStack() as stack:
-            runner, gate_note = _build(cli_state, options, console, stack)
-            if gate_note:
-                console.print(gate_note)
-            return _run(runner, options.task, console)
+            episode = _build(cli_state, options, console, stack)
+            if episode.note:
+                console.print(episode.note)
+            return _run(episode, options.task, console)
     except SetupError as exc:
         say_error(str(exc))
         return SETUP_EXIT
     except StoreError as exc:  # a damaged or locked database: the message says what to run
-        Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(str(exc))}",
-                                                    soft_wrap=True)
+        say_error(str(exc))
         return SETUP_EXIT
 
 
@@ -109,34 +112,48 @@ def _configs(config: Any, options: RunOptions) -> tuple[Any, Any, Any]:
     return agent, safety, runtime
 
 
-def _gate(agent: Any, console: Console) -> tuple[Any, str]:
+def _gate(agent: Any, console: Console, stop: Any) -> tuple[Any, str]:
+    """The terminal gate, or the one that asks nothing (``--approve never``, no terminal)."""
     from app.commands.run_gate import TerminalGate, UnattendedGate
 
-    if sys.stdin.isatty():
-        return TerminalGate(console, rate_steps=agent.rate_steps), ""
-    if agent.approval != "never":
+    if agent.approval == "never":
+        return UnattendedGate(console), ("--approve never: nothing is asked; steps the safety "
+                                         "gate flags are skipped, not asked")
+    if not sys.stdin.isatty():
         raise SetupError(f"--approve {agent.approval} needs a terminal to ask you, and stdin "
                          "is not one; run it in a terminal or use --approve never")
-    return UnattendedGate(console), ("no terminal: steps the safety gate flags will be "
-                                     "skipped, not asked")
+    # a step is rated right after it was approved; with "risky" only the episode is
+    return TerminalGate(console, rate_steps=agent.rate_steps and agent.approval == "each",
+                        stop=stop), ""
+
+
+@dataclass
+class _Episode:
+    """What ``_build`` made: the runner, the gate, its stop token, and a line to say first."""
+
+    runner: Any
+    gate: Any
+    stop: Any
+    note: str
 
 
 def _build(cli_state: Any, options: RunOptions, console: Console,
-           stack: ExitStack) -> tuple[Any, str]:
+           stack: ExitStack) -> _Episode:
     from agent.actuator import StopToken
     from agent.clock import MonotonicClock
     from agent.episode import EpisodeParts, EpisodeRunner
     from agent.episode_safety import make_guards
     from agent.store.repo import open_store
+    from app.commands.run_terminal import Pause, callbacks
 
     config = cli_state.config
     agent, safety, runtime_cfg = _configs(config, options)
     check_display()
-    gate, gate_note = _gate(agent, console)
+    stop = StopToken()
+    gate, gate_note = _gate(agent, console, stop)
     policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack,
                                    console)
-    stop = StopToken()
-    pause = _Pause(config.control, console, interactive=gate_note == "")
+    pause = Pause(config.control, console, getattr(gate, "read_line", None))
     desktop = open_desktop(cli_state.paths, config, agent, stop, stack, face="terminal",
                            on_pause=pause.paused)
     pause.desktop = desktop
@@ -159,35 +176,8 @@ def _build(cli_state: Any, options: RunOptions, console: Console,
     full = {**meta.config, "agent": dataclasses.asdict(agent),
             "safety": dataclasses.asdict(safety), "policy": options.policy}
     meta = dataclasses.replace(meta, config=full)
-    return EpisodeRunner(parts, agent, meta, _callbacks(console)), gate_note
-
-
-class _Pause:
-    """The terminal's side of a takeover pause: say so, and resume when the person presses
-    Enter (at a terminal that is asked things) or has been still for a while."""
-
-    def __init__(self, control: Any, console: Console, interactive: bool) -> None:
-        self.control, self.console, self.interactive = control, console, interactive
-        self.desktop: Any = None
-
-    def paused(self, description: str) -> None:  # a listener thread: say it, then hand over
-        import threading
-
-        how = ("press Enter to resume" if self.interactive else
-               f"the agent resumes after {self.control.resume_after_idle_s:g} s without input")
-        self.console.print(f"[yellow]paused: you took over ({escape(description)}); {how}[/]")
-        threading.Thread(target=self._resume_later, daemon=True).start()
-
-    def _resume_later(self) -> None:
-        desktop = self.desktop
-        if desktop is None or desktop.takeover is None:
-            return
-        if self.interactive:
-            sys.stdin.readline()
-        else:
-            desktop.takeover.wait_until_idle(self.control.resume_after_idle_s)
-        self.console.print("[green]resuming[/]")
-        desktop.resume()
+    return _Episode(EpisodeRunner(parts, agent, meta, callbacks(console)), gate, stop,
+                    gate_note)
 
 
 def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
@@ -217,38 +207,21 @@ def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
     return policy, critic, meta
 
 
-def _callbacks(console: Console) -> Any:
-    from agent.episode import Callbacks, StepReport
-    from models.actions import describe
+def _run(episode: _Episode, task: str, console: Console) -> int:
+    from app.commands.run_terminal import stop_on_signals, summary
 
-    def on_token(piece: str) -> None:
-        console.print(piece, end="", markup=False, style="dim")
-
-    def on_step(report: StepReport) -> None:
-        what = describe(report.action) if report.action is not None else (
-            f"unparseable output: {report.parse_error}")
-        note = f" ({report.note})" if report.note else ""
-        console.print(f"\n[bold]#{report.index + 1}[/] {report.outcome}: {escape(what)}"
-                      f"{escape(note)}")
-
-    def on_status(text: str) -> None:
-        if text.startswith(("acting", "paused")):
-            console.print(f"[dim]{escape(text)}[/]")
-
-    return Callbacks(on_token=on_token, on_step=on_step, on_status=on_status)
-
-
-def _run(runner: Any, task: str, console: Console) -> int:
-    try:
-        result = runner.run(task)
-    except KeyboardInterrupt:
-        console.print("\n[yellow]interrupted (Ctrl-C): the episode is recorded as stopped[/]")
-        return 130
-    counts: dict[str, int] = {}
-    for step in result.steps:
-        counts[step.outcome] = counts.get(step.outcome, 0) + 1
-    tally = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no steps"
-    colour = "green" if result.status == "done" else "yellow"
-    console.print(f"\n[{colour}]episode {result.episode_id} {result.status}[/]: "
-                  f"{escape(result.summary)} ({tally})")
+    with stop_on_signals(episode.stop, console) as signals:
+        try:
+            result = episode.runner.run(task)
+        except KeyboardInterrupt:
+            console.print("\n[yellow]interrupted (Ctrl-C): the episode is recorded as "
+                          "stopped[/]")
+            return 130
+        console.print(summary(result))
+        if signals:
+            return 128 + signals[0]
+        rating = episode.gate.rate_episode(result.summary)
+        if rating is not None:
+            episode.runner.record.rate_episode(rating)
+            console.print("[green]rating saved[/]")
     return 0 if result.status == "done" else 1
