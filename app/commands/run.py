@@ -65,8 +65,7 @@ def register(app: typer.Typer) -> None:
         monitor: int | None = typer.Option(None, "--monitor", min=0,
                                            help="Monitor to watch and act on (1.., 0 = all)."),
     ) -> None:
-        """Run a task from the terminal: approve, edit, let me do it, skip or quit each step,
-        and rate it."""
+        """Run a task from the terminal: approve, edit, let me do it, skip or quit; rate it."""
         from app.state import state
 
         options = RunOptions(task, approve, max_steps, policy, critic, monitor)
