@@ -41,6 +41,7 @@ class AgentPanel(QWidget):
         self.status = plain_label("Starting…", wrap=True)
         self.status.setStyleSheet("font-weight: bold;")
         self.step = plain_label(wrap=True)
+        self._step_text = ""  # the current step, shown again after a pause or a takeover
         self.reasoning = plain_label(wrap=True)
         self.reasoning.setStyleSheet("color: #a8b0bd; font-size: 11px;")
         self.reasoning.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -95,6 +96,7 @@ class AgentPanel(QWidget):
         self.status.setText(text[:1].upper() + text[1:])
 
     def set_step(self, text: str) -> None:
+        self._step_text = text
         self.step.setText(text)
 
     def set_reasoning(self, text: str) -> None:
@@ -106,9 +108,14 @@ class AgentPanel(QWidget):
         self.resume.setVisible(on)
         if on:
             self.set_status("Paused: you are using the computer")
-            self.set_step("The agent waits until you press Resume (or Stop).")
+            self.step.setText("The agent waits until you press Resume (or Stop).")
+        else:
+            self.step.setText(self._step_text)
 
     def set_takeover(self, on: bool) -> None:
         self.done.setVisible(on)
         if on:
             self.set_status("Your turn: do the step, then press “I'm done”")
+            self.step.setText("What you do is saved as the correction.")
+        else:
+            self.step.setText(self._step_text)
