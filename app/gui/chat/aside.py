@@ -75,9 +75,13 @@ class Aside(QObject):
         return (panel.screen_rect(),)
 
     def close(self) -> None:
-        for widget in (self._panel, self._overlay):
+        """The page is going: the panel and the marker go with it, now (not whenever the
+        garbage collector gets to them)."""
+        widgets, self._panel, self._overlay = (self._panel, self._overlay), None, None
+        for widget in widgets:
             if widget is not None:
                 widget.close()
+                widget.deleteLater()
 
     # -- the episode thread's hooks -------------------------------------------------------
     def before_capture(self) -> None:

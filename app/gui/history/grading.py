@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QObject
+
 from app.gui.history.data import EpisodeRow, StepRow, query_episode, query_steps
 from app.gui.history.step_view import step_html
 from app.gui.history.text import episode_html, step_item_text
@@ -19,10 +21,12 @@ if TYPE_CHECKING:
     from app.gui.history.page import HistoryPage
 
 
-class Grading:
-    """Saves the grades given on one History page and shows them."""
+class Grading(QObject):
+    """Saves the grades given on one History page and shows them (a child of the page, so
+    its connections end with it)."""
 
     def __init__(self, page: HistoryPage) -> None:
+        super().__init__(page)
         self.page = page
         page.step_view.rating.rated.connect(self.rate_step)
         page.episode_rating.rated.connect(self.rate_episode)

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from agent.store.redact import redactor
@@ -22,10 +23,11 @@ if TYPE_CHECKING:
     from app.gui.history.page import HistoryPage
 
 
-class Selection:
-    """Delete and export for one History page's selected episodes."""
+class Selection(QObject):
+    """Delete and export for one History page's selected episodes (a child of the page)."""
 
     def __init__(self, page: HistoryPage) -> None:
+        super().__init__(page)
         self.page = page
         self.export_dialog: ExportDialog | None = None
         self.confirm: Callable[[str, str], bool] = lambda title, question: ask(
