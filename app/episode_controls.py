@@ -181,25 +181,32 @@ class AttendedGate:
 
 def open_desktop(paths: Paths, config: Any, agent: AgentConfig, stop: StopToken,
                  stack: ExitStack, *, face: Face, own_rects: Sequence[Rect] = (),
-                 on_pause: Callable[[str], None] | None = None) -> DesktopEpisode:
+                 on_pause: Callable[[str], None] | None = None,
+                 locked: bool = False) -> DesktopEpisode:
     """Lock the desktop and build its side of one episode (see the module doc).
 
     ``config``: the app's ``DeskhandConfig`` (its ``capture`` and ``control`` tables);
     ``own_rects``: Deskhand's own windows (masked and never recorded); ``on_pause(what)``:
-    the person's own input paused the agent (called on a listener thread: keep it short).
-    Raises ``SetupError`` for what the person must fix first.
+    the person's own input paused the agent (called on a listener thread: keep it short);
+    ``locked``: the caller already holds the episode lock (``hold_episode_lock``). Raises
+    ``SetupError`` for what the person must fix first.
     """
     from agent.actuator import DryRunError, PyAutoGuiActuator
     from agent.screen import MssScreen
 
     check_display()
-    hold_episode_lock(paths, stack)
+    if not locked:
+        hold_episode_lock(paths, stack)
     control = config.control
     base = getattr(config, "capture", None) or CaptureMasks()
     masks = CaptureMasks(regions=(*base.regions, *own_rects), window_titles=base.window_titles)
     raw_screen = MssScreen(agent.monitor, masks)
     stack.callback(raw_screen.close)
-    every = raw_screen.monitors()
+    try:
+        every = raw_screen.monitors()
+    except Exception as exc:  # no X server there, no permission
+        raise SetupError(f"the display {os.environ.get('DISPLAY', '')!s} cannot be used "
+                         f"({exc})") from None
     if agent.monitor > len(every):
         raise SetupError(f"monitor {agent.monitor} does not exist: this machine has "
                          f"{len(every)} monitor(s) (--monitor, or agent.monitor in the config)")

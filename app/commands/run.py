@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.commands.errors import say_error
-from app.episode_controls import SetupError, check_display, open_desktop
+from app.episode_controls import SetupError, check_display, hold_episode_lock, open_desktop
 
 SETUP_EXIT = 2
 NOTICES = {
@@ -152,20 +152,21 @@ def _build(cli_state: Any, options: RunOptions, console: Console,
     gate, gate_note = _gate(agent, console, stop)
     policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack,
                                    console)
-    pause = Pause(config.control, console, getattr(gate, "read_line", None))
-    desktop = open_desktop(cli_state.paths, config, agent, stop, stack, face="terminal",
-                           on_pause=pause.paused)
-    pause.desktop = desktop
-    for notice in desktop.notices:
-        console.print(f"[yellow]{escape(NOTICES[notice.kind].format(detail=notice.detail))}[/]")
-    if not any(n.kind == "hotkey" for n in desktop.notices):
-        console.print(f"[dim]stop at any time: {escape(config.control.stop_hotkey)} or Ctrl-C[/]")
+    hold_episode_lock(cli_state.paths, stack)  # before the store: recover() is ours now
     store = open_store(cli_state.paths, config.store)
     stack.callback(store.close)
     recovered, _ = store.recover()
     if recovered:
         console.print(f"[yellow]{recovered} episode(s) left running by a crash are now marked "
                       "interrupted[/]")
+    pause = Pause(config.control, console, getattr(gate, "read_line", None))
+    desktop = open_desktop(cli_state.paths, config, agent, stop, stack, face="terminal",
+                           on_pause=pause.paused, locked=True)
+    pause.desktop = desktop
+    for notice in desktop.notices:
+        console.print(f"[yellow]{escape(NOTICES[notice.kind].format(detail=notice.detail))}[/]")
+    if not any(n.kind == "hotkey" for n in desktop.notices):
+        console.print(f"[dim]stop at any time: {escape(config.control.stop_hotkey)} or Ctrl-C[/]")
     clock = MonotonicClock()
     parts = EpisodeParts(screen=desktop.screen, actuator=desktop.actuator, policy=policy,
                          gate=desktop.gate(gate), store=store,

@@ -58,12 +58,14 @@ def stop_on_signals(stop: StopToken, console: Console) -> Iterator[list[int]]:
     """While inside, SIGTERM and SIGHUP stop the episode; yields the signals received."""
     received: list[int] = []
     previous: dict[int, Any] = {}
+    nowhere: list[Any] = []
 
     def handle(number: int, _frame: FrameType | None) -> None:
         name = signal.Signals(number).name
         received.append(number)
-        if name == "SIGHUP":
-            console.file = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        if name == "SIGHUP" and not nowhere:
+            nowhere.append(open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+            console.file = nowhere[0]
         stop.stop(SIGNALS.get(name, name))
 
     for name in SIGNALS:
@@ -75,6 +77,8 @@ def stop_on_signals(stop: StopToken, console: Console) -> Iterator[list[int]]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        for file in nowhere:
+            file.close()
 
 
 def callbacks(console: Console) -> Any:
