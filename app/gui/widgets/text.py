@@ -13,6 +13,8 @@ cut to its first line, whatever the layout around it does with word-wrapped labe
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -27,6 +29,16 @@ def html(text: str) -> str:
     """
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def breakable(text: str, run: int = 24) -> str:
+    """``text`` with a zero-width space in every run of ``run`` characters without a space, so
+    a word-wrapped label can break a long value (a path, a typed string) instead of growing.
+
+    >>> breakable("a " + "x" * 30, run=10).count("\u200b")
+    2
+    """
+    return re.sub(rf"(\S{{{run}}})(?=\S)", "\\1\u200b", text)
 
 
 def set_plain(label: QLabel, text: str) -> None:

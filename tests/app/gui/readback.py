@@ -120,6 +120,10 @@ def _label(label: QLabel, where: str) -> list[str]:
         need = label.heightForWidth(label.width())
         if need > label.height() + 1:
             out.append(f"{where} {text[:60]!r} is cut to {label.height()} px of {need}")
+        metrics, room = label.fontMetrics(), label.contentsRect().width()
+        longest = max(re.split(r"[\s\u200b]+", text), key=metrics.horizontalAdvance)
+        if metrics.horizontalAdvance(longest) > room:
+            out.append(f"{where} {longest[:60]!r} runs past the edge ({room} px)")
     elif label.sizeHint().width() > label.width() + 1:
         out.append(f"{where} {text[:60]!r} is cut: {label.width()} px wide, needs "
                    f"{label.sizeHint().width()}")

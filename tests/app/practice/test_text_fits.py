@@ -32,3 +32,29 @@ def test_every_text_of_the_exercise_fits(qtbot: QtBot, tmp_path: Path, kind: str
     verdict = shown_text(window.verdict_label)
     assert verdict.startswith("Not solved yet — ") and len(words(verdict)) > 20
     assert problems(window) == []
+
+
+def test_a_long_verdict_wraps_and_never_moves_the_exercise(qtbot: QtBot, tmp_path: Path) -> None:
+    """A verdict quoting a long value with no spaces (a typed string, a path) wraps inside the
+    window: the window keeps its size and every widget its place, so clicks planned on the
+    first screenshot still land."""
+    from PySide6.QtWidgets import QLineEdit, QPushButton
+
+    spec = make_exercise("form", 3)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_look(app, spec.look)
+    window = PracticeWindow(spec, tmp_path / "state.json")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.settled and window.seq > 0, timeout=10_000)
+    size, boxes = window.size(), window.document()["geometry"]["boxes"]
+    window.findChildren(QLineEdit)[0].setText("me0agent0" * 20)
+    button = next(b for b in window.findChildren(QPushButton)
+                  if b.text() == spec.params["submit"])
+    button.click()
+    qtbot.waitUntil(lambda: "submitted" in shown_text(window.verdict_label), timeout=5_000)
+    qtbot.wait(100)
+    assert window.size() == size
+    assert window.document()["geometry"]["boxes"] == boxes
+    assert problems(window) == []
