@@ -218,7 +218,11 @@ class EpisodeRunner:
             parts.gate.notify(GateEvent("error", "taking over is not available here"))
             return self._finish_step(step, "skipped", "takeover unavailable")
         recorder = parts.recorder()
-        recorder.start()
+        try:
+            recorder.start()
+        except Exception as exc:  # no RECORD extension, no permission: say so, go on
+            parts.gate.notify(GateEvent("error", f"taking over is not available here ({exc})"))
+            return self._finish_step(step, "skipped", "takeover unavailable")
         self._status("watching you")
         try:
             parts.gate.takeover_done(self._view(step))

@@ -35,7 +35,7 @@ from models.actions import Action
 from models.frames import Monitor
 
 Face = Literal["app", "terminal"]
-NoticeKind = Literal["hotkey", "takeover", "recorder"]
+NoticeKind = Literal["hotkey", "takeover"]
 _NOT_ACTING = ("wait", "done", "fail", "ask_user", "shell")
 
 

@@ -34,7 +34,6 @@ SETUP_EXIT = 2
 NOTICES = {
     "hotkey": "the stop hotkey is not available ({detail}); Ctrl-C stops",
     "takeover": "takeover detection is not available ({detail})",
-    "recorder": "\"let me do it\" is not available ({detail})",
 }
 
 

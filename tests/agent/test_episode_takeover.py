@@ -82,3 +82,21 @@ def test_a_takeover_of_one_action_stays_one_step(store: Store) -> None:
     result = r.run()
     assert outcomes(store, result.episode_id) == ["corrected", "executed"]
     assert [rep.index for rep in result.steps] == [0, 1]
+
+
+class BrokenRecorder:
+    def start(self) -> None:
+        raise OSError("the X server has no RECORD extension")
+
+    def finish(self) -> list[Action]:
+        raise AssertionError("never started, never finished")
+
+
+def test_a_recorder_that_cannot_start_is_said_and_the_episode_goes_on(store: Store) -> None:
+    gate = ScriptedGate(decisions=[TAKEOVER])
+    r = rig(store, [Click(10, 10), Done()], gate=gate, approval="each",
+            recorder=BrokenRecorder)
+    result = r.run()
+    assert result.status == "done"
+    assert outcomes(store, result.episode_id) == ["skipped", "executed"]
+    assert [(e.kind, "RECORD" in e.message) for e in gate.events] == [("error", True)]

@@ -34,7 +34,6 @@ PolicyFactory = Callable[[AgentConfig], tuple[Policy, EpisodeMeta]]
 NOTICES = {
     "hotkey": "The global stop hotkey is not available ({detail}); use the Stop button or Esc.",
     "takeover": "Noticing your own input is not available here ({detail}).",
-    "recorder": "“Let me do it” is not available here ({detail}).",
 }
 
 
