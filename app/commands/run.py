@@ -183,13 +183,14 @@ def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
             stack: ExitStack, console: Console) -> tuple[Any, Any, Any]:
     """(policy, critic or None, EpisodeMeta) for the options."""
     from agent.episode import EpisodeMeta
-    from agent.policy import ReplayError, ReplayPolicy
+    from agent.policy import Policy, ReplayError, ReplayPolicy
     from app.episode_models import ModelSetupError, ModelStack
 
     if options.policy != "model" and not options.policy.startswith("replay:"):
         raise SetupError(f"--policy must be 'model' or 'replay:FILE', got {options.policy!r}")
     models = ModelStack(paths, runtime_cfg)
     stack.callback(models.close)
+    policy: Policy
     try:
         if options.policy == "model":
             policy, meta = models.actor(agent)

@@ -59,7 +59,7 @@ class Grading(QObject):
             page.pending -= 1  # the rating bar itself says "Not saved", with the reason
 
         submit_rating(page.db, kind, value, comment, bar=bar, on_saved=saved,
-                      on_failed=failed, **target)  # type: ignore[arg-type]
+                      on_failed=failed, **target)
 
     def refresh(self, episode_id: int) -> None:
         """Reread the graded episode (its row and its steps' judgments), keeping the place."""
