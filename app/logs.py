@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 
-OURS = ("agent", "app", "learner", "models")
+OURS = ("agent", "app", "learner", "models", "deskhand")
 FORMAT = "%(asctime)s %(name)s: %(message)s"
 HANDLER_NAME = "deskhand-terminal"
 
