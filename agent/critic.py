@@ -2,7 +2,7 @@
 
 ``ModelCritic`` runs the critic role (its LoRA adapter on the shared runtime, or the base
 model when there is none) with the prompt and parser of ``models.families.critic``;
-``ScriptedCritic`` serves verdicts for tests.
+the tests' scripted critic is ``tests.fakes.critic``.
 
 The one design choice a reader must know: a critic is advice, never a gate. An output that
 does not parse gives ``None`` (no score), and the loop goes on exactly as without a critic.
@@ -10,7 +10,6 @@ does not parse gives ``None`` (no score), and the loop goes on exactly as withou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from agent.policy import Generator, OnToken, role_adapter
@@ -19,7 +18,7 @@ from models.actions import Action
 from models.families.base import ParseError
 from models.families.critic import CriticVerdict, build_critic_prompt, parse_verdict
 
-__all__ = ["Critic", "CriticVerdict", "ModelCritic", "ScriptedCritic"]
+__all__ = ["Critic", "CriticVerdict", "ModelCritic"]
 
 
 class Critic(Protocol):
@@ -54,23 +53,3 @@ class ModelCritic:
             return parse_verdict(gen.text)
         except ParseError:
             return None
-
-
-Verdicts = Sequence[CriticVerdict | None] | Callable[[Action], CriticVerdict | None]
-
-
-class ScriptedCritic:
-    """For tests: verdicts in turn (the last repeats), or a function of the action."""
-
-    def __init__(self, verdicts: Verdicts) -> None:
-        self.verdicts = verdicts
-        self.calls: list[tuple[str, Action, str]] = []
-
-    def score(self, task: str, observation: Observation, action: Action,
-              reasoning: str) -> CriticVerdict | None:
-        self.calls.append((task, action, reasoning))
-        if callable(self.verdicts):
-            return self.verdicts(action)
-        if not self.verdicts:
-            return None
-        return self.verdicts[min(len(self.calls), len(self.verdicts)) - 1]

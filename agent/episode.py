@@ -103,12 +103,10 @@ class EpisodeRunner:
         return EpisodeResult(self.record.episode_id, status, summary, tuple(self.reports))
 
     def _loop(self) -> End:
-        index = 0
         while True:
-            end = self._step(index)
+            end = self._step(len(self.reports))  # a takeover may report several steps
             if end is not None:
                 return end
-            index += 1
 
     def _step(self, index: int) -> End | None:
         parts, guards = self.parts, self.parts.guards
@@ -196,9 +194,9 @@ class EpisodeRunner:
                 self.record.reject(step.step_id, decision.comment)
             return self._finish_step(step, "skipped", "skipped by the user")
         if decision.kind == "stop":
-            parts.stop.stop("user")
-            return self._finish_step(step, "interrupted", "stopped by the user",
-                                     end=("stopped", "stopped by the user"))
+            parts.stop.stop("user")  # unless something else stopped it first (a signal)
+            reason = self._stop_reason()
+            return self._finish_step(step, "interrupted", reason, end=("stopped", reason))
         if decision.kind == "takeover":
             return self._takeover(step)
         assert decision.action is not None
@@ -220,7 +218,11 @@ class EpisodeRunner:
             parts.gate.notify(GateEvent("error", "taking over is not available here"))
             return self._finish_step(step, "skipped", "takeover unavailable")
         recorder = parts.recorder()
-        recorder.start()
+        try:
+            recorder.start()
+        except Exception as exc:  # no RECORD extension, no permission: say so, go on
+            parts.gate.notify(GateEvent("error", f"taking over is not available here ({exc})"))
+            return self._finish_step(step, "skipped", "takeover unavailable")
         self._status("watching you")
         try:
             parts.gate.takeover_done(self._view(step))
@@ -228,10 +230,34 @@ class EpisodeRunner:
             done = recorder.finish()
         if not done:
             return self._finish_step(step, "skipped", "takeover: the person did nothing")
+        screens = _observations(recorder, len(done))
         self.record.correct(step.step_id, done[0], step.proposal.reasoning)
+        for action in done:  # the gate's memory (e.g. a command typed into a terminal)
+            parts.guards.safety.executed(action, "")
+        step.action = done[0]
         step.extra["takeover"] = [dumps(a) for a in done]
-        self._trace(step, StepTrace(tuple(done)))
-        return self._finish_step(step, "corrected", "the person did it")
+        self._trace(step, StepTrace((done[0],)))
+        end = self._finish_step(step, "corrected", "the person did it")
+        seen = step.observation
+        for action, screen in zip(done[1:], screens[1:], strict=True):
+            seen = screen or seen  # the screen as that action began (or the latest known)
+            self._done_by_person(step, action, seen)
+        return end
+
+    def _done_by_person(self, first: _Step, action: Action, observation: Observation) -> None:
+        """One more action of a takeover, stored as a step of its own with the action as its
+        correction: the learner trains on every action the person did, each on its screen."""
+        assert self.record is not None
+        step_id = self.record.add_step(observation, raw="", reasoning="", action=None,
+                                       parse_error=None, latencies={})
+        self.record.correct(step_id, action, "")
+        step = _Step(len(self.reports), step_id, observation, Proposal("", "", None), action,
+                     outcome="corrected", finished=True,
+                     extra={"takeover_of": first.step_id})
+        self._trace(step, StepTrace((action,)))
+        self.record.outcome(step_id, "corrected", extra=step.extra)
+        self._report(StepReport(step.index, step_id, action, "corrected", "", None, None,
+                                "the person did it"))
 
     # -- acting ---------------------------------------------------------------------------
     def _act(self, step: _Step) -> End | None:
@@ -355,11 +381,13 @@ class EpisodeRunner:
     def _wait_while_paused(self) -> bool:
         """Wait while real user input pauses the agent; False if stopped meanwhile."""
         paused = self.parts.paused
-        if paused is not None and paused.is_set():
+        while paused is not None and paused.is_set():  # a resume may be taken back at once
             self._status("paused: you are using the computer")
             while paused.is_set():
                 if self.parts.stop.wait(0.05):
                     return False
+            if self.parts.stop.wait(0.05):  # a moment for a new pause to show
+                return False
         return not self.parts.stop.stopped
 
     def _view(self, step: _Step, executed: bool = False) -> StepView:
@@ -380,6 +408,13 @@ class EpisodeRunner:
         self.reports.append(report)
         if self.callbacks.on_step is not None:
             self.callbacks.on_step(report)
+
+
+def _observations(recorder: Any, count: int) -> list[Observation | None]:
+    """The screen as each recorded action began, where the recorder kept it (else None)."""
+    shots = getattr(recorder, "observations", None)
+    found = list(shots()) if callable(shots) else []
+    return (found + [None] * count)[:count]
 
 
 def run_shell(command: str, timeout_s: float = 60.0) -> dict[str, Any]:

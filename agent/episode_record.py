@@ -74,19 +74,27 @@ class EpisodeRecord:
                                 comment=comment)
 
     def rate(self, step_id: int, rating: Rating) -> int:
-        """Store a rating; returns how many judgments it became."""
+        """Store a rating of a step; returns how many judgments it became."""
+        return self._rate(rating, step_id=step_id)
+
+    def rate_episode(self, rating: Rating) -> int:
+        """Store a rating of the whole episode; returns how many judgments it became."""
+        return self._rate(rating, episode_id=self.episode_id)
+
+    def _rate(self, rating: Rating, **target: int) -> int:
         made = 0
         if rating.stars is not None:
-            self.store.add_judgment(kind="rate", step_id=step_id, value=float(rating.stars),
-                                    comment=rating.comment)
+            self.store.add_judgment(kind="rate", value=float(rating.stars),
+                                    comment=rating.comment, **target)
             made += 1
         if rating.thumbs is not None:
             kind, value = ("approve", 1.0) if rating.thumbs else ("reject", 0.0)
-            self.store.add_judgment(kind=kind, step_id=step_id, value=value,
-                                    comment="thumbs up" if rating.thumbs else "thumbs down")
+            self.store.add_judgment(kind=kind, value=value,
+                                    comment="thumbs up" if rating.thumbs else "thumbs down",
+                                    **target)
             made += 1
         if made == 0 and rating.comment:
-            self.store.add_judgment(kind="comment", step_id=step_id, comment=rating.comment)
+            self.store.add_judgment(kind="comment", comment=rating.comment, **target)
             made += 1
         return made
 

@@ -2,7 +2,7 @@
 
 ``ModelPolicy`` runs the actor (a model family's prompt → the llama.cpp runtime, streaming →
 the family's parser), ``ReplayPolicy`` replays a JSONL file of actions (DESIGN.md §3 form, or
-Deskhand's own ``jsonl`` export), ``ScriptedPolicy`` serves raw strings or actions for tests.
+Deskhand's own ``jsonl`` export); the scripted policy of the tests is ``tests.fakes.policy``.
 
 The one design choice a reader must know: a policy never raises for a bad model output. An
 output that does not parse (or points off the monitor) comes back as a ``Proposal`` with
@@ -12,16 +12,15 @@ output that does not parse (or points off the monitor) comes back as a ``Proposa
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from agent.screen import Observation
 from models.actions import Action, Done, dumps, from_json
-from models.families.base import Family, HistoryStep, RenderedPrompt, get_family
+from models.families.base import Family, HistoryStep, RenderedPrompt
 
 OnToken = Callable[[str], None]
 
@@ -193,45 +192,3 @@ class ReplayPolicy:
 
     def cancel(self) -> None:
         pass
-
-
-Script = str | Action | Proposal
-
-
-class ScriptedPolicy:
-    """For tests: serves raw strings (parsed by ``family``), actions or whole proposals in turn,
-    then ``done``. Keeps every request it got, so tests can check the history it was shown.
-
-    ``hold`` (optional) is waited on before each proposal, so a test can stop mid-propose.
-    """
-
-    def __init__(self, script: Sequence[Script], family: str | Family = "deskhand",
-                 hold: threading.Event | None = None) -> None:
-        self.script = list(script)
-        self.family = get_family(family) if isinstance(family, str) else family
-        self.requests: list[PolicyRequest] = []
-        self.hold = hold
-        self.cancelled = threading.Event()
-
-    def propose(self, request: PolicyRequest, on_token: OnToken | None = None) -> Proposal:
-        self.requests.append(request)
-        if self.hold is not None:
-            while not self.hold.wait(0.01):
-                if self.cancelled.is_set():
-                    return Proposal("", "", None, "cancelled", cancelled=True)
-        index = len(self.requests) - 1
-        item: Script = self.script[index] if index < len(self.script) else Done("script ended")
-        if isinstance(item, Proposal):
-            return item
-        if isinstance(item, str):
-            if on_token is not None:
-                for piece in item.split(" "):
-                    on_token(piece + " ")
-            obs = request.observation
-            height, width = obs.image.shape[:2]
-            frame = self.family.frame(obs.monitor, self.family.image_size(width, height))
-            return parse_proposal(self.family, item, frame, obs.cursor)
-        return Proposal(dumps(item), "", item)
-
-    def cancel(self) -> None:
-        self.cancelled.set()

@@ -43,10 +43,16 @@ HomeOption = Annotated[Path | None, typer.Option(
     file_okay=False)]
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a config value, e.g. store.keep_backups=3")]
+VerboseOption = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Show every library's log lines too (e.g. database migrations).")]
 
 
 @cli.callback()
-def root(ctx: typer.Context, home: HomeOption = None, settings: SetOption = None) -> None:
+def root(ctx: typer.Context, home: HomeOption = None, settings: SetOption = None,
+         verbose: VerboseOption = False) -> None:
+    from app.logs import configure
+
+    configure(verbose)
     if home is not None:
         os.environ[HOME_ENV] = str(home)  # child processes (trainer) see the same home
     ctx.obj = CliState(Paths.resolve(home), list(settings or []))

@@ -18,6 +18,9 @@ they did not press, and a key held since before the episode must not pause it); 
 motion on the agent's own position or path is the agent's whatever its timing. A person's
 input that equals what the agent sends in the same instant is missed here — the actuator's
 own check before every group (``agent.xtest``) sees the person's keys and buttons anyway.
+Input the person gives to Deskhand itself is never a takeover: input on Deskhand's own windows
+(``is_own``), input while the person is being asked (``hold``), and input within ``grace``
+seconds after an answer or a ``resume``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,7 +180,9 @@ class TakeoverMonitor(ListenerGroup):
 
     def __init__(self, on_takeover: Callable[[str], None] | None = None,
                  tolerance: Tolerance | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *,
+                 is_own: Callable[[Point | None], bool] | None = None,
+                 grace: float = 0.0) -> None:
         self._on_takeover = on_takeover
         self._clock = clock
         self._lock = threading.Lock()
@@ -186,6 +192,11 @@ class TakeoverMonitor(ListenerGroup):
         self.last_user_input: float | None = None
         self.last_seen_pointer: Point | None = None  # from any source: the listener's view
         self._listeners: list[Any] = []
+        # input on Deskhand's own windows: a point, or None for a key (asks the focus)
+        self.is_own = is_own
+        self.grace = grace  # seconds after an answer or a resume still counted as Deskhand's
+        self._holds = 0
+        self._quiet_until = float("-inf")
 
     # -- the agent's side -----------------------------------------------------------------
     def note(self, event: SentEvent) -> None:
@@ -201,6 +212,20 @@ class TakeoverMonitor(ListenerGroup):
         with self._lock:
             self.description = None
             self.paused.clear()
+            self._quiet_until = self._clock() + self.grace
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """The person is being asked (approve, correct, answer, do a step themselves): their
+        input meanwhile, and for ``grace`` seconds after, is for Deskhand, not a takeover."""
+        with self._lock:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                self._quiet_until = self._clock() + self.grace
 
     def wait_until_idle(self, seconds: float, timeout: float | None = None) -> bool:
         """Block until no person's input for ``seconds``; False if ``timeout`` ran out."""
@@ -224,17 +249,17 @@ class TakeoverMonitor(ListenerGroup):
         with self._lock:
             self.last_seen_pointer = (int(x), int(y))
             mine = self.expected.move(int(x), int(y))
-        self._judge(mine, f"the pointer moved to ({int(x)}, {int(y)})")
+        self._judge(mine, f"the pointer moved to ({int(x)}, {int(y)})", (int(x), int(y)))
 
     def seen_press(self, x: int, y: int, button: str) -> None:
         with self._lock:
             mine = self.expected.press(button)
-        self._judge(mine, f"{button} button pressed at ({int(x)}, {int(y)})")
+        self._judge(mine, f"{button} button pressed at ({int(x)}, {int(y)})", (int(x), int(y)))
 
     def seen_scroll(self, x: int, y: int, dx: int, dy: int) -> None:
         with self._lock:
             mine = self.expected.scroll(int(dx), int(dy))
-        self._judge(mine, f"wheel scrolled at ({int(x)}, {int(y)})")
+        self._judge(mine, f"wheel scrolled at ({int(x)}, {int(y)})", (int(x), int(y)))
 
     def seen_key(self, name: str | None, code: int | None = None) -> None:
         """A key press; ``code`` is its X keycode where the listener knows it."""
@@ -242,8 +267,8 @@ class TakeoverMonitor(ListenerGroup):
             mine = self.expected.key(name, code)
         self._judge(mine, f"key {name or 'unknown'!s} pressed")
 
-    def _judge(self, mine: bool, description: str) -> None:
-        if mine:
+    def _judge(self, mine: bool, description: str, where: Point | None = None) -> None:
+        if mine or self._for_deskhand(where):
             return
         with self._lock:
             self.last_user_input = self._clock()
@@ -253,6 +278,18 @@ class TakeoverMonitor(ListenerGroup):
                 self.paused.set()
         if first and self._on_takeover is not None:
             self._on_takeover(description)
+
+    def _for_deskhand(self, where: Point | None) -> bool:
+        """Input the person gives to Deskhand itself (see the module doc)."""
+        with self._lock:
+            if self._holds or self._clock() < self._quiet_until:
+                return True
+        if self.is_own is None:
+            return False
+        try:
+            return bool(self.is_own(where))
+        except Exception:  # the display could not say: count it as the person's
+            return False
 
     # -- listening ------------------------------------------------------------------------
     def _make_listeners(self) -> list[Any]:

@@ -1,10 +1,13 @@
 """``deskhand run TASK``: one episode on the real desktop, headless, with a terminal gate.
 
-Builds the real parts — ``MssScreen``, ``PyAutoGuiActuator``, the actor from the model
-catalogue (or ``--policy replay:FILE``), the critic when asked, the stop hotkey — and runs
-``agent.episode.EpisodeRunner``, streaming the model's reasoning to the terminal and printing
-a summary. Exit status: 0 when the episode ends ``done``, 1 when it fails or is stopped, 2 for
-a problem found before it starts (no model, no display, a bad replay file, no terminal to ask).
+Builds the parts the app builds — the models from ``app.episode_models`` (or ``--policy
+replay:FILE``), the desktop and the person's controls from ``app.episode_controls`` — and
+runs ``agent.episode.EpisodeRunner``, streaming the model's reasoning to the terminal
+(``run_terminal``) and asking through ``run_gate``: approve, edit, let me do it, skip, quit,
+a rating of each approved step and of the whole episode; ``--approve never`` asks nothing.
+Exit status: 0 when the episode ends ``done``, 1 when it fails or is stopped, 2 for a
+problem found before it starts (no model, no display, a bad replay file, no terminal to ask),
+128 + N after signal N (SIGTERM, SIGHUP), 130 after Ctrl-C.
 
 The one design choice a reader must know: every problem that can be found before the first
 action is checked before the episode row is created, so a mistyped option never leaves an
@@ -14,7 +17,6 @@ episode behind; once the episode runs, everything ends in the store, even Ctrl-C
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -26,12 +28,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.commands.errors import say_error
+from app.episode_controls import SetupError, check_display, hold_episode_lock, open_desktop
 
 SETUP_EXIT = 2
-
-
-class SetupError(Exception):
-    """Something to fix before an episode can start; the message says what and how."""
+NOTICES = {
+    "hotkey": "the stop hotkey is not available ({detail}); Ctrl-C stops",
+    "takeover": "takeover detection is not available ({detail})",
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def register(app: typer.Typer) -> None:
         monitor: int | None = typer.Option(None, "--monitor", min=0,
                                            help="Monitor to watch and act on (1.., 0 = all)."),
     ) -> None:
-        """Run a task headless with a terminal gate (approve / edit / skip / quit)."""
+        """Run a task from the terminal: approve, edit, let me do it, skip or quit; rate it."""
         from app.state import state
 
         options = RunOptions(task, approve, max_steps, policy, critic, monitor)
@@ -74,16 +77,15 @@ def run_task(cli_state: Any, options: RunOptions, console: Console) -> int:
 
     try:
         with ExitStack() as stack:
-            runner, gate_note = _build(cli_state, options, console, stack)
-            if gate_note:
-                console.print(gate_note)
-            return _run(runner, options.task, console)
+            episode = _build(cli_state, options, console, stack)
+            if episode.note:
+                console.print(episode.note)
+            return _run(episode, options.task, console)
     except SetupError as exc:
         say_error(str(exc))
         return SETUP_EXIT
     except StoreError as exc:  # a damaged or locked database: the message says what to run
-        Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(str(exc))}",
-                                                    soft_wrap=True)
+        say_error(str(exc))
         return SETUP_EXIT
 
 
@@ -108,152 +110,87 @@ def _configs(config: Any, options: RunOptions) -> tuple[Any, Any, Any]:
     return agent, safety, runtime
 
 
-def _check_display() -> None:
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")):
-        raise SetupError("no display: DISPLAY is not set, so there is no screen to see or "
-                         "act on. Run this inside your desktop session (or under Xvfb).")
-
-
-def _gate(agent: Any, console: Console) -> tuple[Any, str]:
+def _gate(agent: Any, console: Console, stop: Any) -> tuple[Any, str]:
+    """The terminal gate, or the one that asks nothing (``--approve never``, no terminal)."""
     from app.commands.run_gate import TerminalGate, UnattendedGate
 
-    if sys.stdin.isatty():
-        return TerminalGate(console, rate_steps=agent.rate_steps), ""
-    if agent.approval != "never":
+    if agent.approval == "never":
+        return UnattendedGate(console), ("--approve never: nothing is asked; steps the safety "
+                                         "gate flags are skipped, not asked")
+    if not sys.stdin.isatty():
         raise SetupError(f"--approve {agent.approval} needs a terminal to ask you, and stdin "
                          "is not one; run it in a terminal or use --approve never")
-    return UnattendedGate(console), ("no terminal: steps the safety gate flags will be "
-                                     "skipped, not asked")
+    # a step is rated right after it was approved; with "risky" only the episode is
+    return TerminalGate(console, rate_steps=agent.rate_steps and agent.approval == "each",
+                        stop=stop), ""
+
+
+@dataclass
+class _Episode:
+    """What ``_build`` made: the runner, the gate, its stop token, and a line to say first."""
+
+    runner: Any
+    gate: Any
+    stop: Any
+    note: str
 
 
 def _build(cli_state: Any, options: RunOptions, console: Console,
-           stack: ExitStack) -> tuple[Any, str]:
-    from agent.actuator import DryRunError, PyAutoGuiActuator, StopToken
+           stack: ExitStack) -> _Episode:
+    from agent.actuator import StopToken
     from agent.clock import MonotonicClock
     from agent.episode import EpisodeParts, EpisodeRunner
     from agent.episode_safety import make_guards
-    from agent.screen import MssScreen
     from agent.store.repo import open_store
+    from app.commands.run_terminal import Pause, callbacks
 
     config = cli_state.config
     agent, safety, runtime_cfg = _configs(config, options)
-    _check_display()
-    gate, gate_note = _gate(agent, console)
+    check_display()
+    stop = StopToken()
+    gate, gate_note = _gate(agent, console, stop)
     policy, critic, meta = _models(cli_state.paths, options, agent, runtime_cfg, stack,
                                    console)
-    _hold_episode_lock(cli_state.paths, stack)
+    hold_episode_lock(cli_state.paths, stack)  # before the store: recover() is ours now
     store = open_store(cli_state.paths, config.store)
     stack.callback(store.close)
     recovered, _ = store.recover()
     if recovered:
         console.print(f"[yellow]{recovered} episode(s) left running by a crash are now marked "
                       "interrupted[/]")
-    stop = StopToken()
-    screen = MssScreen(agent.monitor, masks=config.capture)
-    stack.callback(screen.close)
-    every = screen.monitors()
-    if agent.monitor > len(every):
-        raise SetupError(f"--monitor {agent.monitor}: this machine has {len(every)} monitor(s)")
-    monitors = every if agent.monitor == 0 else [every[agent.monitor - 1]]
-    control = config.control
-    takeover = _takeover_monitor(control, console, stack)
-    try:
-        actuator = PyAutoGuiActuator(stop, on_event=takeover.note if takeover else None)
-    except DryRunError as exc:
-        raise SetupError(str(exc)) from None
-    stack.callback(actuator.close)
-    _stop_hotkey(stop, control.stop_hotkey, console, stack)
+    pause = Pause(config.control, console, getattr(gate, "read_line", None))
+    desktop = open_desktop(cli_state.paths, config, agent, stop, stack, face="terminal",
+                           on_pause=pause.paused, locked=True)
+    pause.desktop = desktop
+    for notice in desktop.notices:
+        console.print(f"[yellow]{escape(NOTICES[notice.kind].format(detail=notice.detail))}[/]")
+    if not any(n.kind == "hotkey" for n in desktop.notices):
+        console.print(f"[dim]stop at any time: {escape(config.control.stop_hotkey)} or Ctrl-C[/]")
     clock = MonotonicClock()
-    parts = EpisodeParts(screen=screen, actuator=actuator, policy=policy, gate=gate, store=store,
-                         guards=make_guards(safety, agent.approval, clock, monitors),
-                         critic=critic, stop=stop, clock=clock,
-                         recorder=_recorder_factory(control, takeover),
-                         paused=takeover.paused if takeover else None)
+    parts = EpisodeParts(screen=desktop.screen, actuator=desktop.actuator, policy=policy,
+                         gate=desktop.gate(gate), store=store,
+                         guards=make_guards(safety, agent.approval, clock, desktop.monitors),
+                         critic=critic, stop=stop, clock=clock, recorder=desktop.recorder,
+                         paused=desktop.paused)
     full = {**meta.config, "agent": dataclasses.asdict(agent),
             "safety": dataclasses.asdict(safety), "policy": options.policy}
     meta = dataclasses.replace(meta, config=full)
-    return EpisodeRunner(parts, agent, meta, _callbacks(console)), gate_note
-
-
-def _hold_episode_lock(paths: Any, stack: ExitStack) -> None:
-    """The nightly trainer skips while this is held; a second episode may not start."""
-    from agent.locks import LockBusy, episode_lock
-
-    try:
-        stack.enter_context(episode_lock(paths.locks_dir))
-    except LockBusy:
-        raise SetupError("another episode is running on this desktop (the app, or another "
-                         "deskhand run): stop it first") from None
-
-
-def _stop_hotkey(stop: Any, combo: str, console: Console, stack: ExitStack) -> None:
-    try:
-        from agent.control.hotkey import StopHotkey
-
-        stack.enter_context(StopHotkey(stop, combo))
-        console.print(f"[dim]stop at any time: {escape(combo)} or Ctrl-C[/]")
-    except Exception as exc:  # no RECORD extension, no permission: say so, Ctrl-C still works
-        console.print(f"[yellow]the stop hotkey is not available ({escape(str(exc))}); "
-                      "Ctrl-C stops[/]")
-
-
-def _takeover_monitor(control: Any, console: Console, stack: ExitStack) -> Any:
-    """Listen for the person's own input: it pauses the agent. The agent resumes when the
-    person presses Enter (in a terminal) or has been still for ``resume_after_idle_s``."""
-    import threading
-
-    from agent.control.takeover import TakeoverMonitor
-
-    monitor: Any = None
-
-    def resume_later() -> None:
-        if sys.stdin.isatty():
-            sys.stdin.readline()
-        else:
-            monitor.wait_until_idle(control.resume_after_idle_s)
-        console.print("[green]resuming[/]")
-        monitor.resume()
-
-    def on_takeover(description: str) -> None:
-        how = ("press Enter to resume" if sys.stdin.isatty() else
-               f"the agent resumes after {control.resume_after_idle_s:g} s without input")
-        console.print(f"[yellow]paused: you took over ({escape(description)}); {how}[/]")
-        threading.Thread(target=resume_later, daemon=True).start()
-
-    try:
-        monitor = stack.enter_context(TakeoverMonitor(on_takeover, control.takeover))
-    except Exception as exc:  # no RECORD extension: the agent can't notice a person
-        console.print(f"[yellow]takeover detection is not available ({escape(str(exc))})[/]")
-        return None
-    return monitor
-
-
-def _recorder_factory(control: Any, takeover: Any) -> Any:
-    """"Let me do it": record the person's input; when done, the takeover pause it caused
-    is lifted, since the person acted because the agent asked them to."""
-    from agent.control.record import UserActionRecorder
-
-    class _Recorder(UserActionRecorder):
-        def finish(self) -> list[Any]:
-            actions = super().finish()
-            if takeover is not None:
-                takeover.resume()
-            return actions
-
-    return lambda: _Recorder(control.recorder)
+    return _Episode(EpisodeRunner(parts, agent, meta, callbacks(console)), gate, stop,
+                    gate_note)
 
 
 def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
             stack: ExitStack, console: Console) -> tuple[Any, Any, Any]:
     """(policy, critic or None, EpisodeMeta) for the options."""
     from agent.episode import EpisodeMeta
-    from agent.policy import ReplayError, ReplayPolicy
+    from agent.policy import Policy, ReplayError, ReplayPolicy
     from app.episode_models import ModelSetupError, ModelStack
 
     if options.policy != "model" and not options.policy.startswith("replay:"):
         raise SetupError(f"--policy must be 'model' or 'replay:FILE', got {options.policy!r}")
     models = ModelStack(paths, runtime_cfg)
     stack.callback(models.close)
+    policy: Policy
     try:
         if options.policy == "model":
             policy, meta = models.actor(agent)
@@ -270,38 +207,21 @@ def _models(paths: Any, options: RunOptions, agent: Any, runtime_cfg: Any,
     return policy, critic, meta
 
 
-def _callbacks(console: Console) -> Any:
-    from agent.episode import Callbacks, StepReport
-    from models.actions import describe
+def _run(episode: _Episode, task: str, console: Console) -> int:
+    from app.commands.run_terminal import stop_on_signals, summary
 
-    def on_token(piece: str) -> None:
-        console.print(piece, end="", markup=False, style="dim")
-
-    def on_step(report: StepReport) -> None:
-        what = describe(report.action) if report.action is not None else (
-            f"unparseable output: {report.parse_error}")
-        note = f" ({report.note})" if report.note else ""
-        console.print(f"\n[bold]#{report.index + 1}[/] {report.outcome}: {escape(what)}"
-                      f"{escape(note)}")
-
-    def on_status(text: str) -> None:
-        if text.startswith(("acting", "paused")):
-            console.print(f"[dim]{escape(text)}[/]")
-
-    return Callbacks(on_token=on_token, on_step=on_step, on_status=on_status)
-
-
-def _run(runner: Any, task: str, console: Console) -> int:
-    try:
-        result = runner.run(task)
-    except KeyboardInterrupt:
-        console.print("\n[yellow]interrupted (Ctrl-C): the episode is recorded as stopped[/]")
-        return 130
-    counts: dict[str, int] = {}
-    for step in result.steps:
-        counts[step.outcome] = counts.get(step.outcome, 0) + 1
-    tally = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no steps"
-    colour = "green" if result.status == "done" else "yellow"
-    console.print(f"\n[{colour}]episode {result.episode_id} {result.status}[/]: "
-                  f"{escape(result.summary)} ({tally})")
+    with stop_on_signals(episode.stop, console) as signals:
+        try:
+            result = episode.runner.run(task)
+        except KeyboardInterrupt:
+            console.print("\n[yellow]interrupted (Ctrl-C): the episode is recorded as "
+                          "stopped[/]")
+            return 130
+        console.print(summary(result))
+        if signals:
+            return 128 + signals[0]
+        rating = episode.gate.rate_episode(result.summary)
+        if rating is not None:
+            episode.runner.record.rate_episode(rating)
+            console.print("[green]rating saved[/]")
     return 0 if result.status == "done" else 1

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from agent.screen import Rect
+from app.gui.widgets.text import plain_label
 
 PANEL_SIZE = (380, 150)
 MARGIN = 12
@@ -37,12 +38,11 @@ class AgentPanel(QWidget):
         self.setStyleSheet("#agentPanel { background: #20232a; border: 1px solid #444; "
                            "border-radius: 8px; } QLabel { color: #e8e8e8; }")
         self.setFixedSize(*PANEL_SIZE)
-        self.status = QLabel("Starting…")
+        self.status = plain_label("Starting…", wrap=True)
         self.status.setStyleSheet("font-weight: bold;")
-        self.step = QLabel("")
-        self.step.setWordWrap(True)
-        self.reasoning = QLabel("")
-        self.reasoning.setWordWrap(True)
+        self.step = plain_label(wrap=True)
+        self._step_text = ""  # the current step, shown again after a pause or a takeover
+        self.reasoning = plain_label(wrap=True)
         self.reasoning.setStyleSheet("color: #a8b0bd; font-size: 11px;")
         self.reasoning.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.stop = QPushButton("■ Stop")
@@ -96,6 +96,7 @@ class AgentPanel(QWidget):
         self.status.setText(text[:1].upper() + text[1:])
 
     def set_step(self, text: str) -> None:
+        self._step_text = text
         self.step.setText(text)
 
     def set_reasoning(self, text: str) -> None:
@@ -107,9 +108,14 @@ class AgentPanel(QWidget):
         self.resume.setVisible(on)
         if on:
             self.set_status("Paused: you are using the computer")
-            self.set_step("The agent waits until you press Resume (or Stop).")
+            self.step.setText("The agent waits until you press Resume (or Stop).")
+        else:
+            self.step.setText(self._step_text)
 
     def set_takeover(self, on: bool) -> None:
         self.done.setVisible(on)
         if on:
             self.set_status("Your turn: do the step, then press “I'm done”")
+            self.step.setText("What you do is saved as the correction.")
+        else:
+            self.step.setText(self._step_text)

@@ -35,6 +35,7 @@ from app.gui.context import AppContext
 from app.gui.pages import PAGES, build_page
 
 FIRST_RUN = "No model is set up yet: add one on this page, then give the agent a task (Ctrl+1)."
+DEFAULT_SIZE = (1180, 740)  # on a screen with room for it
 
 
 def has_actor_model(ctx: AppContext) -> bool:
@@ -183,7 +184,7 @@ class MainWindow(QMainWindow):
 
     def _size(self) -> None:
         screen = QGuiApplication.primaryScreen()
-        width, height = 1180, 740
+        width, height = DEFAULT_SIZE
         if screen is not None:
             area = screen.availableGeometry()
             width, height = min(width, area.width() - 40), min(height, area.height() - 40)

@@ -11,15 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QSizePolicy, QVBoxLayout, QWidget
 
 from agent.practice.channel import STATE_VERSION, geometry_of, write_state
 from agent.practice.replay import write_solution
 from agent.practice.solve import targets
 from agent.practice.spec import ExerciseError, ExerciseSpec
 from agent.practice.verify import verify
+from app.gui.widgets.text import breakable
 from app.practice.common import NAME_PROPERTY, GeometryBuilder, Kind
 from app.practice.kinds_basic import ButtonKind, CheckboxesKind, ComboKind, FormKind, SliderKind
 from app.practice.kinds_more import DialogKind, EditorKind, MenuKind, ScrollListKind
@@ -60,10 +61,15 @@ class PracticeWindow(QMainWindow):
         layout.addWidget(self.kind.build(), 1 if self.kind.fills else 0)
         if not self.kind.fills:
             layout.addStretch(1)
-        self.setCentralWidget(body)
+        # the verdict under the exercise, wrapped: a long one never runs off the window, and
+        # never widens it either (the exercise's widgets stay where the solver measured them)
         self.verdict_label = QLabel()
-        self.verdict_label.setContentsMargins(8, 2, 8, 2)
-        self.statusBar().addWidget(self.verdict_label, 1)
+        self.verdict_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                         QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.verdict_label)
+        self.setCentralWidget(body)
         look = spec.look
         self.setGeometry(look.x, look.y, look.width, look.height)
         self._pending = QTimer(self, singleShot=True, interval=0)
@@ -123,7 +129,7 @@ class PracticeWindow(QMainWindow):
     def publish(self) -> None:
         document = self.document()
         mark = "✓ Solved — " if document["solved"] else "Not solved yet — "
-        self.verdict_label.setText(mark + document["details"])
+        self.verdict_label.setText(breakable(mark + document["details"]))
         if self.state_file is not None and self.settled:
             self.seq += 1
             document["seq"] = self.seq

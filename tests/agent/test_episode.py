@@ -14,22 +14,14 @@ from agent.clock import Clock, FakeClock
 from agent.critic import Critic
 from agent.episode import Callbacks, EpisodeParts, EpisodeResult, EpisodeRunner, Recorder
 from agent.episode_safety import make_guards
-from agent.policy import Script, ScriptedPolicy
 from agent.safety import SafetyConfig
 from agent.screen import FakeScreen
 from agent.settings import AgentConfig, ApprovalMode, CriticMode
 from agent.store.repo import Store
-from agent.user_gate import (
-    SKIP,
-    STOP,
-    TAKEOVER,
-    AutoGate,
-    Rating,
-    ScriptedGate,
-    UserDecision,
-    UserGate,
-)
+from agent.user_gate import SKIP, STOP, TAKEOVER, AutoGate, Rating, UserDecision, UserGate
 from models.actions import Click, Done, Key, Move, Type, Wait, to_json
+from tests.fakes.gate import ScriptedGate
+from tests.fakes.policy import Script, ScriptedPolicy
 from tests.fixtures.store import make_screenshot
 
 SCREEN_A = make_screenshot(1, 54, 96)

@@ -8,9 +8,9 @@ import os
 from agent.safety import SafetyConfig
 from agent.screen import FocusInfo, Rect, WindowInfo
 from agent.store.repo import Store
-from agent.user_gate import ScriptedGate
 from models.actions import Click, Done, Key, Type
 from tests.agent.test_episode import outcomes, rig
+from tests.fakes.gate import ScriptedGate
 
 FULL = Rect(0, 0, 1920, 1080)
 XTERM = WindowInfo("bob@box: ~", FULL, "XTerm", "xterm", "xterm", 4101)

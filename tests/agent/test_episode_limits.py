@@ -7,13 +7,14 @@ import time
 
 from agent.actuator import RecordingActuator, StopToken, TakenOver
 from agent.clock import FakeClock
-from agent.critic import CriticVerdict, ScriptedCritic
+from agent.critic import CriticVerdict
 from agent.policy import PolicyRequest, Proposal
 from agent.safety import SafetyConfig
 from agent.store.repo import Store
-from agent.user_gate import ScriptedGate
 from models.actions import Action, Click, Done, Move, Type, Wait
 from tests.agent.test_episode import SCREEN_A, SCREEN_B, outcomes, rig
+from tests.fakes.critic import ScriptedCritic
+from tests.fakes.gate import ScriptedGate
 
 GOOD = '<think>the button</think><answer>{"type": "click", "x": 10, "y": 10}</answer>'
 BAD = "I think I should click somewhere nice"

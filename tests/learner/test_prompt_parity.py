@@ -17,22 +17,23 @@ import pytest
 
 from agent.actuator import RecordingActuator, StopToken
 from agent.clock import FakeClock
-from agent.critic import ScriptedCritic
 from agent.episode import EpisodeParts, EpisodeRunner
 from agent.episode_safety import make_guards
 from agent.paths import Paths
-from agent.policy import ScriptedPolicy
 from agent.safety import SafetyConfig
 from agent.screen import FakeScreen
 from agent.settings import AgentConfig
 from agent.store.repo import Store
-from agent.user_gate import SKIP, TAKEOVER, ScriptedGate, UserDecision
+from agent.user_gate import SKIP, TAKEOVER, UserDecision
 from learner import grpo_actor, grpo_reward
 from learner.config import DataConfig
 from learner.data import build_datasets
 from models.actions import Click, Key, Type
 from models.families.base import get_family
 from models.families.critic import CriticVerdict, build_critic_prompt
+from tests.fakes.critic import ScriptedCritic
+from tests.fakes.gate import ScriptedGate
+from tests.fakes.policy import ScriptedPolicy
 from tests.fixtures.store import make_screenshot
 
 FAMILY = "deskhand"
@@ -90,9 +91,18 @@ def test_training_prompts_equal_the_served_prompts(store: Store, home: Paths,
                           history_length=history_length)
     family = get_family(FAMILY)
     steps = {s.id: s for s in store.steps(episode_id)}
-    served = {s.id: policy.requests[s.index] for s in steps.values()}
-    records = [r for r in data.train if r.step_id in steps]
-    assert {steps[r.step_id].index for r in records} == {0, 1, 2, 3, 4, 6, 7}
+    # the takeover's later actions are steps of their own that no policy was asked about
+    proposed = sorted((s for s in steps.values() if not (s.extra or {}).get("takeover_of")),
+                      key=lambda s: s.index)
+    served = {s.id: policy.requests[n] for n, s in enumerate(proposed)}
+    records = [r for r in data.train if r.step_id in served]
+    assert {steps[r.step_id].index for r in records} == {0, 1, 2, 3, 6, 8, 9}
+    by_person = sorted((r for r in data.train if r.step_id in steps and r.step_id not in served),
+                       key=lambda r: r.step_index)
+    assert [(r.step_index, r.action, r.label) for r in by_person] == [
+        (4, {"type": "type", "text": "x"}, 1.0), (5, {"type": "key", "keys": ["enter"]}, 1.0)]
+    if history_length >= 2:  # each is shown what the person did before it, like any step
+        assert [h.action for h in by_person[1].history[-2:]] == [Click(60, 30), Type("x")]
     asked_after_answer = False
     for record in records:
         request = served[record.step_id]
@@ -106,7 +116,7 @@ def test_training_prompts_equal_the_served_prompts(store: Store, home: Paths,
     histories = [len(served[r.step_id].history) for r in records]
     assert max(histories) == min(history_length, 7) or history_length == 0
     # the takeover's three actions are all in the history of the steps after it
-    later = served[next(s.id for s in steps.values() if s.index == 4)]
+    later = served[next(s.id for s in steps.values() if s.index == 6)]
     if history_length >= 3:
         assert [h.action for h in later.history[-3:]] == [Click(60, 30), Type("x"),
                                                           Key(("enter",))]

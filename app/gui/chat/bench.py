@@ -6,7 +6,8 @@ recording actuator, in autonomous mode. A ``QTimer`` at 5 ms on the UI thread re
 gap between its ticks; the longest gap beyond the interval is the longest stall a person
 would feel. The one design choice a reader must know: the episode is written to a throwaway
 store (a temporary folder), never to the person's history; only the model comes from (or is
-built into) their models folder.
+built into) their models folder. ``BenchParts`` is this bench's own parts factory: a picture of
+a desktop instead of the screen, and an actuator that only records, so nothing is clicked.
 """
 
 from __future__ import annotations
@@ -21,6 +22,39 @@ from typing import Any
 
 TICK_MS = 5
 GOAL_MS = 50.0
+
+
+class BenchParts:
+    """Parts for the bench's episodes (``app.gui.chat.worker.PartsFactory``): the given
+    policy, a desktop-like picture as the screen, a recording actuator, the step budget."""
+
+    def __init__(self, policy: Any, max_steps: int) -> None:
+        self.policy, self.max_steps = policy, max_steps
+
+    def __call__(self, request: Any, stop: Any) -> Any:
+        from agent.actuator import RecordingActuator
+        from agent.episode import EpisodeMeta
+        from agent.safety import SafetyConfig
+        from agent.screen import CaptureMasks, FakeScreen
+        from app.gui.chat.worker import EpisodeSetup
+        from models.frames import Monitor
+
+        screen = FakeScreen([_desktop_picture()], Monitor(0, 0, 1280, 720),
+                            CaptureMasks(regions=request.own_rects))
+        return EpisodeSetup(screen=screen, actuator=RecordingActuator(stop_token=stop),
+                            policy=self.policy, meta=EpisodeMeta(actor_model="bench ui"),
+                            safety=SafetyConfig(max_steps=self.max_steps))
+
+
+def _desktop_picture() -> Any:
+    """A screen-like picture: a title bar and a few flat windows."""
+    import numpy as np
+
+    image = np.full((720, 1280, 3), 236, np.uint8)
+    image[:50] = (60, 64, 72)
+    for n, (x, y) in enumerate(((80, 120), (420, 200), (760, 340), (300, 480))):
+        image[y:y + 140, x:x + 220] = (70 + 40 * n, 150 - 20 * n, 200 - 30 * n)
+    return image
 
 
 @dataclass(frozen=True)
@@ -48,10 +82,10 @@ def run_ui_bench(models_dir: Path, config: Any, model: Path | None = None,
 
     from agent.paths import Paths
     from agent.policy import ModelPolicy
-    from agent.safety import SafetyConfig
     from app.config import DeskhandConfig
-    from app.gui.chat.fakes import FakeParts, fake_context
     from app.gui.chat.page import ChatOptions, ChatPage
+    from app.gui.context import AppContext
+    from app.gui.worker import DbWorker
     from models.families.base import get_family
     from models.runtime import LlamaRuntime, RuntimeConfig
 
@@ -67,10 +101,10 @@ def run_ui_bench(models_dir: Path, config: Any, model: Path | None = None,
     try:
         with tempfile.TemporaryDirectory(prefix="deskhand-bench-ui-") as folder:
             paths = Paths.resolve(Path(folder)).ensure()
-            ctx = fake_context(paths, DeskhandConfig())
+            config = DeskhandConfig()
+            ctx = AppContext(paths, config, DbWorker(paths, config.store))
             policy = ModelPolicy(runtime, get_family(family), max_new_tokens=tokens)
-            parts = FakeParts([], policy_factory=lambda: policy,
-                              safety=SafetyConfig(max_steps=steps))
+            parts = BenchParts(policy, steps)
             page = ChatPage(ctx, parts, ChatOptions(move_aside=False, show_panel=False,
                                                     target_marker_s=0))
             page.resize(1100, 700)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QVBoxLayou
 from app.gui.chat.worker import StepEvent
 from app.gui.widgets.action_overlay import draw_action, to_qimage
 from app.gui.widgets.rating import RatingBar
+from app.gui.widgets.text import html, plain_label, rich_label
 from models.actions import describe
 
 THUMB_WIDTH = 200
@@ -82,34 +83,29 @@ class StepCard(QFrame):
         grid.addWidget(self.thumb, 0, 0)
         words, colour = OUTCOME_WORDS.get(report.outcome, (report.outcome, "#6d6d6d"))
         what = describe(report.action) if report.action is not None else "no action"
-        self.title = QLabel(self)
-        self.title.setText(f"<b>Step {report.index + 1}</b> · {_html(what)} · "
-                            f"<span style='color:{colour}'>{words}</span>")
-        self.title.setWordWrap(True)
+        self.title = rich_label(f"<b>Step {report.index + 1}</b> · {html(what)} · "
+                                f"<span style='color:{colour}'>{words}</span>", self, wrap=True)
         body = QVBoxLayout()
         body.setSpacing(3)
         body.addWidget(self.title)
         lines = []
         if report.note and report.note != words:
-            lines.append(f"<i>{_html(report.note)}</i>")
+            lines.append(f"<i>{html(report.note)}</i>")
         if report.parse_error:
-            lines.append(f"<span style='color:#b35c00'>{_html(report.parse_error)}</span>")
+            lines.append(f"<span style='color:#b35c00'>{html(report.parse_error)}</span>")
         if report.verdict is not None:
             lines.append(f"Critic <b>{report.verdict.reward:.2f}</b>: "
-                         f"{_html(report.verdict.analysis[:300])}")
-        self.details = QLabel("<br>".join(lines), self)
-        self.details.setWordWrap(True)
+                         f"{html(report.verdict.analysis)}")
+        self.details = rich_label("<br>".join(lines), self, wrap=True)
         self.details.setVisible(bool(lines))
         body.addWidget(self.details)
         reasoning = report.reasoning.strip()
-        self.reasoning = QLabel(_html(reasoning[:400] + ("…" if len(reasoning) > 400 else "")),
-                                self)
-        self.reasoning.setWordWrap(True)
+        self.reasoning = plain_label(reasoning, self, wrap=True)
         self.reasoning.setToolTip(reasoning[:3000])
         self.reasoning.setStyleSheet("color: palette(dark);")
         self.reasoning.setVisible(bool(reasoning))
         body.addWidget(self.reasoning)
-        self.timing = QLabel(timing_text(event.latencies), self)
+        self.timing = plain_label(timing_text(event.latencies), self)
         self.timing.setStyleSheet("color: palette(dark); font-size: 11px;")
         body.addWidget(self.timing)
         body.addStretch(1)
@@ -122,6 +118,3 @@ class StepCard(QFrame):
         grid.addWidget(self.rating, 1, 0, 1, 2)  # full width: fits narrow windows
         grid.setColumnStretch(1, 1)
 
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -26,6 +26,7 @@ from app.gui.chat.past import PAST_LIMIT, PastEpisode, history_link
 from app.gui.chat.worker import StepEvent
 from app.gui.history.data import EpisodeRow
 from app.gui.widgets.rating import RatingBar
+from app.gui.widgets.text import Bubble, html, rich_label
 
 STATUS_WORDS = {"done": ("Done", "#2e7d32"), "failed": ("Failed", "#c62828"),
                 "stopped": ("Stopped", "#b35c00"), "interrupted": ("Interrupted", "#b35c00")}
@@ -45,15 +46,9 @@ class EpisodeBlock(QFrame):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 6, 0, 10)
         self.layout_.setSpacing(6)
-        self.task = QLabel(_html(task))
-        self.task.setWordWrap(True)
-        self.task.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.task.setStyleSheet("background: palette(highlight); color: palette(highlighted-text);"
-                                " border-radius: 10px; padding: 8px 12px; font-size: 14px;")
-        # a wrapped label asks for little width: give the bubble its text's width, capped
-        wanted = self.task.fontMetrics().horizontalAdvance(task) + 40
-        self.task.setMinimumWidth(min(wanted, 380))
-        self.task.setMaximumWidth(max(wanted, 380) if wanted < 640 else 640)
+        self.task = Bubble(task, "background: palette(highlight); color: palette(highlighted-"
+                           "text); border-radius: 10px; padding: 8px 12px; font-size: 14px;",
+                           (12, 8), self)
         self.layout_.addWidget(self.task, 0, Qt.AlignmentFlag.AlignRight)
         self.live = QPlainTextEdit()
         self.live.setReadOnly(True)
@@ -64,8 +59,7 @@ class EpisodeBlock(QFrame):
                                 "border-radius: 6px; color: palette(dark); }")
         self.live.hide()  # shown with the first token of a thought
         self.layout_.addWidget(self.live)
-        self.outcome = QLabel()
-        self.outcome.setWordWrap(True)
+        self.outcome = rich_label(wrap=True)
         self.outcome.linkActivated.connect(
             lambda href: self.show_in_history.emit(int(href.split(":", 1)[1])))
         self.outcome.hide()
@@ -121,8 +115,7 @@ class EpisodeBlock(QFrame):
 
     def add_note(self, text: str, colour: str = "#b35c00") -> QLabel:
         """A line from the agent (blocked action, budget reached, ...) in the conversation."""
-        note = QLabel(f"<span style='color:{colour}'>{_html(text)}</span>")
-        note.setWordWrap(True)
+        note = rich_label(f"<span style='color:{colour}'>{html(text)}</span>", wrap=True)
         self.layout_.insertWidget(self.layout_.indexOf(self.live), note)
         return note
 
@@ -132,7 +125,7 @@ class EpisodeBlock(QFrame):
         word, colour = STATUS_WORDS.get(status, (status.capitalize(), "#6d6d6d"))
         steps = len(self.cards)
         link = "" if self.episode_id is None else " · " + history_link(self.episode_id)
-        self.outcome.setText(f"<b style='color:{colour}'>{word}</b> — {_html(summary)}<br>"
+        self.outcome.setText(f"<b style='color:{colour}'>{word}</b> — {html(summary)}<br>"
                              f"<span style='color:gray'>{steps} step{'s' if steps != 1 else ''}"
                              f"</span>{link}")
         self.outcome.show()
@@ -218,6 +211,3 @@ class Conversation(QScrollArea):
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,10 +1,11 @@
-"""The real parts of an app episode: the screen, mouse and keyboard, the actor, the controls.
+"""The real parts of an app episode: the actor and critic, the screen, the mouse and keyboard,
+and the person's controls.
 
-``DesktopParts`` is the parts factory the chat page uses in the app (tests inject fakes with
-the same call shape, ``app.gui.chat.worker.PartsFactory``). It builds what ``deskhand run``
-builds — ``MssScreen``, ``PyAutoGuiActuator``, ``ModelPolicy`` from the catalogue, the critic
-when asked, the stop hotkey, takeover detection and the "let me do it" recorder — with the
-app's own windows masked out of every screenshot and ignored by the recorder.
+``DesktopParts`` is the parts factory the chat page uses in the app (tests inject their own
+with the same call shape, ``app.gui.chat.worker.PartsFactory``). The models come from
+``app.episode_models.ModelStack`` and the desktop side from ``app.episode_controls`` — the
+very wiring ``deskhand run`` uses — with the app's own windows masked out of every screenshot
+and never recorded; this module only words what they report as the app does.
 
 The one design choice a reader must know: the llama.cpp runtime is loaded once (on the first
 episode, on the episode thread, never the UI thread) and kept for the next episodes; the
@@ -13,8 +14,6 @@ per-episode pieces (listeners, the screen) are closed when the episode ends.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
@@ -25,12 +24,17 @@ from agent.paths import Paths
 from agent.policy import Policy
 from agent.settings import AgentConfig
 from app.config import DeskhandConfig
+from app.episode_controls import Notice, SetupError, open_desktop
 from app.episode_models import ModelSetupError, ModelStack
-from app.gui.chat.worker import EpisodeRequest, EpisodeSetup, SetupError
+from app.gui.chat.worker import EpisodeRequest, EpisodeSetup
 
 NO_MODEL = ("open the Models page (Ctrl+3) to download a recommended model, pick your own GGUF "
             "files, or add the demo model")
 PolicyFactory = Callable[[AgentConfig], tuple[Policy, EpisodeMeta]]
+NOTICES = {
+    "hotkey": "The global stop hotkey is not available ({detail}); use the Stop button or Esc.",
+    "takeover": "Noticing your own input is not available here ({detail}).",
+}
 
 
 class DesktopParts:
@@ -38,21 +42,17 @@ class DesktopParts:
 
     def __init__(self, paths: Paths, config: DeskhandConfig | Callable[[], DeskhandConfig],
                  policy_factory: PolicyFactory | None = None,
-                 warn: Callable[[str], None] | None = None) -> None:
+                 warn: Callable[[str], None] | None = None,
+                 on_pause: Callable[[str], None] | None = None) -> None:
         self.paths = paths
         # a callable: read at each episode, so a save on the Settings page applies to the next
         self._config = config if callable(config) else (lambda: config)
         self.policy_factory = policy_factory  # None: the actor from the catalogue
         self.warn = warn or (lambda message: None)
+        self.on_pause = on_pause  # the person's input paused the agent (a listener thread)
         self._models: ModelStack | None = None
 
     def __call__(self, request: EpisodeRequest, stop: StopToken) -> EpisodeSetup:
-        from agent.actuator import DryRunError, PyAutoGuiActuator
-        from agent.screen import CaptureMasks, MssScreen
-
-        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
-            raise SetupError("There is no display (DISPLAY is not set), so there is no screen "
-                             "to see or act on.")
         agent = request.agent
         policy, meta = (self.policy_factory(agent) if self.policy_factory is not None
                         else self._actor(agent))
@@ -61,25 +61,20 @@ class DesktopParts:
             meta = EpisodeMeta(meta.actor_model, meta.actor_adapter, critic_name)
         stack = ExitStack()
         try:
-            _hold_episode_lock(self.paths, stack)
-            masks = getattr(self.config, "capture", None) or CaptureMasks()
-            screen = MssScreen(agent.monitor, CaptureMasks(  # the person's masks + our panel
-                regions=(*masks.regions, *request.own_rects), window_titles=masks.window_titles))
-            stack.callback(screen.close)
-            takeover = self._takeover(stack)
-            try:
-                actuator = PyAutoGuiActuator(stop, on_event=takeover.note if takeover else None)
-            except DryRunError as exc:
-                raise SetupError(str(exc)) from None
-            stack.callback(actuator.close)
-            self._hotkey(stop, stack)
-            recorder = self._recorder(request, takeover)
+            desktop = open_desktop(self.paths, self.config, agent, stop, stack, face="app",
+                                   own_rects=request.own_rects, on_pause=self._paused)
+        except SetupError as exc:
+            stack.close()
+            raise SetupError(_sentence(str(exc))) from None
         except BaseException:
             stack.close()
             raise
-        return EpisodeSetup(screen=screen, actuator=actuator, policy=policy, critic=critic,
-                            recorder=recorder, paused=takeover.paused if takeover else None,
-                            meta=meta, safety=self.config.safety, close=stack.close)
+        for notice in desktop.notices:
+            self.warn(_notice(notice))
+        return EpisodeSetup(screen=desktop.screen, actuator=desktop.actuator, policy=policy,
+                            critic=critic, recorder=desktop.recorder, paused=desktop.paused,
+                            meta=meta, safety=self.config.safety, close=stack.close,
+                            resume=desktop.resume, wrap_gate=desktop.gate)
 
     @property
     def config(self) -> DeskhandConfig:
@@ -120,58 +115,15 @@ class DesktopParts:
         while self.models.warnings:
             self.warn(_sentence(self.models.warnings.pop(0)))
 
-    # -- the person's controls ----------------------------------------------------------
-    def _hotkey(self, stop: StopToken, stack: ExitStack) -> None:
-        try:
-            from agent.control.hotkey import StopHotkey
-
-            stack.enter_context(StopHotkey(stop, self.config.control.stop_hotkey))
-        except Exception as exc:  # no RECORD extension, no permission: the button still works
-            self.warn(f"The global stop hotkey is not available ({exc}); use the Stop button "
-                      "or Esc.")
-
-    def _takeover(self, stack: ExitStack) -> Any:
-        from agent.control.takeover import TakeoverMonitor
-
-        control = self.config.control
-        monitor: Any = None
-
-        def on_takeover(description: str) -> None:  # a listener thread: only say it
-            self.warn(f"Paused: you are using the computer ({description}). The agent waits "
-                      "until you press Resume (or Stop).")
-
-        try:
-            monitor = stack.enter_context(TakeoverMonitor(on_takeover, control.takeover))
-        except Exception as exc:
-            self.warn(f"Noticing your own input is not available here ({exc}).")
-            return None
-        return monitor
-
-    def _recorder(self, request: EpisodeRequest, takeover: Any) -> Any:
-        from agent.control.record import UserActionRecorder
-
-        settings = self.config.control.recorder
-
-        class _Recorder(UserActionRecorder):
-            def finish(self) -> list[Any]:
-                actions = super().finish()
-                if takeover is not None:  # the person acted because the agent asked them to
-                    takeover.resume()
-                return actions
-
-        return lambda: _Recorder(settings, ignore=request.own_rects)
+    def _paused(self, description: str) -> None:  # a listener thread: only hand it over
+        self.warn(f"Paused: you are using the computer ({description}). The agent waits "
+                  "until you press Resume (or Stop).")
+        if self.on_pause is not None:
+            self.on_pause(description)
 
 
-def _hold_episode_lock(paths: Paths, stack: ExitStack) -> None:
-    """While an episode runs, the nightly trainer must not start (it checks this lock), and a
-    second episode (``deskhand run`` in a terminal) must not drive the same desktop."""
-    from agent.locks import LockBusy, episode_lock
-
-    try:
-        stack.enter_context(episode_lock(paths.locks_dir))
-    except LockBusy:
-        raise SetupError("Another episode is running on this desktop (deskhand run in a "
-                         "terminal?): stop it first.") from None
+def _notice(notice: Notice) -> str:
+    return NOTICES[notice.kind].format(detail=notice.detail)
 
 
 def _sentence(text: str) -> str:

@@ -12,12 +12,11 @@ is first shown and after each run), never ORM objects on the UI thread.
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from app.gui.history.data import EpisodeRow
+from app.gui.widgets.text import Bubble, html, rich_label
 
 PAST_LIMIT = 20
 STATUS_WORDS = {"done": ("Done", "#2e7d32"), "failed": ("Failed", "#c62828"),
@@ -38,7 +37,7 @@ def outcome_html(row: EpisodeRow) -> str:
     text = " · ".join(f for f in facts if f)
     if row.summary:
         summary = " ".join(row.summary.split())
-        text += "<br>" + escape(summary[:200] + ("…" if len(summary) > 200 else ""))
+        text += "<br>" + html(summary)
     return text
 
 
@@ -54,17 +53,10 @@ class PastEpisode(QFrame):
         column.setContentsMargins(0, 4, 0, 6)
         column.setSpacing(3)
         # labels get their parent at once: a parentless one shown would flash up as a window
-        self.task = QLabel(escape(row.task), self)
-        self.task.setWordWrap(True)
-        self.task.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.task.setStyleSheet("background: palette(midlight); border-radius: 10px; "
-                                "padding: 6px 12px;")
-        wanted = self.task.fontMetrics().horizontalAdvance(row.task) + 40
-        self.task.setMinimumWidth(min(wanted, 380))  # a wrapped label asks for too little
-        self.task.setMaximumWidth(max(wanted, 380) if wanted < 640 else 640)
+        self.task = Bubble(row.task, "background: palette(midlight); border-radius: 10px; "
+                           "padding: 6px 12px;", (12, 6), self)
         column.addWidget(self.task, 0, Qt.AlignmentFlag.AlignRight)
-        self.outcome = QLabel(outcome_html(row), self)
-        self.outcome.setWordWrap(True)
+        self.outcome = rich_label(outcome_html(row), self, wrap=True)
         self.outcome.setStyleSheet("color: palette(dark);")
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                              | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)

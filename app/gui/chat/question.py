@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPushButton, QWidget
+
+from app.gui.widgets.text import plain_label
 
 
 class QuestionBar(QFrame):
@@ -27,8 +29,7 @@ class QuestionBar(QFrame):
         self.setStyleSheet("#questionBar { background: #fff4d6; border: 1px solid #e0b84c; "
                            "border-radius: 6px; } #questionBar QLabel { color: #3a2e00; }")
         self.kind = ""
-        self.label = QLabel()
-        self.label.setWordWrap(True)
+        self.label = plain_label(wrap=True)  # the model's own question: shown as written
         self.text = QLineEdit()
         self.text.setPlaceholderText("Your answer (Enter sends; empty stops the episode)")
         self.yes = QPushButton("&Yes")

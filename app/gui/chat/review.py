@@ -15,7 +15,6 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from agent.user_gate import APPROVE, SKIP, TAKEOVER, StepView, UserDecision
 from app.gui.chat.editor import ActionEditor
 from app.gui.widgets.action_overlay import FrameError, draw_action, image_to_screen, to_qimage
+from app.gui.widgets.text import html, plain_label, rich_label
 from models.actions import Action, describe
 from models.frames import Monitor
 
@@ -108,18 +108,14 @@ class ReviewPanel(QWidget):
         super().__init__(parent)
         self.view: StepView | None = None
         self.image = TargetImage()
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.flags = QLabel()
-        self.flags.setWordWrap(True)
+        self.title = rich_label(wrap=True)
+        self.flags = plain_label(wrap=True)
         self.flags.setStyleSheet("color: #b35c00;")
-        self.critic = QLabel()
-        self.critic.setWordWrap(True)
-        self.reasoning = QLabel()
-        self.reasoning.setWordWrap(True)
+        self.critic = rich_label(wrap=True)
+        self.reasoning = plain_label(wrap=True)
         self.reasoning.setStyleSheet("color: palette(dark);")
         self.editor = ActionEditor()
-        self.error = QLabel()
+        self.error = plain_label(wrap=True)
         self.error.setStyleSheet("color: #c62828;")
         self.primary = QPushButton("Approve  (Enter)")
         self.primary.setDefault(True)
@@ -172,15 +168,15 @@ class ReviewPanel(QWidget):
         self.view = view
         self.image.set_screenshot(to_qimage(view.observation.image), view.observation.monitor)
         self.title.setText(f"<b>Step {view.index + 1}</b> — the agent wants to "
-                           f"<b>{_html(describe(view.action))}</b>")
+                           f"<b>{html(describe(view.action))}</b>")
         self.flags.setText("\n".join(f"⚠ {flag}" for flag in view.flags))
         self.flags.setVisible(bool(view.flags))
         verdict = view.verdict
         self.critic.setVisible(verdict is not None)
         if verdict is not None:
-            self.critic.setText(f"Critic: <b>{verdict.reward:.2f}</b> {_html(verdict.analysis)}")
+            self.critic.setText(f"Critic: <b>{verdict.reward:.2f}</b> {html(verdict.analysis)}")
         text = view.reasoning.strip()
-        self.reasoning.setText(_html(text[:600] + ("…" if len(text) > 600 else "")))
+        self.reasoning.setText(text)
         self.reasoning.setVisible(bool(text))
         self.editor.set_action(view.action)
         self.primary.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -235,6 +231,3 @@ class ReviewPanel(QWidget):
         self.reset.setEnabled(changed)
         self.image.show_action(action)
 
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

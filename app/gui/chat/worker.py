@@ -41,14 +41,12 @@ from agent.policy import Policy
 from agent.safety import SafetyConfig
 from agent.screen import Observation, Rect, Screen
 from agent.settings import AgentConfig
+from agent.user_gate import UserGate
+from app.episode_controls import SetupError
 from app.gui.chat.gate import GuiGate
 from app.gui.worker import DbWorker
 from models.actions import Action
 from models.frames import Monitor
-
-
-class SetupError(Exception):
-    """The episode cannot start (no model, no display...); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,8 @@ class EpisodeSetup:
     meta: EpisodeMeta = field(default_factory=EpisodeMeta)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
     close: Callable[[], None] | None = None
+    resume: Callable[[], bool] | None = None  # lift the takeover pause (None: clear ``paused``)
+    wrap_gate: Callable[[UserGate], UserGate] | None = None  # the controls around each question
 
 
 class PartsFactory(Protocol):
@@ -181,6 +181,7 @@ class EpisodeWorker(QObject):
         self.hooks = hooks or UiHooks()
         self.running = False
         self.paused: threading.Event | None = None  # the running episode's takeover pause
+        self._resume: Callable[[], bool] | None = None
         self._runner: EpisodeRunner | None = None
         self._thread = QThread()
         self._thread.setObjectName("deskhand-episode")
@@ -202,9 +203,11 @@ class EpisodeWorker(QObject):
     def resume(self) -> bool:
         """The person hands control back after a takeover pause (any thread); False if the
         episode was not paused."""
-        paused = self.paused
+        paused, resume = self.paused, self._resume
         if paused is None or not paused.is_set():
             return False
+        if resume is not None:
+            return resume()
         paused.clear()
         return True
 
@@ -231,7 +234,8 @@ class EpisodeWorker(QObject):
 
     def _episode(self, request: EpisodeRequest) -> EpisodeResult:
         setup = self.factory(request, self.stop)
-        self.paused = setup.paused
+        self.paused, self._resume = setup.paused, setup.resume
+        gate: UserGate = setup.wrap_gate(self.gate) if setup.wrap_gate else self.gate
         try:
             screen = GuardedScreen(setup.screen, self.hooks.before_capture)
             clock = MonotonicClock()
@@ -240,7 +244,7 @@ class EpisodeWorker(QObject):
                                  own_windows=request.own_rects)
             parts = EpisodeParts(
                 screen=screen, actuator=MarkingActuator(setup.actuator, self.hooks.mark),
-                policy=setup.policy, gate=self.gate, store=WorkerStore(self.db),  # type: ignore[arg-type]
+                policy=setup.policy, gate=gate, store=WorkerStore(self.db),  # type: ignore[arg-type]
                 guards=guards, critic=setup.critic, stop=self.stop, clock=clock,
                 recorder=setup.recorder, paused=setup.paused)
             config = {**(setup.meta.config or {}), "agent": dataclasses.asdict(request.agent),
@@ -250,7 +254,7 @@ class EpisodeWorker(QObject):
             return self._runner.run(request.task)
         finally:
             self._runner = None
-            self.paused = None
+            self.paused, self._resume = None, None
             if setup.close is not None:
                 setup.close()
 

@@ -1,5 +1,6 @@
 """The History page: browse past episodes and their steps, grade them after the fact, delete
-and export them.
+and export them. This file lays the page out and loads what it shows; ``grading.py`` saves
+the grades, ``selection.py`` deletes and exports.
 
 Layout: the filter row on top; the episodes on the left; on the right the chosen episode (its
 own rating bar), its steps, and the selected step large (``StepView``). Every database call is a
@@ -14,8 +15,6 @@ asking); Ctrl+F filters; Ctrl+E exports the selection; F5 reloads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -35,22 +33,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent.store.redact import redactor
 from app.gui.context import AppContext
 from app.gui.history.data import (
     EpisodeRow,
     HistoryFilter,
     StepRow,
-    query_episode,
     query_episodes,
     query_steps,
 )
 from app.gui.history.episodes import EpisodeModel
 from app.gui.history.export_dialog import ExportDialog
 from app.gui.history.filters import FilterBar
-from app.gui.history.step_view import StepView, step_html
-from app.gui.history.text import episode_html, shorten, step_item_text
-from app.gui.widgets.rating import RatingBar, submit_rating
+from app.gui.history.grading import Grading
+from app.gui.history.selection import Selection
+from app.gui.history.step_view import StepView
+from app.gui.history.text import episode_html, step_item_text
+from app.gui.widgets.rating import RatingBar
+from app.gui.widgets.text import rich_label
 
 KEYS_HINT = ("↑↓ move · → steps · ← episodes · + − 1–5 C grade what has focus · "
              "Del delete · Ctrl+F filter · Ctrl+E export")
@@ -64,13 +63,15 @@ class HistoryPage(QWidget):
         self.filter = HistoryFilter()
         self.steps: list[StepRow] = []
         self.episode: EpisodeRow | None = None
-        self.export_dialog: ExportDialog | None = None
-        self.confirm: Callable[[str, str], bool] = self._ask
         self._query = 0  # the newest episode query; older answers are dropped
         self._wanted: int | None = None  # select this episode when the list arrives
         self._shown_once = False
         self._resetting = False
         self._build()
+        self.selection = Selection(self)
+        self.grading = Grading(self)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.selection.update_buttons())
         self.reload()
 
     # -- building ---------------------------------------------------------------------
@@ -109,17 +110,16 @@ class HistoryPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(True)  # a long task takes more lines, never loses words
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column_no in range(1, 5):
             header.setSectionResizeMode(column_no, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumWidth(380)
         self.table.selectionModel().currentRowChanged.connect(self._episode_changed)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._buttons())
         self.table.installEventFilter(self)
         column.addWidget(self.table, 1)
         row = QHBoxLayout()
@@ -142,12 +142,10 @@ class HistoryPage(QWidget):
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        self.header = QLabel("")
-        self.header.setWordWrap(True)
+        self.header = rich_label(wrap=True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.header)
         self.episode_rating = RatingBar("Episode")
-        self.episode_rating.rated.connect(self._rate_episode)
         self.episode_rating.watch(self.table)
         column.addWidget(self.episode_rating)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -159,7 +157,6 @@ class HistoryPage(QWidget):
         self.step_list.currentRowChanged.connect(self._step_changed)
         self.step_list.installEventFilter(self)
         self.step_view = StepView(self.db)
-        self.step_view.rating.rated.connect(self._rate_step)
         self.step_view.rating.watch(self.step_list)
         split.addWidget(self.step_list)
         split.addWidget(self.step_view)
@@ -171,7 +168,7 @@ class HistoryPage(QWidget):
         return box
 
     # -- loading ----------------------------------------------------------------------
-    def _job(self, fn: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
+    def job(self, fn: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
         """Submit a database job, counting it in ``pending`` until it answers."""
         self.pending += 1
 
@@ -188,7 +185,7 @@ class HistoryPage(QWidget):
     def reload(self) -> None:
         self._query += 1
         query, filt = self._query, self.filter
-        self._job(lambda store: query_episodes(store, filt),
+        self.job(lambda store: query_episodes(store, filt),
                   lambda rows: self._episodes_loaded(query, rows))
 
     def show_episode(self, episode_id: int) -> None:
@@ -233,7 +230,7 @@ class HistoryPage(QWidget):
             selection.setCurrentIndex(self.model.index(target, 0), command)
         else:
             self._show_episode(None)
-        self._buttons()
+        self.selection.update_buttons()
 
     def _episode_changed(self, current: Any, _previous: Any) -> None:
         if self._resetting:
@@ -253,7 +250,7 @@ class HistoryPage(QWidget):
         self.header.setText(episode_html(row))
         self.episode_rating.set_state(row.rating)
         episode_id = row.id  # reread even for the same episode: the chat may have added steps
-        self._job(lambda store: query_steps(store, episode_id),
+        self.job(lambda store: query_steps(store, episode_id),
                   lambda steps: self._steps_loaded(episode_id, steps))
 
     def _steps_loaded(self, episode_id: int, steps: list[StepRow]) -> None:
@@ -285,116 +282,28 @@ class HistoryPage(QWidget):
     def _step_changed(self, row: int) -> None:
         self.step_view.show_step(self.steps[row] if 0 <= row < len(self.steps) else None)
 
-    # -- grading ----------------------------------------------------------------------
-    def _rate_step(self, kind: str, value: float | None, comment: str | None) -> None:
-        step = self.step_view.step
-        if step is None:
-            return
-        self.pending += 1
+    # -- delete, export, grades (selection.py, grading.py) ------------------------------
+    @property
+    def confirm(self) -> Callable[[str, str], bool]:
+        """Asks the person before a delete (tests answer in its place)."""
+        return self.selection.confirm
 
-        def saved(_judgment_id: int) -> None:
-            self.pending -= 1
-            self._refresh_after_grade(step.episode_id)
+    @confirm.setter
+    def confirm(self, ask: Callable[[str, str], bool]) -> None:
+        self.selection.confirm = ask
 
-        submit_rating(self.db, kind, value, comment, step_id=step.id,
-                      bar=self.step_view.rating, on_saved=saved,
-                      on_failed=self._grade_failed)
+    @property
+    def export_dialog(self) -> ExportDialog | None:
+        return self.selection.export_dialog
 
-    def _rate_episode(self, kind: str, value: float | None, comment: str | None) -> None:
-        if self.episode is None:
-            return
-        episode_id = self.episode.id
-        self.pending += 1
-
-        def saved(_judgment_id: int) -> None:
-            self.pending -= 1
-            self._refresh_after_grade(episode_id)
-
-        submit_rating(self.db, kind, value, comment, episode_id=episode_id,
-                      bar=self.episode_rating, on_saved=saved,
-                      on_failed=self._grade_failed)
-
-    def _grade_failed(self, _message: str) -> None:
-        self.pending -= 1  # the rating bar itself says "Not saved", with the reason
-
-    def _refresh_after_grade(self, episode_id: int) -> None:
-        """Reread the graded episode (its row and its steps' judgments), keeping the place."""
-        def both(store: Any) -> tuple[EpisodeRow | None, list[StepRow]]:
-            return query_episode(store, episode_id), query_steps(store, episode_id)
-
-        def show(result: tuple[EpisodeRow | None, list[StepRow]]) -> None:
-            row, steps = result
-            if row is not None:
-                self.model.replace(row)
-            if self.episode is None or self.episode.id != episode_id:
-                return
-            if row is not None:
-                self.episode = row
-                self.header.setText(episode_html(row))
-            for i, step in enumerate(steps):
-                if i < self.step_list.count():
-                    self.step_list.item(i).setText(step_item_text(step))
-            self.steps = steps
-            current = self.step_list.currentRow()
-            if 0 <= current < len(steps):
-                self.step_view.step = steps[current]
-                self.step_view.caption.setText(step_html(steps[current]))
-
-        self._job(both, show)
-
-    # -- delete and export ------------------------------------------------------------
     def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.rows[r].id for r in rows if r < len(self.model.rows)]
+        return self.selection.ids()
 
     def delete_selected(self) -> None:
-        ids = self.selected_ids()
-        if not ids:
-            return
-        if len(ids) == 1:
-            row = self.model.rows[self.model.row_of(ids[0]) or 0]
-            question = (f"Delete the episode “{shorten(row.task)}” with its {row.steps} "
-                        "step(s), their judgments and screenshots? This cannot be undone.")
-        else:
-            question = (f"Delete {len(ids)} episodes with their steps, judgments and "
-                        "screenshots? This cannot be undone.")
-        if not self.confirm("Delete episodes", question):
-            return
-
-        def delete(store: Any) -> int:
-            return sum(store.delete_episode(i) for i in ids)
-
-        def deleted(files: int) -> None:
-            self.count.setText(f"Deleted {len(ids)} episode(s) and {files} screenshot(s)")
-            self.episode = None
-            self.reload()
-
-        self._job(delete, deleted)
+        self.selection.delete()
 
     def export_selected(self) -> ExportDialog | None:
-        ids = self.selected_ids() or [r.id for r in self.model.rows]
-        if not ids:
-            return None
-        stamp = datetime.now().strftime("%Y-%m-%d-%H%M")
-        folder = Path.home() / "Deskhand exports" / stamp
-        self.export_dialog = ExportDialog(self.db, ids, folder, self,
-                                          redact=redactor(self.ctx.config.export))
-        self.export_dialog.open()
-        return self.export_dialog
-
-    def _buttons(self) -> None:
-        selected = len(self.selected_ids())
-        self.delete_button.setEnabled(selected > 0)
-        self.export_button.setEnabled(self.model.rowCount() > 0)
-        self.export_button.setText(f"Export {selected}…" if selected > 1 else "Export…")
-        self.delete_button.setText(f"Delete {selected}" if selected > 1 else "Delete")
-
-    def _ask(self, title: str, question: str) -> bool:
-        answer = QMessageBox.question(
-            self, title, question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+        return self.selection.export()
 
     # -- Qt plumbing ------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802

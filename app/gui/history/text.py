@@ -5,11 +5,11 @@ Plain functions of the rows (no widgets), so they are easy to read and to test.
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from app.gui.history.data import EpisodeRow, StepRow
 from app.gui.history.episodes import graded_text
+from app.gui.widgets.text import html
 
 
 def shorten(text: str, limit: int = 60) -> str:
@@ -30,7 +30,7 @@ def step_item_text(step: StepRow) -> str:
     if any(j.kind == "correct" for j in step.judgments):
         marks.append("corrected")
     grade = " ".join(marks) if marks else "ungraded"
-    return f"{step.index + 1}. {shorten(step.description, 48)}\n    {step.outcome} · {grade}"
+    return f"{step.index + 1}. {step.description}\n    {step.outcome} · {grade}"
 
 
 def episode_html(row: EpisodeRow) -> str:
@@ -38,9 +38,9 @@ def episode_html(row: EpisodeRow) -> str:
     facts = [row.status, when, f"{row.steps} step{'s' if row.steps != 1 else ''}",
              f"graded: {graded_text(row)}"]
     if row.actor_model:
-        facts.append(escape(Path(row.actor_model).name))
-    text = f"<b style='font-size:14px'>{escape(shorten(row.task, 140))}</b><br>"
+        facts.append(html(Path(row.actor_model).name))
+    text = f"<b style='font-size:14px'>{html(row.task)}</b><br>"
     text += f"<span style='color:gray'>{' · '.join(facts)}</span>"
     if row.summary:
-        text += f"<br>{escape(shorten(row.summary, 200))}"
+        text += f"<br>{html(row.summary)}"
     return text

@@ -22,23 +22,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QSizePolicy,
     QToolButton,
     QWidget,
 )
 
+from app.gui.widgets.text import html
+
 UP_KEYS = {Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_U}
 DOWN_KEYS = {Qt.Key.Key_Minus, Qt.Key.Key_D}
 STAR_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_4: 4,
              Qt.Key.Key_5: 5}
 COMMENT_KEY = Qt.Key.Key_C
+COMMENT_MIN_WIDTH = 120
 HELP = "Keys: + / U good · − / D bad · 1–5 stars · C comment (Enter saves, Esc leaves)"
 
 _STYLE = """
@@ -139,10 +144,15 @@ class RatingBar(QFrame):
         self.setProperty("focused", False)
         self._state = RatingState()
         self._watched: list[QWidget] = []
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 4, 8, 4)
+        self._outer = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._outer.setContentsMargins(8, 4, 8, 4)
+        self._outer.setSpacing(8)
+        self._outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # may wrap
+        row = QHBoxLayout()  # the grades: never narrower than their words
+        row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
-        self.title = QLabel(f"<b>{title}</b>" if title else "", self)
+        self.title = QLabel(f"<b>{html(title)}</b>" if title else "", self)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         row.addWidget(self.title)  # parented and laid out before hiding: a parentless
         self.title.setVisible(bool(title))  # label shown for a moment is its own window
         self.up = self._button("✓ Good", "thumbUp", "Thumbs up: a good step (+ or U)")
@@ -160,20 +170,26 @@ class RatingBar(QFrame):
             star.clicked.connect(lambda _=False, n=n: self.give_stars(n))
             self.stars.append(star)
             row.addWidget(star)
-        row.addSpacing(8)
+        self._outer.addLayout(row)
+        words = QHBoxLayout()  # the comment and "Saved": beside the grades, or below them
+        words.setContentsMargins(0, 0, 0, 0)
+        words.setSpacing(4)
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("Comment (C)")
         self.comment.setToolTip("C to type a comment; Enter saves it, Esc leaves the box")
         self.comment.setClearButtonEnabled(True)
-        self.comment.setMinimumWidth(140)
+        self.comment.setMinimumWidth(COMMENT_MIN_WIDTH)
         self.comment.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.comment.returnPressed.connect(self.save_comment)
         self.comment.installEventFilter(self)
-        row.addWidget(self.comment, 1)
+        words.addWidget(self.comment, 1)
         self.status = QLabel("")
-        self.status.setMinimumWidth(56)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setMinimumWidth(self.status.fontMetrics().horizontalAdvance("Not saved") + 8)
         self.status.setStyleSheet("color: palette(dark);")
-        row.addWidget(self.status)
+        words.addWidget(self.status)
+        self._outer.addLayout(words, 1)
+        self._grades = row
         self._render()
 
     # -- the public face ----------------------------------------------------------------
@@ -252,6 +268,27 @@ class RatingBar(QFrame):
         self._watched.append(widget)
 
     # -- Qt plumbing --------------------------------------------------------------------
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """As narrow as the grades alone: the comment then wraps below them."""
+        margins = self._outer.contentsMargins()
+        narrow = max(self._grades.minimumSize().width(),
+                     COMMENT_MIN_WIDTH + self.status.minimumWidth() + 4)
+        return QSize(narrow + margins.left() + margins.right(),
+                     super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        """Too narrow for one row: the comment goes below the grades, never over them."""
+        margins = self._outer.contentsMargins()
+        one_row = (self._grades.minimumSize().width() + self._outer.spacing()
+                   + COMMENT_MIN_WIDTH + self.status.minimumWidth() + 4
+                   + margins.left() + margins.right())
+        wanted = (QBoxLayout.Direction.LeftToRight if self.width() >= one_row
+                  else QBoxLayout.Direction.TopToBottom)
+        if self._outer.direction() != wanted:
+            self._outer.setDirection(wanted)
+            self.updateGeometry()
+        super().resizeEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if not self.handle_key(event):
             super().keyPressEvent(event)
@@ -293,6 +330,7 @@ class RatingBar(QFrame):
         button.setAccessibleName(tip)
         button.setCheckable(True)
         button.setAutoRaise(True)
+        button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # whole words
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where the keys are typed
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         return button

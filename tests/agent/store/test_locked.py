@@ -17,8 +17,9 @@ from agent.paths import Paths
 from agent.store.config import StoreConfig
 from agent.store.engine import StoreError
 from agent.store.repo import Store, open_store
-from agent.user_gate import APPROVE, ScriptedGate, StepView, UserDecision
+from agent.user_gate import APPROVE, StepView, UserDecision
 from models.actions import Click, Done
+from tests.fakes.gate import ScriptedGate
 
 
 class _Retries(logging.Handler):

@@ -11,7 +11,7 @@ import pytest
 
 from agent.actuator import Pacing, PyAutoGuiActuator
 from agent.episode import EpisodeMeta
-from agent.policy import PolicyRequest, ScriptedPolicy
+from agent.policy import PolicyRequest
 from agent.safety import SafetyConfig
 from agent.settings import AgentConfig
 from agent.store.repo import Store
@@ -22,6 +22,7 @@ from agent.suites.miniwob_setup import STANDARD_TASKS, Browser
 from agent.suites.oracle_policy import OraclePolicy
 from agent.suites.simulated_user import SimulatedUser
 from models.actions import Click, Fail, Key, Type
+from tests.fakes.policy import ScriptedPolicy
 from tests.fixtures.display import XDisplay
 
 pytestmark = pytest.mark.display

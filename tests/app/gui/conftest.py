@@ -10,9 +10,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from agent.paths import Paths
-from app.gui.chat.fakes import FakeParts, fake_context
 from app.gui.chat.page import ChatOptions, ChatPage
 from app.gui.context import AppContext
+from tests.fakes.chat_parts import FakeParts, fake_context
 
 MakePage = Callable[..., ChatPage]
 

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from agent.policy import OnToken, PolicyRequest, Proposal
-from app.gui.chat.fakes import FakeParts, judgment_rows
 from app.gui.chat.page import ChatPage
 from app.gui.context import AppContext
 from models.actions import Click, Done, Type, dumps
 from tests.app.gui.conftest import MakePage
+from tests.fakes.chat_parts import FakeParts, judgment_rows
 
 
 @pytest.fixture

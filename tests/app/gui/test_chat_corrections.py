@@ -7,12 +7,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from app.gui.chat.fakes import FakeParts, FakeRecorder, judgment_rows
 from app.gui.chat.page import ChatPage
 from app.gui.context import AppContext
 from models.actions import Click, Done, Key, Type, to_json
 from models.frames import Monitor
 from tests.app.gui.conftest import MakePage
+from tests.fakes.chat_parts import FakeParts, FakeRecorder, judgment_rows
 
 MONITOR = Monitor(100, 50, 1280, 720)  # not at the origin: the conversion must add it
 
@@ -138,10 +138,13 @@ def test_let_me_do_it_records_the_persons_action_as_the_correction(
     finish(qtbot, page)
     assert parts.actuator is not None and parts.actuator.executed == [], \
         "the person did the step; the agent did not"
+    # every action the person did is kept, each as the correction of a step of its own
     assert judgment_rows(ctx) == [("correct", 0, 1.0, {"type": "click", "x": 11, "y": 22,
                                                        "button": "left", "count": 1}, None),
-                                  ("approve", 1, 1.0, None, None)]
-    assert step_outcomes(ctx) == ["corrected", "executed"]
+                                  ("correct", 1, 1.0, {"type": "type", "text": "by hand"},
+                                   None),
+                                  ("approve", 2, 1.0, None, None)]
+    assert step_outcomes(ctx) == ["corrected", "corrected", "executed"]
 
 
 def test_skip_writes_one_reject_and_runs_nothing(qtbot: QtBot, chat: MakePage,

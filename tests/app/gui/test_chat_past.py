@@ -10,12 +10,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from agent.store.schema import utcnow
-from app.gui.chat.fakes import FakeParts
 from app.gui.chat.page import ChatOptions, ChatPage
 from app.gui.chat.past import PAST_LIMIT
 from app.gui.context import AppContext
 from app.gui.window import MainWindow
 from models.actions import Click, Done
+from tests.fakes.chat_parts import FakeParts
 
 
 @pytest.fixture

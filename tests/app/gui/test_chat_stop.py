@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.gui.chat.fakes import FakeParts, judgment_rows
 from app.gui.context import AppContext
 from models.actions import Click, Type
 from tests.app.gui.conftest import MakePage
+from tests.fakes.chat_parts import FakeParts, judgment_rows
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.gui.chat.fakes import FakeParts
 from app.gui.chat.page import ChatPage
 from app.gui.context import AppContext
 from models.actions import Click, Done
 from tests.app.gui.conftest import MakePage
+from tests.fakes.chat_parts import FakeParts
 
 
 @pytest.fixture
@@ -97,3 +97,23 @@ def test_ctrl_r_resumes(qtbot: QtBot, chat: MakePage) -> None:
     qtbot.waitUntil(lambda: not page.running, timeout=10_000)
     assert not paused.is_set()
     assert parts.actuator is not None and parts.actuator.executed == [Click(40, 50)]
+
+
+def test_a_pause_that_comes_back_right_after_resume_offers_resume_again(
+        qtbot: QtBot, chat: MakePage) -> None:
+    """The loop may never see the moment between a Resume and a new pause; the page still
+    shows Resume for the new pause, here and on the panel, and the episode then goes on."""
+    parts, paused = paused_parts()
+    page = chat(parts, panel=True)
+    page.start_task("click the button")
+    qtbot.waitUntil(lambda: page.question.kind == "paused", timeout=10_000)
+    panel = page.panel()
+    qtbot.mouseClick(panel.resume, Qt.MouseButton.LeftButton)
+    paused.set()  # the person's hand again, at once
+    page.taken_over.emit("the pointer moved to (5, 5)")  # as the takeover monitor says it
+    qtbot.waitUntil(lambda: page.question.kind == "paused" and panel.resume.isVisible(),
+                    timeout=10_000)
+    assert parts.actuator is not None and parts.actuator.executed == []
+    qtbot.mouseClick(panel.resume, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.running, timeout=10_000)
+    assert parts.actuator.executed == [Click(40, 50)]

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QApplication
 
 from agent.paths import Paths
 from agent.episode import EpisodeMeta
-from agent.policy import ScriptedPolicy
+from tests.fakes.policy import ScriptedPolicy
 from app.gui.chat.page import ChatOptions
 from app.gui.chat.parts import DesktopParts
 from app.gui.main import build_window

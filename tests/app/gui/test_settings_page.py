@@ -23,7 +23,7 @@ HAND_WRITTEN = """\
 keep_backups = 9
 
 [learner.gate]
-min_holdout = 3
+min_holdout = 7
 
 [safety]
 max_steps = 40
@@ -92,7 +92,7 @@ def test_a_valid_save_round_trips_and_keeps_other_tables(qtbot: QtBot, ctx: AppC
     assert loaded.safety.deny_text == (r"rm\s+-rf",)
     assert (loaded.agent.monitor, loaded.safety.max_steps, loaded.safety.max_minutes) == (
         0, 50, 12.5)
-    assert loaded.store.keep_backups == 9 and loaded.learner.gate.min_holdout == 3
+    assert loaded.store.keep_backups == 9 and loaded.learner.gate.min_holdout == 7
     assert ctx.config == loaded and emitted == [loaded], "the running app has the new config"
     assert "[agent]" in ctx.paths.config_file.read_text(encoding="utf-8")
     assert "stall_repeats" not in ctx.paths.config_file.read_text(encoding="utf-8"), \

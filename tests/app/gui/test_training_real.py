@@ -13,7 +13,7 @@ from app.gui.context import AppContext
 from app.gui.training.page import TrainingPage
 from app.gui.training.runner import trainer_command
 from models.tiny import TinyModel
-from tests.app.test_learn_command import _judged_steps
+from tests.app.test_learn_command import install, judged_steps
 from tests.learner.test_learning import warm_bases
 
 
@@ -21,11 +21,14 @@ def test_train_now_runs_the_real_trainer_and_shows_the_result(
         qtbot: QtBot, ctx: AppContext, store: Store, tiny_model: TinyModel,
         tiny_cache_dir: Path) -> None:
     _, reward_base = warm_bases(tiny_model, tiny_cache_dir)
-    _judged_steps(store, 12)
+    install(ctx.paths, reward_base, tiny_cache_dir)
+    judged_steps(store, 36)
     page = TrainingPage(ctx)
     qtbot.addWidget(page)
-    page.command = lambda: [*trainer_command(ctx.paths, []), "--role", "reward",
-                            "--max-steps", "2", "--base", str(reward_base)]
+    overrides = ["learner.gate.min_holdout=5", "learner.data.holdout_fraction=0.5",
+                 "learner.reward_model.max_new_tokens=8", "agent.critic_reasoning=false"]
+    page.command = lambda: [*trainer_command(ctx.paths, overrides), "--role", "reward",
+                            "--max-steps", "2"]
     finished: list[str] = []
     page.run_finished.connect(finished.append)
     page.train_now()

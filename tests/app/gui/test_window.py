@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from agent.paths import Paths
-from app.gui.chat.fakes import FakeParts, fake_context
 from app.gui.chat.page import ChatOptions, ChatPage
 from app.gui.context import AppContext
 from app.gui.pages import PAGES
 from app.gui.window import MainWindow
 from models.actions import Click
+from tests.fakes.chat_parts import FakeParts, fake_context
 
 
 @pytest.fixture

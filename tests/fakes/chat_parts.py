@@ -2,7 +2,7 @@
 
 ``FakeParts`` has the call shape of a parts factory (``app.gui.chat.worker.PartsFactory``),
 so the chat page runs real episodes — the real loop, gate, store and signals — without a
-display or a model: the widget tests and ``deskhand bench ui`` use it. The one design choice
+display or a model: the widget tests use it. The one design choice
 a reader must know: it keeps what it built for the latest episode (``actuator``, ``policy``),
 so a test can check what was really executed, not just what the UI showed.
 """
@@ -19,12 +19,13 @@ import numpy as np
 from agent.actuator import RecordingActuator, StopToken
 from agent.critic import Critic
 from agent.episode import EpisodeMeta, Recorder
-from agent.policy import Policy, Script, ScriptedPolicy
+from agent.policy import Policy
 from agent.safety import SafetyConfig
 from agent.screen import CaptureMasks, FakeScreen
 from app.gui.chat.worker import EpisodeRequest, EpisodeSetup
 from models.actions import Action
 from models.frames import Monitor
+from tests.fakes.policy import Script, ScriptedPolicy
 
 if TYPE_CHECKING:
     from agent.paths import Paths
