@@ -102,10 +102,11 @@ def keysym_label(keysym: int) -> str:
 
 def key_keysym(name: str) -> int:
     """The keysym of a key name of a ``Key`` action: a canonical name or alias, one character,
-    or an X keysym name (``KP_Enter``). ``ActionError`` when it has none.
+    or an X keysym name. ``ActionError`` when it has none. A name the gate
+    reads as a canonical key is that key (``KP_Enter`` is ``enter``, as the gate decided on it).
 
     >>> [hex(key_keysym(n)) for n in ("ctrl", "Return", "a", "altgr", "KP_Enter")]
-    ['0xffe3', '0xff0d', '0x61', '0xfe03', '0xff8d']
+    ['0xffe3', '0xff0d', '0x61', '0xfe03', '0xff0d']
     """
     XK = _xk()
     if len(name) == 1:

@@ -18,7 +18,7 @@ def test_bench_runtime_json_reports_steps_and_ratios(tiny_model: TinyModel, home
         "--steps", "3", "--tokens", "4", "--screen", "448x252", "--repeats", "2",
         "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # llama.cpp's warnings go to stderr
     steps = report["steps"]
     assert [s["step"] for s in steps] == [1, 2, 3]
     assert steps[0]["n_reused"] == 0
