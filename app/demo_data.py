@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -40,7 +41,29 @@ def _app() -> Any:
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication([])
+        _quiet_offscreen_size_hints()
     return app
+
+
+_NOISE = "does not support propagateSizeHints()"
+
+
+def _quiet_offscreen_size_hints() -> None:
+    """Drop the offscreen plugin's warning for every fixed-size window drawn (thousands of
+    lines in a build's output); every other Qt message goes on to stderr as before."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous: Any = None
+
+    def handler(mode: Any, context: Any, message: str) -> None:
+        if _NOISE in message:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
 
 
 def render(spec: ExerciseSpec, screen: tuple[int, int] = SCREEN) -> tuple[np.ndarray, Geometry]:

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from app.commands.errors import fail
+from app.learning_bench.settings import MINIWOB_DEFAULT_TASKS
+
 group = typer.Typer(help="Benchmarks: ratios measured in one run.", no_args_is_help=True)
 
 ModelOption = Annotated[Path | None, typer.Option(
@@ -283,6 +286,12 @@ def learning(
     seed: Annotated[int, typer.Option("--seed", help="Seed of tasks and judgments")] = 0,
     kinds: Annotated[str, typer.Option(
         "--kinds", help="Practice exercise kinds of the suite, comma-separated")] = "lamp",
+    suite: Annotated[str, typer.Option(
+        "--suite", help="Task suite: 'practice' (the practice desktop) or 'miniwob' "
+        "(MiniWoB++ pages in Chromium)")] = "practice",
+    tasks: Annotated[str, typer.Option(
+        "--tasks", help="MiniWoB++ task names or globs, comma-separated (--suite miniwob)")
+    ] = ",".join(MINIWOB_DEFAULT_TASKS),
     error_rate: Annotated[float, typer.Option(
         "--error-rate", min=0.0, max=1.0, help="Share of wrong simulated judgments")] = 0.05,
     actor_steps: Annotated[int, typer.Option(
@@ -301,7 +310,11 @@ def learning(
         "--bench-home", help="Deskhand home for the bench (default: a new one in --out)",
         file_okay=False)] = None,
 ) -> None:
-    """Nights of simulated teaching and the real learn command; held-out success per night."""
+    """Nights of simulated teaching and the real learn command; held-out success per night.
+
+    ``--suite practice`` (the default) teaches the practice desktop's exercises of ``--kinds``;
+    ``--suite miniwob`` teaches MiniWoB++ pages (``--tasks``), the page's reward as the
+    simulated person's verdict and the DOM oracle's target as its corrections."""
     import json
     import time
 
@@ -316,11 +329,15 @@ def learning(
     from models.hub.catalogue import Catalogue
 
     console = Console(soft_wrap=True, highlight=False)
-    settings = BenchSettings(nights=nights, episodes=episodes, heldout=heldout, seed=seed,
-                             kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
-                             error_rate=error_rate, actor_steps=actor_steps,
-                             actor_sft_steps=sft_steps, reward_steps=reward_steps,
-                             min_holdout=min_holdout)
+    try:
+        names = _suite_tasks(suite, tasks)
+        settings = BenchSettings(nights=nights, episodes=episodes, heldout=heldout, seed=seed,
+                                 kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+                                 suite=suite, tasks=names, error_rate=error_rate,
+                                 actor_steps=actor_steps, actor_sft_steps=sft_steps,
+                                 reward_steps=reward_steps, min_holdout=min_holdout)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     out = out.resolve()
     home = (bench_home or out / "home").resolve()
     started = time.monotonic()
@@ -336,3 +353,22 @@ def learning(
     picture = plot(rows, out / "learning.png")
     console.print(f"report: {out / 'learning.json'}, plot: {picture}; the bench home is "
                   f"{home} (deskhand --home {home} ...); {time.monotonic() - started:.0f} s")
+
+
+def _suite_tasks(suite: str, tasks: str) -> tuple[str, ...]:
+    """The MiniWoB++ task names of ``--tasks`` (globs resolved), checking that the benchmark
+    can run here; () for another suite. ``ValueError`` with the fix when it cannot."""
+    if suite != "miniwob":
+        return ()
+    from agent.suites.miniwob_setup import (
+        MiniWobSetupError,
+        UnknownTaskError,
+        check_setup,
+        resolve_tasks,
+    )
+
+    try:
+        check_setup()
+        return tuple(resolve_tasks([tasks]))
+    except (MiniWobSetupError, UnknownTaskError) as exc:
+        raise ValueError(str(exc)) from None

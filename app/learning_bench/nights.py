@@ -34,7 +34,7 @@ from agent.actuator import PyAutoGuiActuator, StopToken
 from agent.paths import Paths
 from agent.store.repo import Store, open_store
 from agent.store.schema import TrainingRun
-from agent.suites.practice import PracticeSuite
+from agent.suites.base import TaskSuite
 from agent.suites.simulated_user import SimulatedUser, Tally
 from app.commands.run_gate import UnattendedGate
 from app.config import DeskhandConfig, load_config
@@ -86,8 +86,7 @@ class Bench:
         config = self.config
         store = open_store(self.paths, config.store)
         models = ModelStack(self.paths, config.runtime)
-        suite = PracticeSuite(self.settings.kinds, display=display, home=self.home,
-                              folder=self.out / "tasks")
+        suite, close_suite = self.open_suite(display)
         rows: list[NightRow] = []
         try:
             rows.append(self.evaluate(0, store, models, suite))
@@ -102,14 +101,30 @@ class Bench:
                 rows.append(row)
                 self._report(row)
         finally:
-            suite.close()
+            close_suite()
             models.close()
             store.close()
         return rows
 
+    def open_suite(self, display: str) -> tuple[TaskSuite, Callable[[], None]]:
+        """The settings' task suite on ``display`` (practice exercises or MiniWoB++ pages),
+        and what closes it for good."""
+        s = self.settings
+        if s.suite == "miniwob":
+            from agent.suites.miniwob import MiniWobSuite
+
+            # the window's top-left corner at the screen's: the whole page on a small screen
+            pages = MiniWobSuite(s.tasks, display=display, position=(0, 0))
+            return pages, pages.shutdown
+        from agent.suites.practice import PracticeSuite
+
+        practice = PracticeSuite(s.kinds, display=display, home=self.home,
+                                 folder=self.out / "tasks")
+        return practice, practice.close
+
     # -- measuring ----------------------------------------------------------------------
     def evaluate(self, night: int, store: Store, models: ModelStack,
-                 suite: PracticeSuite) -> NightRow:
+                 suite: TaskSuite) -> NightRow:
         """The active adapters alone on the held-out tasks (stored as ``eval`` episodes)."""
         started = time.monotonic()
         config = self.config
@@ -150,7 +165,7 @@ class Bench:
 
     # -- teaching -----------------------------------------------------------------------
     def teach(self, night: int, store: Store, models: ModelStack,
-              suite: PracticeSuite) -> tuple[dict[str, int], float]:
+              suite: TaskSuite) -> tuple[dict[str, int], float]:
         """The night's teaching episodes, judged step by step by the simulated user."""
         from agent.control.record import UserActionRecorder
 

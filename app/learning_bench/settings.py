@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 HELDOUT_SEED_BASE = 10_000_000  # held-out tasks: never among the teaching seeds
+SUITES = ("practice", "miniwob")
+MINIWOB_DEFAULT_TASKS = ("click-test", "click-test-2")
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,9 @@ class BenchSettings:
     episodes: int = 60  # teaching episodes per night (the simulated user judges every step)
     heldout: int = 40  # held-out evaluation episodes, before night 1 and after each night
     seed: int = 0
-    kinds: tuple[str, ...] = ("lamp",)
+    kinds: tuple[str, ...] = ("lamp",)  # practice exercise kinds (suite "practice")
+    suite: str = "practice"  # or "miniwob": MiniWoB++ pages in a Chromium window
+    tasks: tuple[str, ...] = MINIWOB_DEFAULT_TASKS  # MiniWoB++ task names (suite "miniwob")
     error_rate: float = 0.05  # the simulated user's share of wrong judgments
     correct_share: float = 0.7  # of the wrong steps: corrected with the right action
     takeover_share: float = 0.1  # of the wrong steps: done by the simulated user's own hands
@@ -36,6 +40,11 @@ class BenchSettings:
     def __post_init__(self) -> None:
         if self.nights < 1 or self.episodes < 1 or self.heldout < 1:
             raise ValueError("nights, episodes and heldout must be >= 1")
+        if self.suite not in SUITES:
+            raise ValueError(f"unknown suite {self.suite!r}; known: {', '.join(SUITES)}")
+        if not (self.kinds if self.suite == "practice" else self.tasks):
+            raise ValueError(f"the {self.suite} suite needs at least one "
+                             f"{'kind' if self.suite == 'practice' else 'task'}")
 
     def teaching_seeds(self, night: int) -> list[int]:
         start = (self.seed * 1000 + night) * self.episodes

@@ -19,7 +19,7 @@ from models.hub.registry import FAMILIES
 
 CATALOGUE_FILE = "catalogue.json"
 ROLES: tuple[str, ...] = ("actor", "critic")
-Source = Literal["downloaded", "local", "tiny"]
+Source = Literal["downloaded", "local", "tiny", "demo"]
 SOURCES: tuple[str, ...] = ("downloaded", "local", "tiny", "demo")
 
 
