@@ -20,4 +20,5 @@ pytest_plugins = [
     "tests.fixtures.tiny",
     "tests.fixtures.store",
     "tests.fixtures.chromium",
+    "tests.fixtures.probe",
 ]

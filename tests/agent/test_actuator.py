@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import queue
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,55 +21,7 @@ from agent.actuator import (
 )
 from models.actions import ActionError, Click, Drag, Key, Move, Scroll, Type, Wait
 from tests.fixtures.display import XDisplay
-
-PROBE = Path(__file__).with_name("probe_window.py")
-
-
-class Probe:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(PROBE)], stdout=subprocess.PIPE,
-                                     text=True)
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.wait_for(lambda e: e["ev"] == "ready")
-        subprocess.run(["xdotool", "search", "--name", "deskhand-probe", "windowfocus"],
-                       check=True, timeout=10)
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.events.put(json.loads(line))
-
-    def drain(self, settle: float = 0.3) -> list[dict[str, Any]]:
-        time.sleep(settle)
-        out = []
-        while not self.events.empty():
-            out.append(self.events.get())
-        return out
-
-    def wait_for(self, match: Any, timeout: float = 10) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                event = self.events.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if match(event):
-                return event
-        raise AssertionError("the probe window never saw the expected event")
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
-@pytest.fixture
-def probe(xdisplay: XDisplay) -> Iterator[Probe]:
-    p = Probe()
-    yield p
-    p.close()
+from tests.fixtures.probe import Probe
 
 
 @pytest.fixture

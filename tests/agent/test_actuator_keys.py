@@ -10,17 +10,10 @@ import pytest
 from agent.actuator import Pacing, PyAutoGuiActuator
 from models.actions import ActionError, Key
 from models.keys import KEYSYMS, NAMED_KEYS, pyautogui_name, sendable
-from tests.agent.test_actuator import Probe
 from tests.fixtures.display import XDisplay
+from tests.fixtures.probe import Probe
 
 PRINTABLE = "abcdefghijklmnopqrstuvwxyz0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-
-
-@pytest.fixture
-def probe(xdisplay: XDisplay) -> Iterator[Probe]:
-    p = Probe()
-    yield p
-    p.close()
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from app.cli import cli
 from app.commands.run_gate import TerminalGate, UnattendedGate, parse_short
 from models.actions import Click, Done, Key, Type
 from models.frames import Monitor
-from tests.agent.test_actuator import Probe
 from tests.fixtures.display import XDisplay
+from tests.fixtures.probe import Probe
 
 ROOT = Path(__file__).resolve().parents[2]
 

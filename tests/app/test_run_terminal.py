@@ -18,8 +18,8 @@ import pytest
 
 from agent.paths import Paths
 from agent.store.repo import open_store
-from tests.agent.test_actuator import Probe
 from tests.fixtures.display import XDisplay
+from tests.fixtures.probe import Probe
 
 ROOT = Path(__file__).resolve().parents[2]
 

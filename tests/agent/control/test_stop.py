@@ -15,17 +15,10 @@ from agent.control.hotkey import StopHotkey
 from agent.control.xrecord import RecordedEvent
 from models.actions import Action, Click, Drag, Move, Scroll, Type
 from tests.agent.server_log import ServerLog
-from tests.agent.test_actuator import Probe
 from tests.fixtures.display import XDisplay
+from tests.fixtures.probe import Probe
 
 XDOTOOL_KEYS = {"Control_L", "Alt_L", "Escape"}
-
-
-@pytest.fixture
-def probe(xdisplay: XDisplay) -> Iterator[Probe]:
-    p = Probe()
-    yield p
-    p.close()
 
 
 @pytest.fixture

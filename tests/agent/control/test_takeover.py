@@ -19,8 +19,7 @@ from agent.actuator import (
 )
 from agent.control.takeover import TakeoverMonitor, Tolerance
 from models.actions import Action, Click, Drag, Key, Move, Scroll, Type
-from tests.agent.test_actuator import Probe
-from tests.fixtures.display import XDisplay
+from tests.fixtures.probe import Probe
 
 
 class FakeClock:
@@ -109,13 +108,6 @@ def test_wait_until_idle() -> None:
 
 
 # -- under a real X display --------------------------------------------------------------
-
-@pytest.fixture
-def probe(xdisplay: XDisplay) -> Iterator[Probe]:
-    p = Probe()
-    yield p
-    p.close()
-
 
 @pytest.fixture
 def watched(probe: Probe, monkeypatch: pytest.MonkeyPatch
