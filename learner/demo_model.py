@@ -24,9 +24,7 @@ import hashlib
 import json
 import logging
 import math
-import os
 import random
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -34,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from learner.sft import Example
+from models.build_once import build_once
 
 log = logging.getLogger(__name__)
 VERSION = 1  # bump when the recipe changes in a way the code hash would not show
@@ -109,22 +108,12 @@ def build_demo(out_dir: Path, examples: Sequence[Example], recipe: DemoRecipe | 
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"alias-{alias}.json").write_text(json.dumps({"folder": folder.name}),
                                                      encoding="utf-8")
-    if (folder / "demo.json").is_file():
-        return _load(folder)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / f".staging-{key}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
+
+    def make(staging: Path) -> None:
         report = _build(staging, list(examples), recipe, progress)
         (staging / "demo.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-        try:
-            staging.rename(folder)
-        except OSError:  # another process finished the same build first
-            if not (folder / "demo.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return _load(folder)
+
+    return _load(build_once(folder, "demo.json", make))
 
 
 def _load(folder: Path) -> DemoModel:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from models.build_once import build_once
 from models.vision_input import CLIP_MEAN, CLIP_STD
 
 if TYPE_CHECKING:
@@ -257,20 +257,13 @@ def build_tiny(out_dir: Path, *, hidden: int = 64, seed: int = 0,
     folder = out_dir / f"tiny-h{hidden}-s{seed}-{key}"
     if (folder / "tiny.json").exists():
         return _load(folder)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / f".staging-{key}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
+
+    def make(staging: Path) -> None:
         model = _build(staging, hidden, seed, tuple(quantize))
         marker = {"params": params, "paths": _relative(model, staging)}
         (staging / "tiny.json").write_text(json.dumps(marker, indent=2), encoding="utf-8")
-        try:
-            staging.rename(folder)
-        except OSError:  # another process finished the same build first
-            if not (folder / "tiny.json").exists():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    build_once(folder, "tiny.json", make)
     _prune_superseded(out_dir, folder, params)
     return _load(folder)
 
