@@ -22,6 +22,7 @@ from agent.user_gate import SKIP, STOP, TAKEOVER, AutoGate, Rating, UserDecision
 from models.actions import Click, Done, Key, Move, Type, Wait, to_json
 from tests.fakes.gate import ScriptedGate
 from tests.fakes.policy import Script, ScriptedPolicy
+from tests.fakes.recorder import FakeRecorder
 from tests.fixtures.store import make_screenshot
 
 SCREEN_A = make_screenshot(1, 54, 96)
@@ -179,20 +180,6 @@ def test_stop_at_the_gate_ends_the_episode_with_nothing_more_executed(store: Sto
     assert (result.status, result.summary) == ("stopped", "stopped by the user")
     assert outcomes(store, result.episode_id) == ["executed", "interrupted"]
     assert store.get_episode(result.episode_id).status == "stopped"
-
-
-@dataclass
-class FakeRecorder:
-    """Stands for the control engineer's ``UserActionRecorder``: what the person did."""
-
-    did: list[Any]
-    started: int = 0
-
-    def start(self) -> None:
-        self.started += 1
-
-    def finish(self) -> list[Any]:
-        return list(self.did)
 
 
 def test_takeover_records_the_persons_input_as_the_correction(store: Store) -> None:

@@ -23,7 +23,6 @@ from agent.policy import Policy
 from agent.safety import SafetyConfig
 from agent.screen import CaptureMasks, FakeScreen
 from app.gui.chat.worker import EpisodeRequest, EpisodeSetup
-from models.actions import Action
 from models.frames import Monitor
 from tests.fakes.policy import Script, ScriptedPolicy
 
@@ -42,20 +41,6 @@ def desktop_image(seed: int, width: int = 640, height: int = 360) -> np.ndarray:
         x0, y0 = int(rng.integers(0, width - 120)), int(rng.integers(height // 10, height - 80))
         image[y0:y0 + 70, x0:x0 + 110] = rng.integers(60, 230, size=3, dtype=np.uint8)
     return image
-
-
-@dataclass
-class FakeRecorder:
-    """"Let me do it" without a desktop: finishes with the given actions."""
-
-    actions: Sequence[Action] = ()
-    started: bool = False
-
-    def start(self) -> None:
-        self.started = True
-
-    def finish(self) -> list[Action]:
-        return list(self.actions)
 
 
 @dataclass

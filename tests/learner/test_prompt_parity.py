@@ -9,9 +9,6 @@ prompt (and critic prompt) is compared with what the policy (and critic) were re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import pytest
 
@@ -34,6 +31,7 @@ from models.families.critic import CriticVerdict, build_critic_prompt
 from tests.fakes.critic import ScriptedCritic
 from tests.fakes.gate import ScriptedGate
 from tests.fakes.policy import ScriptedPolicy
+from tests.fakes.recorder import FakeRecorder
 from tests.fixtures.store import make_screenshot
 
 FAMILY = "deskhand"
@@ -49,18 +47,6 @@ RAW = [
 ]
 
 
-@dataclass
-class Takeover:
-    did: list[Any]
-    started: int = 0
-
-    def start(self) -> None:
-        self.started += 1
-
-    def finish(self) -> list[Any]:
-        return list(self.did)
-
-
 def _run(store: Store, history_length: int) -> tuple[ScriptedPolicy, ScriptedCritic, int]:
     images = [make_screenshot(i, 54, 96) for i in range(10)]
     screen = FakeScreen(images)
@@ -73,7 +59,7 @@ def _run(store: Store, history_length: int) -> tuple[ScriptedPolicy, ScriptedCri
         UserDecision("approve")], replies=["the red one"])
     config = AgentConfig(approval="each", critic="before", step_pause_s=0, rate_steps=False,
                          history_length=history_length)
-    takeover = Takeover([Click(60, 30), Type("x"), Key(("enter",))])
+    takeover = FakeRecorder([Click(60, 30), Type("x"), Key(("enter",))])
     parts = EpisodeParts(screen=screen, actuator=RecordingActuator(stop_token=stop),
                          policy=policy, gate=gate, store=store,
                          guards=make_guards(SafetyConfig(), "each", clock, screen.monitors()),

@@ -12,7 +12,8 @@ from app.gui.context import AppContext
 from models.actions import Click, Done, Key, Type, to_json
 from models.frames import Monitor
 from tests.app.gui.conftest import MakePage
-from tests.fakes.chat_parts import FakeParts, FakeRecorder, judgment_rows
+from tests.fakes.chat_parts import FakeParts, judgment_rows
+from tests.fakes.recorder import FakeRecorder
 
 MONITOR = Monitor(100, 50, 1280, 720)  # not at the origin: the conversion must add it
 
