@@ -6,7 +6,9 @@ the critic format of :mod:`models.families.critic`; the reward model writes (wit
 ``<score>s</score>``. Its reward is the agreement with the human label, ``1 − |s − label|``,
 plus ``format_weight`` × the verdict format. The switch is the agent's own
 ``critic_reasoning`` (the form the running critic asks for); it is recorded in the run's config
-(``reasoning``) and in its metrics, so the two kinds of run are told apart.
+(``reasoning``) and in its metrics, so the two kinds of run are told apart. Before RL, the
+run learns the person's judgments directly as verdicts (the warm-up, ``sft_steps``), as the
+actor learns their vouched-for actions; a reward model that must reason first skips it.
 
 The design choice a reader must know: every labelled candidate is a state of its own (a
 correction gives two: the corrected action labelled 1, the original 0), so the reward model
@@ -52,8 +54,10 @@ def verdict_example(state: Prompted, analysis: str = "") -> Example:
 def job_for(states: list[Prompted], holdout: list[Prompted], base_dir: Path,
             config: RewardTrainConfig, *, with_reasoning: bool,
             parent_peft: Path | None = None, dataset_hash: str = "",
-            extra: dict[str, Any] | None = None) -> Job:
-    """A reward-model job over ready critic states (store or synthetic)."""
+            extra: dict[str, Any] | None = None,
+            sft_examples: list[Example] | None = None) -> Job:
+    """A reward-model job over ready critic states (store or synthetic); ``sft_examples``:
+    the warm-up's targets (see :func:`judgment_examples`)."""
     format_fn = functools.partial(rewards.verdict_format_reward, with_reasoning=with_reasoning)
 
     def evaluate(model: Any, processor: Processor, held: Sequence[Prompted]) -> Evaluation:
@@ -61,7 +65,18 @@ def job_for(states: list[Prompted], holdout: list[Prompted], base_dir: Path,
 
     return Job("reward", base_dir, config, states, holdout,
                [rewards.agreement_reward, format_fn], (1.0, config.format_weight), evaluate,
-               parent_peft, [], dataset_hash, {"reasoning": with_reasoning, **(extra or {})})
+               parent_peft, list(sft_examples or ()), dataset_hash,
+               {"reasoning": with_reasoning, "sft_examples": len(sft_examples or ()),
+                **(extra or {})})
+
+
+def judgment_examples(states: list[Prompted], with_reasoning: bool) -> list[Example]:
+    """The person's judgments as verdicts to learn before RL (the warm-up): each training
+    state's label written as its score. None when the reward model must reason first: a
+    judgment is a score, not an analysis, and an empty ``<think>`` is not one to teach."""
+    if with_reasoning:
+        return []
+    return [verdict_example(state) for state in states]
 
 
 def build_job(train: list[StepRecord], holdout: list[StepRecord], base_dir: Path,
@@ -72,10 +87,11 @@ def build_job(train: list[StepRecord], holdout: list[StepRecord], base_dir: Path
     ``with_reasoning``: the agent's ``critic_reasoning`` — the reward model is trained to
     answer in the form the running critic asks for.
     """
-    return job_for([prompted(r, with_reasoning) for r in train],
-                   [prompted(r, with_reasoning) for r in holdout], base_dir, config,
+    states = [prompted(r, with_reasoning) for r in train]
+    return job_for(states, [prompted(r, with_reasoning) for r in holdout], base_dir, config,
                    with_reasoning=with_reasoning, parent_peft=parent_peft,
-                   dataset_hash=dataset_hash)
+                   dataset_hash=dataset_hash,
+                   sft_examples=judgment_examples(states, with_reasoning))
 
 
 def synthetic_job(base_dir: Path, config: RewardTrainConfig, *, train_screens: int = 32,

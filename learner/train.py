@@ -146,18 +146,19 @@ class Recipe:
         return "done"
 
     def warm_up(self) -> None:
-        """The actor's supervised phase on vouched-for actions before RL (``sft_steps``)."""
+        """The supervised phase on what the person said, before RL (``sft_steps``): the
+        actor's vouched-for actions, the reward model's judged actions as verdicts."""
         cfg = self.job.config
-        if isinstance(cfg, ActorTrainConfig) and cfg.sft_steps and self.job.sft_examples:
+        if cfg.sft_steps and self.job.sft_examples:
             losses = self._supervised(cfg.sft_steps, cfg.seed)
-            log.info("warm-up: %d SFT steps on %d vouched-for actions, loss %.4f -> %.4f",
-                     len(losses), len(self.job.sft_examples), losses[0], losses[-1])
+            what = "vouched-for actions" if self.job.role == "actor" else "judged actions"
+            log.info("warm-up: %d SFT steps on %d %s, loss %.4f -> %.4f", len(losses),
+                     len(self.job.sft_examples), what, losses[0], losses[-1])
             self.state.warmup_loss = losses[-1]
         self.state.warmed = True
 
     def _supervised(self, steps: int, seed: int) -> list[float]:
         cfg = self.job.config
-        assert isinstance(cfg, ActorTrainConfig)
         rl_lrs = [g["lr"] for g in self.optimizer.param_groups]
         for group in self.optimizer.param_groups:
             group["lr"] = cfg.sft_lr

@@ -5,9 +5,9 @@ One frozen dataclass per role, validated in ``__post_init__`` like the rest of
 real 3B-class base on one GPU; tests and benches pass small values.
 
 The design choice a reader must know: the learning rate, LoRA shape and GRPO knobs are the
-same fields for both roles (``GRPOConfig``); a role adds only what is its own (the actor's
-Entropulse threshold, the reward model's ``reasoning`` switch), so a run's config JSON reads
-the same for both.
+same fields for both roles (``GRPOConfig``), the supervised warm-up on the person's own
+judgments included; a role adds only what is its own (the actor's Entropulse threshold), so a
+run's config JSON reads the same for both.
 """
 
 from __future__ import annotations
@@ -40,8 +40,16 @@ class GRPOConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     load_in_4bit: bool = False  # CUDA only, needs bitsandbytes
     gradient_checkpointing: bool = True  # CUDA only
+    # supervised steps on what the person said before the first RL step of a run: the actor
+    # learns the actions they vouched for (approved, corrected, done by hand) as
+    # demonstrations, the reward model their judgments as verdicts
+    sft_steps: int = 20
+    sft_batch: int = 4
+    sft_lr: float = 1e-5
 
     def __post_init__(self) -> None:
+        if self.sft_steps < 0 or self.sft_batch < 1 or not self.sft_lr > 0:
+            raise ValueError("sft_steps must be >= 0, sft_batch >= 1 and sft_lr > 0")
         positive = ("lr", "lora_rank", "lora_alpha", "states_per_step", "max_steps",
                     "max_minutes", "max_new_tokens", "iterations", "checkpoint_every",
                     "max_grad_norm")
@@ -68,19 +76,11 @@ class ActorTrainConfig(GRPOConfig):
 
     entropy_floor: float = 0.05  # mean token entropy (nats) below which RL pauses for SFT
     entropulse_steps: int = 5  # SFT steps on accepted/corrected actions per pulse
-    # SFT steps on the person's vouched-for actions (approved, corrected, done by hand) before
-    # the first RL step of a run: a correction is a demonstration, learnt directly
-    sft_steps: int = 0
-    sft_batch: int = 4
-    sft_lr: float = 1e-5
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.entropy_floor < 0 or self.entropulse_steps < 0 or self.sft_batch < 1 \
-                or self.sft_steps < 0:
-            raise ValueError("entropy_floor, entropulse_steps, sft_steps >= 0 and sft_batch >= 1")
-        if self.sft_lr <= 0:
-            raise ValueError("sft_lr must be > 0")
+        if self.entropy_floor < 0 or self.entropulse_steps < 0:
+            raise ValueError("entropy_floor and entropulse_steps must be >= 0")
 
 
 @dataclass(frozen=True)

@@ -300,6 +300,9 @@ def learning(
         "--sft-steps", min=0, help="Actor warm-up SFT steps on vouched-for actions")] = 40,
     reward_steps: Annotated[int, typer.Option(
         "--reward-steps", min=1, help="Reward-model GRPO steps per night")] = 10,
+    reward_sft_steps: Annotated[int, typer.Option(
+        "--reward-sft-steps", min=0, help="Reward-model warm-up SFT steps on judged actions")
+    ] = 40,
     min_holdout: Annotated[int, typer.Option(
         "--min-holdout", min=5, help="The gate's minimum held-out size")] = 12,
     demo_cache: Annotated[Path | None, typer.Option(
@@ -335,7 +338,8 @@ def learning(
                                  kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
                                  suite=suite, tasks=names, error_rate=error_rate,
                                  actor_steps=actor_steps, actor_sft_steps=sft_steps,
-                                 reward_steps=reward_steps, min_holdout=min_holdout)
+                                 reward_steps=reward_steps,
+                                 reward_sft_steps=reward_sft_steps, min_holdout=min_holdout)
     except ValueError as exc:
         raise fail(str(exc)) from None
     out = out.resolve()

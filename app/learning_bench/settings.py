@@ -35,6 +35,7 @@ class BenchSettings:
     actor_steps: int = 4  # GRPO steps per night (after the supervised warm-up)
     actor_sft_steps: int = 40  # the warm-up on the night's vouched-for actions
     reward_steps: int = 10
+    reward_sft_steps: int = 40  # the warm-up on the night's judged actions, as verdicts
     min_holdout: int = 12  # the gate's minimum held-out size in the bench home
 
     def __post_init__(self) -> None:
@@ -71,7 +72,9 @@ class BenchSettings:
                           "sft_lr": 3e-3, "sft_batch": 4},
                 "reward_model": {**trainer, "max_steps": self.reward_steps, "lr": 3e-3,
                                  "lora_rank": 16, "lora_alpha": 32, "max_new_tokens": 8,
-                                 "group_size": 6, "temperature": 1.0, "beta": 0.0},
+                                 "group_size": 6, "temperature": 1.0, "beta": 0.0,
+                                 "sft_steps": self.reward_sft_steps, "sft_lr": 3e-3,
+                                 "sft_batch": 4},
             },
         }
 
