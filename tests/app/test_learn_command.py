@@ -122,6 +122,10 @@ def test_learn_trains_both_roles_and_the_gate_judges_them_as_served(
     assert "n=" in err and ("promoted" in err)
     reward_run = runs[0]
     assert reward_run.config is not None and reward_run.config["reasoning"] is False
+    # before RL, each role learnt what the person said: every judged candidate as a verdict
+    assert reward_run.config["sft_examples"] == reward_run.config["train_states"] > 0
+    assert runs[1].config is not None and runs[1].config["sft_examples"] > 0
+    assert "SFT steps on" in err and "judged actions" in err and "vouched-for actions" in err
     with store.session() as s:
         actor_adapter = s.scalar(select(Adapter).where(Adapter.role == "actor"))
         assert actor_adapter is not None and actor_adapter.metrics is not None

@@ -1,12 +1,18 @@
 """The product learns from its user: a short ``deskhand bench learning`` through the real path.
 
-One night on the practice desktop's lamp exercises, run as the product runs: the demo model
+Two nights on the practice desktop's lamp exercises, run as the product runs: the demo model
 (built by ``deskhand models add-demo``'s code, cached for the suite) acts through the real
 episode loop on a private X display; a simulated person judges every step through the approval
 gate; ``deskhand learn`` trains both roles in its own process, exports the GGUF adapters and
 lets the served gate decide; the promoted actor then acts alone on held-out exercises never
 taught. Fixed seeds. The held-out success must rise by a clear margin, as the exercise's own
 checker counts it.
+
+Why two nights: one night's 60 episodes leave the gate 17–23 held-out judged steps, and
+whether that is enough for significance depends on which episodes the hash holds out, which
+moves with the floating-point sums of the machine (runs here promoted after one night with
+p = 0.0007 and 0.001, and held back with p = 0.07). After two nights it had 31 held-out steps
+and promoted with p ≤ 1e-5 in both two-night runs made; a test must not be a coin toss.
 """
 
 from __future__ import annotations
@@ -35,18 +41,21 @@ def test_one_night_of_judgments_makes_the_demo_model_better(tmp_path: Path,
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", "--home", str(tmp_path / "user"), "bench",
-         "learning", "--nights", "1", "--episodes", "60", "--heldout", "24", "--seed", "0",
+         "learning", "--nights", "2", "--episodes", "60", "--heldout", "24", "--seed", "0",
          "--out", str(out), "--demo-cache", str(demo_cache)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=3500,
         stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     report = json.loads((out / "learning.json").read_text())
-    before, after = report["nights"]
-    print(f"\nheld-out success {before['success']:.2f} -> {after['success']:.2f}, parse "
-          f"{before['parse_rate']:.2f} -> {after['parse_rate']:.2f}; actor gate: "
-          f"{after['actor_gate']}; reward gate: {after['reward_gate']}")
+    before, *nights = report["nights"]
+    after = nights[-1]
+    for row in nights:
+        print(f"\nnight {row['night']}: held-out success {row['success']:.2f} (before "
+              f"{before['success']:.2f}), parse {row['parse_rate']:.2f}; actor gate: "
+              f"{row['actor_gate']}; reward gate: {row['reward_gate']}; reward-model "
+              f"agreement {row['rm_agreement']}")
     assert 0.1 <= before["success"] <= 0.5  # the demo model, before any judgment
-    assert after["actor_promoted"], after["actor_gate"]  # the gate let the better one in
+    assert any(row["actor_promoted"] for row in nights), [r["actor_gate"] for r in nights]
     assert after["success"] >= before["success"] + 0.25  # ... and it is better, held out
     assert after["parse_rate"] >= 0.9
     assert (out / "learning.png").stat().st_size > 1000
