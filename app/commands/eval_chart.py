@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from app.chart_font import chart_font
 from app.commands.eval_results import Change, TaskSummary
 
 ROW = 30
@@ -22,18 +22,11 @@ MARGIN = 16
 BLUE, GREY, INK, GRID = (52, 101, 164), (170, 170, 170), (30, 30, 30), (225, 225, 225)
 
 
-def _font(size: int) -> Any:
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: the small bitmap font
-        return ImageFont.load_default()
-
-
 def draw_chart(path: Path, title: str, rows: Sequence[TaskSummary],
                changes: Sequence[Change] = ()) -> Path:
     """Write the chart to ``path`` (PNG) and return it."""
     before = {c.task: c.before for c in changes}
-    font, small = _font(14), _font(12)
+    font, small = chart_font(14), chart_font(12)
     head = 3 * ROW if changes else 2 * ROW
     width = MARGIN * 3 + LABEL_W + BAR_W + 100
     height = head + ROW * max(1, len(rows)) + MARGIN * 2

@@ -34,26 +34,29 @@ def plot(rows: Sequence[NightRow], path: Path, size: tuple[int, int] = (640, 400
     """Success and agreement per night as two lines; returns ``path``."""
     from PIL import Image, ImageDraw
 
+    from app.chart_font import chart_font
+
+    font = chart_font(13)
     width, height = size
     left, right, top, bottom = 60, 20, 40, 50
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
     draw.text((left, 12), "Held-out success (blue) and reward-model agreement (orange)",
-              fill="black")
+              fill="black", font=font)
     x0, x1, y0, y1 = left, width - right, height - bottom, top
     draw.rectangle((x0, y1, x1, y0), outline="black")
     for pct in range(0, 101, 25):
         y = y0 + (y1 - y0) * pct / 100
         draw.line((x0, y, x1, y), fill=(225, 225, 225))
-        draw.text((12, y - 6), f"{pct}%", fill="black")
+        draw.text((12, y - 6), f"{pct}%", fill="black", font=font)
     nights = max(1, len(rows) - 1)
 
     def at(i: int, value: float) -> tuple[float, float]:
         return x0 + (x1 - x0) * i / nights, y0 + (y1 - y0) * value
 
     for i, r in enumerate(rows):
-        draw.text((at(i, 0)[0] - 4, y0 + 8), str(r.night), fill="black")
-    draw.text(((x0 + x1) / 2 - 20, height - 22), "night", fill="black")
+        draw.text((at(i, 0)[0] - 4, y0 + 8), str(r.night), fill="black", font=font)
+    draw.text(((x0 + x1) / 2 - 20, height - 22), "night", fill="black", font=font)
     for colour, values in (((40, 90, 220), [r.success for r in rows]),
                            ((240, 140, 30), [r.rm_agreement for r in rows])):
         points = [at(i, v) for i, v in enumerate(values) if v is not None]
