@@ -6,17 +6,20 @@ the tests' scripted critic is ``tests.fakes.critic``.
 
 The one design choice a reader must know: a critic is advice, never a gate. An output that
 does not parse gives ``None`` (no score), and the loop goes on exactly as without a critic.
+A screenshot that mtmd resized behind the prompt's back (``ImageTokenMismatch``) is not an
+output: it is raised, and the episode ends failed without acting.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from agent.policy import Generator, OnToken, role_adapter
+from agent.policy import Generator, OnToken, image_budget, role_adapter
 from agent.screen import Observation
 from models.actions import Action
 from models.families.base import ParseError
-from models.families.critic import CriticVerdict, build_critic_prompt, parse_verdict
+from models.families.critic import FACTOR, CriticVerdict, build_critic_prompt, parse_verdict
+from models.image_tokens import max_image_tokens
 
 __all__ = ["Critic", "CriticVerdict", "ModelCritic"]
 
@@ -37,12 +40,15 @@ class ModelCritic:
         self.with_reasoning = with_reasoning
         self.max_new_tokens = max_new_tokens or None
         self.on_token = on_token
+        # the screenshot's budget on this runtime (prompt + image + verdict fit its context)
+        self.max_pixels = max_image_tokens(*image_budget(runtime.config,
+                                                         self.max_new_tokens)) * FACTOR ** 2
         self.last_raw = ""  # the last raw output, for the record when it did not parse
 
     def score(self, task: str, observation: Observation, action: Action,
               reasoning: str) -> CriticVerdict | None:
         prompt = build_critic_prompt(task, observation.image, observation.monitor, action,
-                                     reasoning, self.with_reasoning)
+                                     reasoning, self.with_reasoning, self.max_pixels)
         self.runtime.set_adapter(role_adapter(self.runtime, self.role))
         gen = self.runtime.generate(prompt, on_token=self.on_token, greedy=True,
                                     max_new_tokens=self.max_new_tokens)

@@ -10,7 +10,8 @@ every step, ``risky`` only when the safety gate says *ask*, ``never`` asks nothi
 *ask* verdict goes to the person in every mode (the gate exists to catch exactly those), a
 *block* is never executed, and an approval binds to one action on one screenshot hash (the same
 action on a changed screen is asked again). Terminal actions (``done``/``fail``) pass the same
-gate, so a person can refuse a premature "done" or correct it.
+gate, so a person can refuse a premature "done" or correct it. A step the policy refused to run
+(``Proposal.refused``: e.g. mtmd resized the screenshot) is recorded failed and ends the episode.
 """
 
 from __future__ import annotations
@@ -136,6 +137,11 @@ class EpisodeRunner:
             self._report(StepReport(index, step_id, proposal.action, "interrupted",
                                     proposal.reasoning, proposal.parse_error))
             return "stopped", self._stop_reason()
+        if proposal.refused is not None:  # nothing to act on, and the next step would be alike
+            parts.gate.notify(GateEvent("error", proposal.refused))
+            self.record.outcome(step_id, "failed", extra={"refused": proposal.refused})
+            self._report(StepReport(index, step_id, None, "failed", note=proposal.refused))
+            return "failed", proposal.refused
         if proposal.action is None:
             guards.budgets.record_parse_failure()
             parts.gate.notify(GateEvent("parse_failure", proposal.parse_error or "unparseable"))

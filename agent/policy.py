@@ -7,6 +7,9 @@ Deskhand's own ``jsonl`` export); the scripted policy of the tests is ``tests.fa
 The one design choice a reader must know: a policy never raises for a bad model output. An
 output that does not parse (or points off the monitor) comes back as a ``Proposal`` with
 ``action=None`` and ``parse_error`` set; the loop records it as a failure and never acts on it.
+A step the runtime refuses to run because mtmd resized the screenshot behind the family's back
+(``ImageTokenMismatch``) comes back with ``refused`` set: a failed step that ends the episode,
+since every later step would be refused the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any, Protocol
 from agent.screen import Observation
 from models.actions import Action, Done, dumps, from_json
 from models.families.base import Family, HistoryStep, RenderedPrompt
+from models.image_tokens import MTMD_MAX_IMAGE_TOKENS, ImageTokenMismatch
+from models.runtime.config import RuntimeConfig
 
 OnToken = Callable[[str], None]
 
@@ -34,7 +39,8 @@ class PolicyRequest:
 
 @dataclass(frozen=True)
 class Proposal:
-    """What a policy proposed: exactly one of ``action`` and ``parse_error`` is set."""
+    """What a policy proposed: exactly one of ``action``, ``parse_error`` and ``refused`` is set
+    (none when ``cancelled``)."""
 
     raw: str
     reasoning: str
@@ -42,6 +48,7 @@ class Proposal:
     parse_error: str | None = None
     timings: Mapping[str, float] = field(default_factory=dict)  # seconds per phase
     cancelled: bool = False  # the generation was cut short (a stop)
+    refused: str | None = None  # why the step could not run at all (nothing to act on)
 
 
 class Policy(Protocol):
@@ -70,6 +77,7 @@ class Generator(Protocol):
     """What ``ModelPolicy`` and ``ModelCritic`` need of ``models.runtime.LlamaRuntime``."""
 
     roles: dict[str, Path]
+    config: RuntimeConfig
 
     def set_adapter(self, target: str | Path | None) -> None: ...
 
@@ -84,13 +92,23 @@ def role_adapter(runtime: Generator, role: str) -> str | None:
     return role if role in runtime.roles else None
 
 
+def image_budget(config: RuntimeConfig, max_new_tokens: int | None) -> tuple[int, int, int]:
+    """(n_ctx, answer tokens, projector cap) that bound a screenshot on this runtime."""
+    return (config.n_ctx, max_new_tokens or config.max_new_tokens,
+            config.image_max_tokens or MTMD_MAX_IMAGE_TOKENS)
+
+
 class ModelPolicy:
-    """The actor: family prompt → runtime (streaming) → family parser."""
+    """The actor: family prompt → runtime (streaming) → family parser.
+
+    The family's pixel budget is clamped to the runtime (``Family.for_context``), so that
+    prompt + screenshot + answer fit its context and mtmd never resizes the screenshot.
+    """
 
     def __init__(self, runtime: Generator, family: Family, *, role: str = "actor",
                  greedy: bool = True, max_new_tokens: int | None = None) -> None:
         self.runtime = runtime
-        self.family = family
+        self.family = family.for_context(*image_budget(runtime.config, max_new_tokens))
         self.role = role
         self.greedy = greedy
         self.max_new_tokens = max_new_tokens or None
@@ -101,8 +119,12 @@ class ModelPolicy:
         prompt = self.family.build_prompt(request.task, request.history, obs.image, obs.monitor)
         built = time.perf_counter()
         self.runtime.set_adapter(role_adapter(self.runtime, self.role))
-        gen = self.runtime.generate(prompt, on_token=on_token, greedy=self.greedy,
-                                    max_new_tokens=self.max_new_tokens)
+        try:
+            gen = self.runtime.generate(prompt, on_token=on_token, greedy=self.greedy,
+                                        max_new_tokens=self.max_new_tokens)
+        except ImageTokenMismatch as exc:
+            return Proposal("", "", None, timings={"prompt_s": built - started},
+                            refused=str(exc))
         timings = {"prompt_s": built - started, **gen.timings.as_dict()}
         if gen.finish == "cancelled":
             return Proposal(gen.text, "", None, "cancelled", timings, cancelled=True)

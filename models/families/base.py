@@ -22,6 +22,7 @@ import numpy as np
 
 from models.actions import Action
 from models.frames import Frame, Monitor
+from models.image_tokens import MTMD_MAX_IMAGE_TOKENS
 
 # mtmd's default media marker: llama.cpp replaces it with the image embedding and, for the
 # Qwen-VL projectors, wraps it in <|vision_start|> ... <|vision_end|> itself.
@@ -64,6 +65,7 @@ class RenderedPrompt:
     image: np.ndarray
     frame: Frame
     messages: list[dict[str, Any]]
+    image_tokens: int | None = None  # what mtmd must make of ``image``; None: not checked
 
     @property
     def text(self) -> str:
@@ -94,6 +96,16 @@ class Family(Protocol):
 
     def frame(self, monitor: Monitor, image_size: tuple[int, int] | None = None) -> Frame:
         """The frame for a monitor (image size: the family's resize of its screenshot)."""
+        ...
+
+    def image_tokens(self, width: int, height: int) -> int:
+        """Image tokens the model takes for an image of the family's size ``width`` × ``height``."""
+        ...
+
+    def for_context(self, n_ctx: int, answer_tokens: int,
+                    projector_max: int = MTMD_MAX_IMAGE_TOKENS) -> Family:
+        """The same family with its pixel budget clamped so that prompt + image + an answer of
+        ``answer_tokens`` fit ``n_ctx`` cells and mtmd (cap ``projector_max``) never resizes."""
         ...
 
     def build_prompt(self, task: str, history: Sequence[HistoryStep], screenshot: np.ndarray,

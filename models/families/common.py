@@ -18,6 +18,7 @@ refused, and every action a parser returns has passed ``models.actions.validate`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -31,6 +32,7 @@ import numpy as np
 from models.actions import Action, ActionError, describe, from_json, validate
 from models.families.base import MEDIA_MARKER, HistoryStep, Parsed, ParseError, RenderedPrompt
 from models.frames import Frame, FrameError, Monitor
+from models.image_tokens import MTMD_MAX_IMAGE_TOKENS, image_tokens, max_image_tokens
 from models.imaging import resize_rgb, smart_resize
 
 _SPECIAL = re.compile(r"<\|[A-Za-z0-9_]+\|>|" + re.escape(MEDIA_MARKER))
@@ -68,6 +70,17 @@ class ChatFamily:
         iw, ih = image_size if image_size is not None else self.image_size(
             *monitor.physical_size)
         return Frame(monitor, iw, ih)
+
+    def image_tokens(self, width: int, height: int) -> int:
+        return image_tokens(width, height, self.factor)
+
+    def for_context(self, n_ctx: int, answer_tokens: int,
+                    projector_max: int = MTMD_MAX_IMAGE_TOKENS) -> ChatFamily:
+        """Never above the family's own budget nor below its minimum (a context too small
+        even for that is the runtime's clear error when the prompt is evaluated)."""
+        budget = max_image_tokens(n_ctx, answer_tokens, projector_max) * self.factor ** 2
+        return dataclasses.replace(
+            self, max_pixels=max(self.min_pixels, min(self.max_pixels, budget)))
 
     # -- prompt ------------------------------------------------------------------------
     def system_prompt(self, frame: Frame) -> str:
@@ -115,7 +128,8 @@ class ChatFamily:
                                          {"type": "image"}]},
         ]
         image = resize_rgb(screenshot, ih, iw)
-        return RenderedPrompt(prefix, suffix, image, frame, messages)
+        return RenderedPrompt(prefix, suffix, image, frame, messages,
+                              self.image_tokens(iw, ih))
 
 
 # -- parse helpers shared by the families ------------------------------------------------

@@ -29,6 +29,7 @@ from models.actions import Action, Click, Drag, Move, Scroll, describe, points, 
 from models.families.base import MEDIA_MARKER, ParseError, RenderedPrompt
 from models.families.common import check_output, screen_to_image_int, scrub, short
 from models.frames import Frame, Monitor
+from models.image_tokens import image_tokens
 from models.imaging import resize_rgb, smart_resize
 
 FACTOR, MIN_PIXELS, MAX_PIXELS = 28, 56 * 56, 1280 * 28 * 28  # a Qwen2.5-VL base
@@ -65,9 +66,11 @@ class CriticVerdict:
     reward: float  # in [0, 1]
 
 
-def image_size(width: int, height: int) -> tuple[int, int]:
-    """(width, height) of the image the critic sees of a ``width`` × ``height`` screenshot."""
-    h, w = smart_resize(height, width, FACTOR, MIN_PIXELS, MAX_PIXELS)
+def image_size(width: int, height: int, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) of the image the critic sees of a ``width`` × ``height`` screenshot
+    (``max_pixels``: a budget under ``MAX_PIXELS`` that fits a small context)."""
+    h, w = smart_resize(height, width, FACTOR, MIN_PIXELS,
+                        max(MIN_PIXELS, min(MAX_PIXELS, max_pixels)))
     return w, h
 
 
@@ -82,10 +85,11 @@ def in_image_frame(action: Action, frame: Frame) -> Action:
 
 
 def build_critic_prompt(task: str, screenshot: np.ndarray, monitor: Monitor, action: Action,
-                        reasoning: str = "", with_reasoning: bool = True) -> RenderedPrompt:
+                        reasoning: str = "", with_reasoning: bool = True,
+                        max_pixels: int = MAX_PIXELS) -> RenderedPrompt:
     """The reward model's prompt for one proposed action on one screenshot."""
     height, width = screenshot.shape[:2]
-    iw, ih = image_size(width, height)
+    iw, ih = image_size(width, height, max_pixels)
     frame = Frame(monitor, iw, ih)
     shown = in_image_frame(action, frame)
     system = f"{SYSTEM}\n{WITH_REASONING if with_reasoning else WITHOUT_REASONING}"
@@ -100,7 +104,8 @@ def build_critic_prompt(task: str, screenshot: np.ndarray, monitor: Monitor, act
         {"role": "user", "content": [{"type": "text", "text": intro}, {"type": "image"},
                                      {"type": "text", "text": proposal}]},
     ]
-    return RenderedPrompt(prefix, suffix, resize_rgb(screenshot, ih, iw), frame, messages)
+    return RenderedPrompt(prefix, suffix, resize_rgb(screenshot, ih, iw), frame, messages,
+                          image_tokens(iw, ih, FACTOR))
 
 
 def format_verdict(reward: float, analysis: str = "", with_reasoning: bool = True) -> str:

@@ -9,8 +9,11 @@ The output grammar is the one of ByteDance-Seed/UI-TARS (``codes/ui_tars/action_
 ``[x1,y1,x2,y2]``; a box means its centre.
 
 The design choice a reader must know: coordinates are absolute pixels of the image resized
-with UI-TARS' own ``smart_resize`` constants (factor 28, min 100·28·28, max 16384·28·28
-pixels — its ``action_parser.py``), i.e. a 1920×1080 screen is seen as 1932×1092. The action
+with UI-TARS' own ``smart_resize`` constants (factor 28, min 100·28·28 pixels — its
+``action_parser.py``), i.e. a 1920×1080 screen is seen as 1932×1092; its maximum of
+16384·28·28 pixels is cut to what llama.cpp's projector takes unresized (4,096 tokens,
+``models.image_tokens``), else a 4K screen would be resized a second time by mtmd and every
+click would land in the wrong place. The action
 arguments are read by a small hand-written scanner, never ``eval``/``ast``: ``content`` runs
 to the last quote before the closing parenthesis, as UI-TARS' own parser does, so unescaped
 quotes inside typed text survive. Points are read strictly: one of the forms above holding 2
@@ -53,6 +56,7 @@ from models.families.common import (
     validated,
 )
 from models.frames import Frame
+from models.image_tokens import MTMD_MAX_IMAGE_TOKENS
 
 SCROLL_CLICKS = 5  # UI-TARS executes scroll(direction) as pyautogui.scroll(±5)
 WAIT_SECONDS = 5.0  # "wait() #Sleep for 5s and take a screenshot"
@@ -308,4 +312,4 @@ _KNOWN = {*_CLICKS, "hover", "drag", "select", "scroll", "hotkey", "press", "key
           "wait", "finished", "call_user"}
 
 FAMILY: Family = UITarsFamily("uitars", factor=28, min_pixels=100 * 28 * 28,
-                      max_pixels=16384 * 28 * 28)
+                      max_pixels=min(16384, MTMD_MAX_IMAGE_TOKENS) * 28 * 28)

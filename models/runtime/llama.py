@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.image_tokens import check_image_tokens
 from models.runtime.cancel import CancelEvent, abort_callback
 from models.runtime.config import RuntimeConfig
 from models.runtime.kvcache import Image, ImageIds, KvLedger
@@ -246,6 +247,7 @@ class LlamaRuntime:
             entries = chunks.entries()
             if not entries or isinstance(entries[-1], Image):
                 raise ValueError("a prompt must end with text (the assistant turn's opening)")
+            self._check_image_tokens(prompt, chunks)
             n_prompt = sum(c.n_tokens for c in chunks)
             if n_prompt > self._native.n_ctx - 1:
                 raise ValueError(f"the prompt needs {n_prompt} KV cells, the context has "
@@ -269,6 +271,18 @@ class LlamaRuntime:
         return _Prefill(cancelled=cancelled, n_prompt=n_prompt, n_evaluated=n_prompt - reused,
                         preprocess_s=t1 - t0, encode_s=encode_s[0],
                         prefill_s=t2 - t1 - encode_s[0])
+
+    @staticmethod
+    def _check_image_tokens(prompt: PromptLike, chunks: Chunks) -> None:
+        """Refuse (``ImageTokenMismatch``) before anything is evaluated if mtmd made another
+        number of image tokens than the family expects: it resized the image again."""
+        expected = prompt.image_tokens
+        if expected is None or prompt.image is None:
+            return
+        height, width = prompt.image.shape[:2]
+        for chunk in chunks:
+            if chunk.is_image:
+                check_image_tokens(expected, chunk.n_tokens, width, height)
 
     def _eval_chunks(self, chunks: list[Chunk], keep: int, cancel: threading.Event,
                      encode_s: list[float]) -> None:

@@ -1,9 +1,11 @@
 """What goes into the runtime (a prompt) and what comes out (a :class:`Generation`).
 
-A prompt is anything with ``prefix``, ``suffix`` and ``image`` (the families'
+A prompt is anything with ``prefix``, ``suffix``, ``image`` and ``image_tokens`` (the families'
 ``RenderedPrompt`` is one): ``prefix`` is the static part kept in the KV cache between steps,
 ``suffix`` holds the ``<__media__>`` marker where the image goes and ends where the assistant's
-answer starts. :class:`Prompt` is the plain version for tests, benchmarks and text-only calls.
+answer starts; ``image_tokens`` is what the family expects mtmd to make of the image (the
+runtime refuses another count: ``models.image_tokens``). :class:`Prompt` is the plain version
+for tests, benchmarks and text-only calls.
 """
 
 from __future__ import annotations
@@ -26,12 +28,18 @@ class PromptLike(Protocol):
     @property
     def image(self) -> np.ndarray | None: ...
 
+    @property
+    def image_tokens(self) -> int | None:
+        """The image tokens the model family expects mtmd to make of ``image`` (None: any)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Prompt:
     prefix: str
     suffix: str
     image: np.ndarray | None = None  # [H, W, 3] uint8, already at the model's size
+    image_tokens: int | None = None  # the expected image token count; None: not checked
 
     @property
     def text(self) -> str:

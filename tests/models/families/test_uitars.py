@@ -21,10 +21,12 @@ SQUARE = Frame(Monitor(0, 0, 224, 224), 224, 224)
 
 
 def test_resize_uses_ui_tars_constants() -> None:
-    # codes/ui_tars/action_parser.py: IMAGE_FACTOR 28, MIN 100*28*28, MAX 16384*28*28
+    # codes/ui_tars/action_parser.py: IMAGE_FACTOR 28, MIN 100*28*28, MAX 16384*28*28 — the
+    # maximum cut to the 4,096 tokens llama.cpp's projector takes without resizing again
     assert FAMILY.image_size(1920, 1080) == (1932, 1092)
-    assert FAMILY.image_size(3840, 2160) == (3836, 2156)  # 8.3 Mpx: under the maximum
-    assert FAMILY.image_size(7680, 4320) == (4760, 2688)  # 33 Mpx: scaled down to ≤ 12.8 Mpx
+    assert FAMILY.image_size(2560, 1440) == (2380, 1344)  # 4,641 tokens: scaled to 4,080
+    assert FAMILY.image_size(3840, 2160) == (2380, 1344)  # was 3836x2156, 10,549 tokens
+    assert FAMILY.image_size(7680, 4320) == (2380, 1344)
     assert FAMILY.image_size(200, 100) == (420, 224)  # below min_pixels: scaled up
 
 
