@@ -92,7 +92,8 @@ class EpisodeRunner:
             critic_mode=self.config.critic if self.parts.critic is not None else "off",
             actor_model=m.actor_model, actor_adapter=m.actor_adapter,
             critic_model=m.critic_model, critic_adapter=m.critic_adapter,
-            config=m.config or {"agent": dataclasses.asdict(self.config)}, source=m.source)
+            config=m.config or {"agent": dataclasses.asdict(self.config)}, source=m.source,
+            source_ref=m.source_ref)
         try:
             status, summary = self._loop()
         except BaseException as exc:  # our bug or an interrupt: the row still says how it ended

@@ -109,6 +109,9 @@ class EpisodeMeta:
     critic_adapter: str | None = None
     config: dict[str, Any] | None = None
     source: str = "user"  # "eval": a suite's evaluation episode, never trained on
+    # where the task came from, when it has a name of its own (a suite's task and seed): the
+    # learner's holdout split hashes it, so the same task is on the same side on every run
+    source_ref: str | None = None
 
 
 @dataclass(frozen=True)

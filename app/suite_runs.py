@@ -69,9 +69,10 @@ def run_suite_episode(suite: TaskSuite, seed: int, *, store: Store, policy: Poli
                                                              monitors),
                              critic=critic, stop=stop, clock=clock, recorder=recorder,
                              judge=lambda: judge_of(suite))
-        meta = dataclasses.replace(meta, source=source, config={
-            "agent": dataclasses.asdict(agent), "safety": dataclasses.asdict(safety),
-            "suite": {"name": suite.name, "seed": seed}})
+        meta = dataclasses.replace(
+            meta, source=source, source_ref=suite_ref(suite, seed),
+            config={"agent": dataclasses.asdict(agent), "safety": dataclasses.asdict(safety),
+                    "suite": {"name": suite.name, "seed": seed}})
         result = EpisodeRunner(parts, agent, meta).run(task)
         verdict = suite.verdict()
     finally:
@@ -81,3 +82,16 @@ def run_suite_episode(suite: TaskSuite, seed: int, *, store: Store, policy: Poli
     parsed = sum(1 for s in result.steps if s.parse_error is None and s.action is not None)
     return SuiteEpisode(seed, task, result, verdict, time.monotonic() - started,
                         len(result.steps), parsed)
+
+
+def suite_ref(suite: TaskSuite, seed: int) -> str:
+    """The episode's ``source_ref`` for task ``seed`` of ``suite``: what the learner's holdout
+    split hashes, so that fixed seeds give the same split on every run (a key with the
+    episode's creation time would draw a new split each time).
+
+    >>> from types import SimpleNamespace
+    >>> suite_ref(SimpleNamespace(name="practice"), 12)  # type: ignore[arg-type]
+    'suite:practice:12'
+    """
+    return f"suite:{suite.name}:{seed}"
+

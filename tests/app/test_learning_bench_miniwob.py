@@ -64,6 +64,9 @@ def test_the_learning_bench_runs_its_nights_on_miniwob_pages(
     assert {(e.config or {})["suite"]["name"] for e in episodes} == {"miniwob"}
     assert sum(e.source == "eval" for e in episodes) == 4
     assert all(e.task.strip() for e in episodes)  # the page's utterance is the task
+    # the task and seed name the episode, so the learner's holdout split is the same each run
+    assert all(e.source_ref == f"suite:miniwob:{(e.config or {})['suite']['seed']}"
+               for e in episodes)
     taught = {(e.config or {})["suite"]["seed"] for e in episodes if e.source != "eval"}
     held_out = {(e.config or {})["suite"]["seed"] for e in episodes if e.source == "eval"}
     assert taught and not taught & held_out
