@@ -22,18 +22,24 @@ def start_listener(listener: Any) -> None:
     listener.wait()
 
 
+def disable_record_context(display: Any, context: Any) -> None:
+    """End an X RECORD context from another connection, which wakes the thread blocked in it;
+    nothing when either is missing."""
+    if display is None or context is None:
+        return
+    try:
+        display.record_disable_context(context)
+        display.flush()
+    except Exception:  # the thread may already have closed it: it is ending anyway
+        pass
+
+
 def stop_listener(listener: Any) -> None:
     """Stop a started listener and wait for its thread to end."""
     listener.stop()
     if sys.platform.startswith("linux"):
-        display = getattr(listener, "_display_stop", None)
-        context = getattr(listener, "_context", None)
-        if display is not None and context is not None:
-            try:
-                display.record_disable_context(context)
-                display.flush()
-            except Exception:  # the thread may already have closed it: it is ending anyway
-                pass
+        disable_record_context(getattr(listener, "_display_stop", None),
+                               getattr(listener, "_context", None))
     listener.join(JOIN_SECONDS)
     if listener.is_alive():
         raise RuntimeError(f"{type(listener).__name__} did not stop within {JOIN_SECONDS} s")

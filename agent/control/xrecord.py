@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agent.control.listeners import disable_record_context
+
 
 @dataclass(frozen=True)
 class RecordedEvent:
@@ -51,14 +53,8 @@ class RecordListener(threading.Thread):
             raise RuntimeError(f"X RECORD is not available: {self._error}") from self._error
 
     def stop(self) -> None:
-        display, context = self._display_stop, self._context
-        self._context = None  # once: listeners.stop_listener would disable it again
-        if display is not None and context is not None:
-            try:
-                display.record_disable_context(context)
-                display.flush()
-            except Exception:  # the thread may have closed it already: it is ending anyway
-                pass
+        context, self._context = self._context, None  # once: stop_listener would do it again
+        disable_record_context(self._display_stop, context)
 
     def run(self) -> None:
         from Xlib import X, display

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from agent.practice.generators import make_exercise
-from agent.practice.spec import KINDS
+from agent.practice.spec import KINDS, ExerciseSpec
 from app.practice.common import apply_look
 from app.practice.window import PracticeWindow
 from tests.app.gui.readback import problems, shown_text, words
@@ -21,13 +21,7 @@ from tests.app.gui.readback import problems, shown_text, words
 def test_every_text_of_the_exercise_fits(qtbot: QtBot, tmp_path: Path, kind: str,
                                          seed: int) -> None:
     spec = make_exercise(kind, seed)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_look(app, spec.look)
-    window = PracticeWindow(spec, tmp_path / "state.json")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.settled and window.seq > 0, timeout=10_000)
+    window = _shown(qtbot, tmp_path, spec)
     qtbot.wait(100)
     verdict = shown_text(window.verdict_label)
     assert verdict.startswith("Not solved yet — ") and len(words(verdict)) > 20
@@ -41,13 +35,7 @@ def test_a_long_verdict_wraps_and_never_moves_the_exercise(qtbot: QtBot, tmp_pat
     from PySide6.QtWidgets import QLineEdit, QPushButton
 
     spec = make_exercise("form", 3)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_look(app, spec.look)
-    window = PracticeWindow(spec, tmp_path / "state.json")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.settled and window.seq > 0, timeout=10_000)
+    window = _shown(qtbot, tmp_path, spec)
     size, boxes = window.size(), window.document()["geometry"]["boxes"]
     window.findChildren(QLineEdit)[0].setText("me0agent0" * 20)
     button = next(b for b in window.findChildren(QPushButton)
@@ -58,3 +46,16 @@ def test_a_long_verdict_wraps_and_never_moves_the_exercise(qtbot: QtBot, tmp_pat
     assert window.size() == size
     assert window.document()["geometry"]["boxes"] == boxes
     assert problems(window) == []
+
+
+def _shown(qtbot: QtBot, tmp_path: Path, spec: ExerciseSpec) -> PracticeWindow:
+    """The exercise's window in its look, shown and settled (its geometry published)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_look(app, spec.look)
+    window = PracticeWindow(spec, tmp_path / "state.json")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.settled and window.seq > 0, timeout=10_000)
+    return window
+
