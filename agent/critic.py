@@ -17,8 +17,8 @@ from typing import Protocol
 from agent.policy import Generator, OnToken, image_budget, role_adapter
 from agent.screen import Observation
 from models.actions import Action
-from models.families.base import ParseError
-from models.families.critic import FACTOR, CriticVerdict, build_critic_prompt, parse_verdict
+from models.families.base import Family, ParseError
+from models.families.critic import CriticVerdict, base_family, build_critic_prompt, parse_verdict
 from models.image_tokens import max_image_tokens
 
 __all__ = ["Critic", "CriticVerdict", "ModelCritic"]
@@ -34,21 +34,24 @@ class ModelCritic:
 
     def __init__(self, runtime: Generator, *, role: str = "critic",
                  with_reasoning: bool = True, max_new_tokens: int | None = None,
-                 on_token: OnToken | None = None) -> None:
+                 on_token: OnToken | None = None, family: Family | None = None) -> None:
         self.runtime = runtime
+        # the base model's family: its resize rule sizes the screenshot (28 or 32 px cells)
+        self.family = base_family(family)
         self.role = role
         self.with_reasoning = with_reasoning
         self.max_new_tokens = max_new_tokens or None
         self.on_token = on_token
         # the screenshot's budget on this runtime (prompt + image + verdict fit its context)
-        self.max_pixels = max_image_tokens(*image_budget(runtime.config,
-                                                         self.max_new_tokens)) * FACTOR ** 2
+        tokens = max_image_tokens(*image_budget(runtime.config, self.max_new_tokens))
+        self.max_pixels = tokens * self.family.factor ** 2
         self.last_raw = ""  # the last raw output, for the record when it did not parse
 
     def score(self, task: str, observation: Observation, action: Action,
               reasoning: str) -> CriticVerdict | None:
         prompt = build_critic_prompt(task, observation.image, observation.monitor, action,
-                                     reasoning, self.with_reasoning, self.max_pixels)
+                                     reasoning, self.with_reasoning, self.max_pixels,
+                                     self.family)
         self.runtime.set_adapter(role_adapter(self.runtime, self.role))
         gen = self.runtime.generate(prompt, on_token=self.on_token, greedy=True,
                                     max_new_tokens=self.max_new_tokens)

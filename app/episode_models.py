@@ -92,8 +92,11 @@ class ModelStack:
         model = self.model("critic")
         runtime = self.runtime(model)
         version = self._attach(runtime, "critic")
+        from models.families.base import get_family
+
         critic = ModelCritic(runtime, with_reasoning=agent.critic_reasoning,
-                             max_new_tokens=agent.max_new_tokens)
+                             max_new_tokens=agent.max_new_tokens,
+                             family=get_family(model.family))
         return critic, f"{model.name} ({model.sha256[:12]})", version
 
     def _attach(self, runtime: Any, role: str) -> str | None:

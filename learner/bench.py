@@ -98,9 +98,10 @@ def run_ours(base: Path, steps: int, group: int, batch: int, max_new: int) -> Si
 def run_trl(base: Path, steps: int, group: int, batch: int, max_new: int, out: Path) -> Side:
     from datasets import Dataset
     from peft import LoraConfig
-    from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration, TrainerCallback
+    from transformers import AutoTokenizer, TrainerCallback
     from trl import GRPOConfig, GRPOTrainer  # type: ignore[attr-defined]
 
+    from learner.base_model import load_base
     from models.gguf.lora import TEXT_TARGET_MODULES
 
     times: list[float] = []
@@ -113,7 +114,7 @@ def run_trl(base: Path, steps: int, group: int, batch: int, max_new: int, out: P
             times.append(time.perf_counter() - self.start)
 
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(base))
+    model = load_base(base)
     args = GRPOConfig(output_dir=str(out), max_steps=steps,
                       per_device_train_batch_size=batch * group,
                       num_generations=group, max_completion_length=max_new, learning_rate=1e-4,

@@ -32,6 +32,7 @@ from learner.sft import Example
 from learner.train import Job
 from learner.train_config import RewardTrainConfig
 from models import actions
+from models.families.base import get_family
 from models.families.critic import build_critic_prompt, format_verdict
 
 
@@ -39,7 +40,8 @@ def prompted(record: StepRecord, with_reasoning: bool) -> Prompted:
     """The critic prompt for one labelled candidate; reward columns: label and format."""
     prompt = build_critic_prompt(record.task, record.screenshot(), record.monitor,
                                  actions.from_json(record.action), record.reasoning,
-                                 with_reasoning=with_reasoning)
+                                 with_reasoning=with_reasoning,
+                                 family=get_family(record.family))
     return Prompted(prompt.hf_text(), prompt.image,
                     {"label": float(record.label), "with_reasoning": with_reasoning})
 

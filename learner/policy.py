@@ -1,7 +1,7 @@
-"""The torch side of a LoRA-tuned Qwen2.5-VL: load, encode prompts, sample, score tokens.
+"""The torch side of a LoRA-tuned Qwen-VL model: load, encode prompts, sample, score tokens.
 
 The GRPO and SFT recipes see a model only through this module. ``Processor`` stands in for
-transformers' Qwen2.5-VL processor (which needs torchvision): the tokenizer of the model folder
+transformers' Qwen-VL processors (which needs torchvision): the tokenizer of the model folder
 plus :mod:`models.vision_input`, so training sees exactly the pixels the llama.cpp runtime sees
 (the family already resized the screenshot with ``smart_resize``).
 
@@ -34,7 +34,7 @@ class Encoded:
     """One prompt as model inputs (``pixel_values`` None for a text-only prompt)."""
 
     input_ids: torch.Tensor  # [1, P]
-    pixel_values: torch.Tensor | None  # [patches, 1176]
+    pixel_values: torch.Tensor | None  # [patches, 3*2*patch*patch] (1176 for Qwen2.5-VL)
     image_grid_thw: torch.Tensor | None  # [1, 3]
     image_mask: torch.Tensor | None = None  # [1, P] 1 at the image's tokens
 
@@ -47,7 +47,7 @@ class Encoded:
         """
         out = {"input_ids": self.input_ids.repeat(n, 1)}  # [n, P]
         if self.pixel_values is not None and self.image_grid_thw is not None:
-            out["pixel_values"] = self.pixel_values.repeat(n, 1)  # [n*patches, 1176]
+            out["pixel_values"] = self.pixel_values.repeat(n, 1)  # [n*patches, 3*2*patch*patch]
             out["image_grid_thw"] = self.image_grid_thw.repeat(n, 1)  # [n, 3]
             assert self.image_mask is not None
             out["mm_token_type_ids"] = self.image_mask.repeat(n, 1)  # [n, P]
@@ -132,12 +132,16 @@ def load_lora_model(hf_dir: Path, *, rank: int, alpha: int, adapter_dir: Path | 
                     gradient_checkpointing: bool = False) -> Any:
     """The base model with a trainable LoRA: ``adapter_dir``'s weights, or a fresh one.
 
+    The base is loaded as whatever supported architecture ``hf_dir/config.json`` names
+    (Qwen2-VL, Qwen2.5-VL, Qwen3-VL; see :mod:`models.architectures`).
+
     On CUDA the base is bf16 (or 4-bit through bitsandbytes when asked and installed); the
     LoRA targets only the text model's projections, the ones the GGUF exporter writes.
     """
     import torch
     from peft import LoraConfig, PeftModel, get_peft_model
-    from transformers import Qwen2_5_VLForConditionalGeneration
+
+    from learner.base_model import load_base
 
     kwargs: dict[str, Any] = {"dtype": torch.float32}
     load_in_4bit = load_in_4bit and device.startswith("cuda") and _has_bitsandbytes()
@@ -149,7 +153,7 @@ def load_lora_model(hf_dir: Path, *, rank: int, alpha: int, adapter_dir: Path | 
             kwargs["quantization_config"] = BitsAndBytesConfig(  # type: ignore[no-untyped-call]
                 load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16)
             kwargs["device_map"] = {"": torch.cuda.current_device()}
-    base: Any = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(hf_dir), **kwargs)
+    base: Any = load_base(hf_dir, **kwargs)  # the architecture its config.json names
     if not load_in_4bit:
         base = base.to(device)
     if gradient_checkpointing:

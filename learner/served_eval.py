@@ -90,8 +90,9 @@ def evaluate_reward(runtime: Any, records: Sequence[StepRecord], adapter: Path |
     """The runtime's critic (with ``adapter``) scoring each held-out labelled action."""
     scores: list[float | None] = []
     with role_adapter(runtime, "critic", adapter):
+        family = get_family(records[0].family) if records else None  # the base's resize
         critic = ModelCritic(runtime, with_reasoning=with_reasoning,
-                             max_new_tokens=max_new_tokens)
+                             max_new_tokens=max_new_tokens, family=family)
         for record in records:
             verdict = critic.score(record.task, observation(record),
                                    actions.from_json(record.action), record.reasoning)

@@ -90,6 +90,16 @@ class Family(Protocol):
         """Both sides of the image the model sees are multiples of this."""
         ...
 
+    @property
+    def min_pixels(self) -> int:
+        """The fewest pixels a resized image has."""
+        ...
+
+    @property
+    def max_pixels(self) -> int:
+        """The most pixels a resized image has (the budget of visual tokens × factor²)."""
+        ...
+
     def image_size(self, width: int, height: int) -> tuple[int, int]:
         """(width, height) of the image the model sees of a ``width`` × ``height`` screenshot."""
         ...

@@ -11,7 +11,9 @@ The design choice a reader must know: the action is shown in the critic's own im
 pixels it cannot see; and the prompt puts the image *before* the action, so the KV cache of
 task + screenshot is shared by every candidate action of one state. A score is read strictly:
 one plain number (ASCII digits, no exponent), a fraction or a percentage standing on its own;
-``<score>high</score>``, ``1e3`` or ``step 3`` are a ``ParseError``, never a reward.
+``<score>high</score>``, ``1e3`` or ``step 3`` are a ``ParseError``, never a reward. The
+screenshot is resized by the rule of the base model's family (``family``: factor 28 for
+Qwen2.5-VL, 32 for Qwen3-VL), since the critic runs on the same base model as the actor.
 """
 
 from __future__ import annotations
@@ -26,13 +28,12 @@ from typing import Any
 import numpy as np
 
 from models.actions import Action, Click, Drag, Move, Scroll, describe, points, to_json
-from models.families.base import MEDIA_MARKER, ParseError, RenderedPrompt
+from models.families.base import MEDIA_MARKER, Family, ParseError, RenderedPrompt, get_family
 from models.families.common import check_output, screen_to_image_int, scrub, short
 from models.frames import Frame, Monitor
-from models.image_tokens import image_tokens
 from models.imaging import resize_rgb, smart_resize
 
-FACTOR, MIN_PIXELS, MAX_PIXELS = 28, 56 * 56, 1280 * 28 * 28  # a Qwen2.5-VL base
+DEFAULT_FAMILY = "qwen25vl"  # the base family when a caller names none
 
 SYSTEM = ("You review the actions of a desktop agent for its user. You see the user's task, "
           "a screenshot of the screen before the action, and the action the agent proposes "
@@ -66,11 +67,23 @@ class CriticVerdict:
     reward: float  # in [0, 1]
 
 
-def image_size(width: int, height: int, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
-    """(width, height) of the image the critic sees of a ``width`` × ``height`` screenshot
-    (``max_pixels``: a budget under ``MAX_PIXELS`` that fits a small context)."""
-    h, w = smart_resize(height, width, FACTOR, MIN_PIXELS,
-                        max(MIN_PIXELS, min(MAX_PIXELS, max_pixels)))
+def base_family(family: Family | None) -> Family:
+    """The family whose resize rule the critic follows (``DEFAULT_FAMILY`` when None)."""
+    return family if family is not None else get_family(DEFAULT_FAMILY)
+
+
+def image_size(width: int, height: int, max_pixels: int | None = None,
+               family: Family | None = None) -> tuple[int, int]:
+    """(width, height) of the image the critic sees of a ``width`` × ``height`` screenshot:
+    the base ``family``'s resize rule, with ``max_pixels`` (a budget that fits a small
+    context) clamped to the family's own bounds.
+
+    >>> image_size(1920, 1080), image_size(1920, 1080, family=get_family("qwen3vl"))
+    ((1316, 728), (1504, 832))
+    """
+    fam = base_family(family)
+    budget = fam.max_pixels if max_pixels is None else min(fam.max_pixels, max_pixels)
+    h, w = smart_resize(height, width, fam.factor, fam.min_pixels, max(fam.min_pixels, budget))
     return w, h
 
 
@@ -86,10 +99,13 @@ def in_image_frame(action: Action, frame: Frame) -> Action:
 
 def build_critic_prompt(task: str, screenshot: np.ndarray, monitor: Monitor, action: Action,
                         reasoning: str = "", with_reasoning: bool = True,
-                        max_pixels: int = MAX_PIXELS) -> RenderedPrompt:
-    """The reward model's prompt for one proposed action on one screenshot."""
+                        max_pixels: int | None = None,
+                        family: Family | None = None) -> RenderedPrompt:
+    """The reward model's prompt for one proposed action on one screenshot, resized by the
+    base ``family``'s rule (see :func:`image_size`)."""
     height, width = screenshot.shape[:2]
-    iw, ih = image_size(width, height, max_pixels)
+    fam = base_family(family)
+    iw, ih = image_size(width, height, max_pixels, fam)
     frame = Frame(monitor, iw, ih)
     shown = in_image_frame(action, frame)
     system = f"{SYSTEM}\n{WITH_REASONING if with_reasoning else WITHOUT_REASONING}"
@@ -105,7 +121,7 @@ def build_critic_prompt(task: str, screenshot: np.ndarray, monitor: Monitor, act
                                      {"type": "text", "text": proposal}]},
     ]
     return RenderedPrompt(prefix, suffix, resize_rgb(screenshot, ih, iw), frame, messages,
-                          image_tokens(iw, ih, FACTOR))
+                          fam.image_tokens(iw, ih))
 
 
 def format_verdict(reward: float, analysis: str = "", with_reasoning: bool = True) -> str:

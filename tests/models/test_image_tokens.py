@@ -41,9 +41,12 @@ def test_every_family_fits_the_default_context_on_big_screens(name: str, screen:
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_the_critic_fits_the_default_context_on_big_screens(screen: str) -> None:
-    iw, ih = critic.image_size(*SCREENS[screen])
-    assert fits(image_tokens(iw, ih, critic.FACTOR), DEFAULT_N_CTX, DEFAULT_ANSWER_TOKENS)
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+def test_the_critic_fits_the_default_context_on_big_screens(name: str, screen: str) -> None:
+    family = get_family(name)
+    iw, ih = critic.image_size(*SCREENS[screen], family=family)
+    assert iw % family.factor == 0 and ih % family.factor == 0
+    assert fits(image_tokens(iw, ih, family.factor), DEFAULT_N_CTX, DEFAULT_ANSWER_TOKENS)
 
 
 @pytest.mark.parametrize("n_ctx, answer", [(8192, 512), (6144, 512), (4096, 24), (4608, 1024)])
@@ -54,9 +57,10 @@ def test_a_family_clamped_to_a_context_fits_it(name: str, screen: str, n_ctx: in
     family = get_family(name).for_context(n_ctx, answer)
     iw, ih = family.image_size(*SCREENS[screen])
     assert fits(family.image_tokens(iw, ih), n_ctx, answer), (iw, ih)
-    crit_w, crit_h = critic.image_size(*SCREENS[screen], max_pixels=family.max_pixels)
-    if family.factor == critic.FACTOR:  # the critic's budget on the same runtime
-        assert fits(image_tokens(crit_w, crit_h, critic.FACTOR), n_ctx, answer)
+    # the critic on the same runtime, with the same budget and the base family's rule
+    crit_w, crit_h = critic.image_size(*SCREENS[screen], max_pixels=family.max_pixels,
+                                       family=get_family(name))
+    assert fits(image_tokens(crit_w, crit_h, family.factor), n_ctx, answer)
 
 
 def test_ui_tars_own_budget_would_not_fit_a_4k_screen() -> None:

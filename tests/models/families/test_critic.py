@@ -110,3 +110,24 @@ def test_verdict_parser_never_raises_else_and_stays_in_range(text: str) -> None:
     except ParseError:
         return
     assert 0.0 <= verdict.reward <= 1.0
+
+
+@pytest.mark.parametrize("name, factor", [("qwen25vl", 28), ("uitars", 28), ("deskhand", 28),
+                                          ("qwen3vl", 32)])
+def test_the_critic_resizes_by_its_base_familys_factor(name: str, factor: int) -> None:
+    """A Qwen3-VL base sees 32-pixel cells (patch 16, merge 2): a critic image cut in 28s
+    would be resized again by mtmd, and its token count would not be the prompt's."""
+    from models.families.base import get_family
+
+    family = get_family(name)
+    shot = np.zeros((1080, 1920, 3), np.uint8)
+    prompt = build_critic_prompt("t", shot, Monitor(0, 0, 1920, 1080), Click(960, 540),
+                                 family=family)
+    ih, iw = prompt.image.shape[:2]
+    assert iw % factor == 0 and ih % factor == 0
+    assert prompt.image_tokens == (iw // factor) * (ih // factor)
+    assert (iw, ih) == image_size(1920, 1080, family=family) == family.image_size(1920, 1080)
+
+
+def test_the_critic_defaults_to_a_qwen25vl_base() -> None:
+    assert image_size(1920, 1080) == (1316, 728)  # multiples of 28
