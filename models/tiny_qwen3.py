@@ -96,14 +96,18 @@ def _save_model(hf_dir: Path, hidden: int, seed: int, ids: dict[str, int]) -> No
 
 
 def _build(folder: Path, hidden: int, seed: int) -> TinyModel:
+    from models.gguf.qwen_text import convert_text
+
     hf_dir = folder / "hf"
     hf_dir.mkdir(parents=True)
     ids = _save_tokenizer(hf_dir)
     _save_model(hf_dir, hidden, seed, ids)
-    return TinyModel(hf_dir, folder / "tiny-f32.gguf", folder / "mmproj-tiny-f32.gguf")
+    text = convert_text(hf_dir, folder / "tiny-f32.gguf", dtype="f32")
+    return TinyModel(hf_dir, text, folder / "mmproj-tiny-f32.gguf")
 
 
-_BUILD_SOURCES = ("tiny.py", "tiny_qwen3.py")
+_BUILD_SOURCES = ("tiny.py", "tiny_qwen3.py", "architectures.py", "vision_input.py",
+                  "gguf/hf.py", "gguf/tokenizer.py", "gguf/qwen_text.py", "gguf/qwen_mmproj.py")
 
 
 def _code_hash() -> str:
@@ -115,11 +119,8 @@ def _code_hash() -> str:
 
 
 def build_tiny_qwen3(out_dir: Path, *, hidden: int = 64, seed: int = 0) -> TinyModel:
-    """Build (or return the cached) tiny Qwen3-VL ``hidden`` wide under ``out_dir``.
-
-    ``gguf_path`` / ``mmproj_path`` name where the GGUF conversions go; they exist only once
-    the converters have written them (see :mod:`models.gguf`).
-    """
+    """Build (or return the cached) tiny Qwen3-VL ``hidden`` wide under ``out_dir``: the HF
+    folder and its f32 GGUF text model (``gguf_path``)."""
     if hidden < 32 or hidden % 32:
         raise ValueError(f"hidden must be a positive multiple of 32, got {hidden}")
     params = {"arch": "qwen3_vl", "hidden": hidden, "seed": seed, "code": _code_hash()}

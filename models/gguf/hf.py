@@ -1,4 +1,4 @@
-"""Reading a Hugging Face Qwen2-VL / Qwen2.5-VL folder: its configuration and its tensors.
+"""Reading a Hugging Face Qwen2-VL / Qwen2.5-VL / Qwen3-VL folder: its configuration and tensors.
 
 Both checkpoint layouts are accepted: the hub's (flat text keys at the top of ``config.json``,
 tensors named ``model.layers...`` / ``visual...``) and the one transformers 5 keeps in memory
@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import gguf
 import numpy as np
 
+from models.architectures import ARCHITECTURES, Architecture, architecture
+
 if TYPE_CHECKING:
     import torch
 
 DType = Literal["f32", "f16", "bf16"]
-Family = Literal["qwen2_vl", "qwen2_5_vl"]
+Family = Literal["qwen2_vl", "qwen2_5_vl", "qwen3_vl"]
 
 _DTYPES: dict[str, gguf.GGMLQuantizationType] = {
     "f32": gguf.GGMLQuantizationType.F32,
@@ -50,6 +52,11 @@ class QwenVLConfig:
     tie_word_embeddings: bool
 
     @property
+    def architecture(self) -> Architecture:
+        """The row of :mod:`models.architectures` (GGUF arch, projector type, patch size)."""
+        return architecture(self.family)
+
+    @property
     def rope_theta(self) -> float:
         rope = self.text.get("rope_parameters") or self.text.get("rope_scaling") or {}
         return float(rope.get("rope_theta", self.text.get("rope_theta", 1_000_000.0)))
@@ -67,10 +74,10 @@ def read_config(hf_dir: Path) -> QwenVLConfig:
     """Parse ``hf_dir/config.json``; :class:`UnsupportedModelError` for other architectures."""
     raw = json.loads((Path(hf_dir) / "config.json").read_text(encoding="utf-8"))
     model_type = raw.get("model_type")
-    if model_type not in ("qwen2_vl", "qwen2_5_vl"):
+    if model_type not in ARCHITECTURES:
         raise UnsupportedModelError(
             f"unsupported model_type {model_type!r} (architectures {raw.get('architectures')}); "
-            "only Qwen2-VL and Qwen2.5-VL can be converted"
+            f"only {', '.join(ARCHITECTURES)} can be converted"
         )
     text = dict(raw["text_config"]) if raw.get("text_config") else dict(raw)
     vision = dict(raw.get("vision_config") or {})

@@ -1,9 +1,13 @@
-"""HF Qwen2-VL / Qwen2.5-VL → GGUF text model (llama.cpp architecture ``qwen2vl``).
+"""HF Qwen2-VL / Qwen2.5-VL / Qwen3-VL → GGUF text model (llama.cpp ``qwen2vl`` / ``qwen3vl``).
 
-Both generations share one llama.cpp architecture: a Qwen2 decoder whose rotary embedding is
-M-RoPE, described by ``rope.dimension_sections`` (the HF ``mrope_section`` padded to four).
-Tensors are renamed one to one (no permutation: llama.cpp's Qwen2 uses the HF rotary layout);
-vision tensors are skipped here and written by :mod:`models.gguf.qwen_mmproj`.
+Qwen2-VL and Qwen2.5-VL share one llama.cpp architecture, ``qwen2vl``: a Qwen2 decoder whose
+rotary embedding is M-RoPE, described by ``rope.dimension_sections`` (the HF ``mrope_section``
+padded to four). Qwen3-VL is ``qwen3vl``: a Qwen3 decoder (per-head RMS norms on Q and K, an
+explicit head size, no QKV bias) whose M-RoPE interleaves t/h/w pairs — llama.cpp infers the
+interleaving from the architecture — and whose first ``n_deepstack_layers`` decoder layers add
+the vision tower's deepstack features, which arrive in the image embeddings (see
+:mod:`models.gguf.qwen_mmproj`). Tensors are renamed one to one (no permutation: llama.cpp's
+Qwen decoders use the HF rotary layout); vision tensors are skipped here.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from models.gguf.hf import (
 )
 from models.gguf.tokenizer import add_vocab, read_vocab
 
-ARCH = "qwen2vl"
+ARCH = "qwen2vl"  # Qwen2-VL / Qwen2.5-VL; Qwen3-VL's is read from models.architectures
 _GLOBAL = {
     "model.embed_tokens.weight": "token_embd.weight",
     "model.norm.weight": "output_norm.weight",
@@ -42,6 +46,8 @@ _LAYER = {
     "mlp.gate_proj": "ffn_gate",
     "mlp.up_proj": "ffn_up",
     "mlp.down_proj": "ffn_down",
+    "self_attn.q_norm": "attn_q_norm",  # Qwen3
+    "self_attn.k_norm": "attn_k_norm",
 }
 _LAYER_RE = re.compile(r"^model\.layers\.(\d+)\.(.+)\.(weight|bias)$")
 
@@ -53,6 +59,8 @@ def text_tensor_name(hf_name: str) -> str | None:
     'blk.3.attn_q.bias'
     >>> text_tensor_name("model.layers.0.post_attention_layernorm.weight")
     'blk.0.ffn_norm.weight'
+    >>> text_tensor_name("model.layers.1.self_attn.k_norm.weight")
+    'blk.1.attn_k_norm.weight'
     >>> text_tensor_name("visual.blocks.0.attn.qkv.weight") is None
     True
     """
@@ -84,6 +92,20 @@ def _add_hparams(writer: gguf.GGUFWriter, config: QwenVLConfig, dtype: DType) ->
     if len(sections) > 4:
         raise UnsupportedModelError(f"mrope_section {sections} has more than 4 parts")
     writer.add_rope_dimension_sections(sections + [0] * (4 - len(sections)))
+    if config.architecture.gguf_arch == "qwen3vl":
+        _add_qwen3_hparams(writer, config)
+
+
+def _add_qwen3_hparams(writer: gguf.GGUFWriter, config: QwenVLConfig) -> None:
+    """Head size (Qwen3 does not derive it from the width) and the deepstack layer count."""
+    text = config.text
+    head_dim = int(text.get("head_dim") or text["hidden_size"] // text["num_attention_heads"])
+    writer.add_key_length(head_dim)
+    writer.add_value_length(head_dim)
+    if 2 * sum(config.mrope_section) != head_dim:
+        raise UnsupportedModelError(f"mrope_section {config.mrope_section} does not cover "
+                                    f"the {head_dim // 2} rotary pairs of a {head_dim}-wide head")
+    writer.add_num_deepstack_layers(len(config.vision.get("deepstack_visual_indexes") or []))
 
 
 def convert_text(hf_dir: Path, out_path: Path, *, dtype: DType = "f16") -> Path:
@@ -105,4 +127,4 @@ def convert_text(hf_dir: Path, out_path: Path, *, dtype: DType = "f16") -> Path:
         if "token_embd.weight" not in seen:
             raise UnsupportedModelError(f"{hf_dir} has no model.embed_tokens.weight")
 
-    return write_gguf(out_path, ARCH, fill)
+    return write_gguf(out_path, config.architecture.gguf_arch, fill)
