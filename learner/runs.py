@@ -156,12 +156,14 @@ def finish(paths: Paths, store: Store, recipe: Recipe, run_id: int, gate_config:
     (:class:`learner.served_eval.ServedEvaluator`); without one (synthetic jobs, tests) the
     torch model is evaluated on the job's holdout instead, and the row says which it was.
     """
+    from models.architectures import of_folder
     from models.gguf.lora import export_lora
 
     job = recipe.job
     folder = run_dir(paths, run_id, job.role)
     peft_dir = recipe.save_adapter(folder / "adapter")
-    gguf_path = export_lora(peft_dir, folder / "adapter.gguf")
+    gguf_path = export_lora(peft_dir, folder / "adapter.gguf",  # for the base's llama.cpp arch
+                            arch=of_folder(job.base_dir).gguf_arch)
     registry = AdapterRegistry(paths.adapters_dir, store, keep=keep_versions)
     active = registry.active(job.role)
     kl = recipe.drift() if job.role == "actor" and job.holdout else None

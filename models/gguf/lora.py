@@ -5,7 +5,9 @@ tensor's shape, ``alpha`` one number per file), so peft's A ``[r, in]`` and B ``
 written as they are and only alpha needs care: rsLoRA's ``alpha / sqrt(r)`` becomes
 ``alpha · sqrt(r)``. When per-module ranks/alphas (``rank_pattern``/``alpha_pattern``) make a
 single alpha impossible, each module's scale is folded into its B and alpha is written as 0
-(llama.cpp's "no alpha": ``s = scale``).
+(llama.cpp's "no alpha": ``s = scale``). The adapter's GGUF architecture must be its base
+model's (llama.cpp refuses a mismatch): it is read from the base's config (the in-memory
+model's, or the folder named by the adapter's ``base_model_name_or_path``) unless given.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import gguf
 
+from models.architectures import UnsupportedArchitecture, architecture, gguf_archs, of_folder
 from models.gguf.hf import UnsupportedModelError, add_tensor, write_gguf
 
 if TYPE_CHECKING:
@@ -127,11 +130,32 @@ def gguf_alpha(lora: LoraTensors) -> float | None:
     return first if uniform and first != 0 else None
 
 
-def export_lora(adapter: Path | Any, out_path: Path, *, arch: str = "qwen2vl",
+def base_arch(adapter: Path | Any) -> str:
+    """The GGUF architecture of the base model of ``adapter`` (a peft folder or model).
+
+    A folder whose base cannot be found (moved, or a hub id) is taken for ``qwen2vl``, the
+    architecture every adapter had before Qwen3-VL; llama.cpp refuses a wrong guess on load.
+    """
+    if not isinstance(adapter, str | Path):
+        return architecture(str(adapter.get_base_model().config.model_type)).gguf_arch
+    config = json.loads((Path(adapter) / "adapter_config.json").read_text(encoding="utf-8"))
+    base = config.get("base_model_name_or_path")
+    try:
+        return of_folder(Path(base)).gguf_arch if base else "qwen2vl"
+    except UnsupportedArchitecture:
+        if base and (Path(base) / "config.json").exists():
+            raise
+        return "qwen2vl"
+
+
+def export_lora(adapter: Path | Any, out_path: Path, *, arch: str | None = None,
                 dtype: Literal["f32", "f16"] = "f32", adapter_name: str = "default") -> Path:
-    """Write ``adapter`` (a peft folder or a ``PeftModel``) as a GGUF LoRA for ``arch``."""
-    if arch != "qwen2vl":
-        raise UnsupportedModelError(f"LoRA export supports the qwen2vl architecture, not {arch!r}")
+    """Write ``adapter`` (a peft folder or a ``PeftModel``) as a GGUF LoRA for ``arch`` (by
+    default its base model's: see :func:`base_arch`)."""
+    arch = arch or base_arch(adapter)
+    if arch not in gguf_archs():
+        raise UnsupportedModelError(f"LoRA export supports the {', '.join(gguf_archs())} "
+                                    f"architectures, not {arch!r}")
     if isinstance(adapter, str | Path):
         lora = read_adapter_folder(Path(adapter))
     else:

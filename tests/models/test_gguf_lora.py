@@ -21,9 +21,10 @@ def peft_model(tiny: TinyModel, seed: int = 0, **lora: Any) -> Any:
     """The tiny HF model with a LoRA whose B is random (a fresh LoRA has B = 0)."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import Qwen2_5_VLForConditionalGeneration
 
-    base = Qwen2_5_VLForConditionalGeneration.from_pretrained(tiny.hf_dir)
+    from learner.base_model import load_base
+
+    base = load_base(tiny.hf_dir)  # Qwen2.5-VL or Qwen3-VL, as the folder says
     options = {"r": 4, "lora_alpha": 8, "target_modules": TEXT_TARGET_MODULES, **lora}
     with warnings.catch_warnings():  # peft 0.21 calls a transformers-5 deprecated alias
         warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated",

@@ -3,16 +3,19 @@
 The tiny Qwen3-VL (``models.tiny_qwen3``) has Q/K norms, a 16-wide head with interleaved
 M-RoPE sections [3, 3, 2] and random (not unit) norm weights, so a wrong eps, a missing norm or
 a mis-ordered rotary pair each move the logits far more than the tolerance. Tolerances: f32 GGUF
-max |Δlogit| over every position and the whole vocabulary < 1e-4 with identical greedy tokens.
+max |Δlogit| over every position and the whole vocabulary < 1e-4 (measured 2e-7) with identical
+greedy tokens; f32 GGUF + GGUF LoRA (plain, and rsLoRA with a per-module alpha) < 1e-5.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from models.gguf.lora import export_lora
 from models.tiny import TinyModel
 from tests.models.test_parity_text import PROMPT, TEXTS, _llama, llama_logits, torch_logits
 
@@ -67,3 +70,37 @@ def test_f32_logits_and_greedy_tokens_match(tiny_qwen3: TinyModel) -> None:
         llama_ids.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))
         llm.eval(llama_ids[-1:])
     assert llama_ids == torch_ids
+
+
+def test_lora_adapter_matches_peft(tiny_qwen3: TinyModel, tmp_path: Path) -> None:
+    """A peft LoRA on the Qwen3-VL text model, exported for ``qwen3vl``, gives llama.cpp the
+    logits torch + peft computes (max |Δ| < 1e-5), as does the folder the trainer saves."""
+    from gguf import GGUFReader
+
+    from tests.models.test_gguf_lora import peft_model
+
+    ids = qwen3_ids(tiny_qwen3)
+    model = peft_model(tiny_qwen3, seed=1).eval()
+    with model.disable_adapter():
+        base = torch_logits(model, ids)
+    tuned = torch_logits(model, ids)
+    assert np.abs(tuned - base).max() > 0.1  # the adapter really changes the model
+    adapter = export_lora(model, tmp_path / "lora.gguf")
+    assert GGUFReader(str(adapter)).fields["general.architecture"].contents() == "qwen3vl"
+    assert np.abs(tuned - llama_logits(tiny_qwen3.gguf_path, ids, lora=adapter)).max() < 1e-5
+    model.save_pretrained(str(tmp_path / "peft"))  # names the base folder in its config
+    from_folder = export_lora(tmp_path / "peft", tmp_path / "folder.gguf")
+    assert GGUFReader(str(from_folder)).fields["general.architecture"].contents() == "qwen3vl"
+    assert np.abs(tuned - llama_logits(tiny_qwen3.gguf_path, ids, lora=from_folder)).max() < 1e-5
+
+
+def test_rslora_adapter_with_per_module_alpha_matches_peft(tiny_qwen3: TinyModel,
+                                                           tmp_path: Path) -> None:
+    from tests.models.test_gguf_lora import peft_model
+
+    ids = qwen3_ids(tiny_qwen3)
+    model = peft_model(tiny_qwen3, seed=2, r=8, lora_alpha=4, use_rslora=True,
+                       alpha_pattern={"down_proj": 12}).eval()
+    adapter = export_lora(model, tmp_path / "lora.gguf")
+    theirs = llama_logits(tiny_qwen3.gguf_path, ids, lora=adapter)
+    assert np.abs(torch_logits(model, ids) - theirs).max() < 1e-5
