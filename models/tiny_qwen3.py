@@ -6,8 +6,9 @@ has Q/K RMS norms and an explicit ``head_dim`` (16, so ``mrope_section`` ``[3, 3
 all 8 rotary pairs with Qwen3's *interleaved* t/h/w layout); the vision tower cuts 16-pixel
 patches (images are multiples of 32), adds learned position embeddings (an 8×8 grid,
 interpolated per image), and hands two deepstack features (after vision blocks 0 and 1) to the
-first two decoder layers. Builds are cached like :func:`models.tiny.build_tiny`'s: one folder per
-hash of the parameters and of the building code.
+first two of its three decoder layers (llama.cpp cannot add one to the last layer). Builds
+are cached like :func:`models.tiny.build_tiny`'s: one folder per hash of the parameters and of
+the building code.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from models.tiny import TinyModel
 
 QWEN3_MEAN = QWEN3_STD = (0.5, 0.5, 0.5)  # Qwen3-VL's image processor normalises to [-1, 1]
 MROPE_SECTION = [3, 3, 2]  # t, h, w pairs of a 16-wide head, interleaved (Qwen3-VL)
-DEEPSTACK = [0, 1]  # vision blocks whose features feed decoder layers 0 and 1
+DEEPSTACK = [0, 1]  # vision blocks whose features feed decoder layers 0 and 1 (of 3)
 RMS_EPS = 1e-6
 
 
@@ -32,7 +33,7 @@ def tiny_qwen3_config(hidden: int, ids: dict[str, int]) -> dict[str, Any]:
     heads, head_dim = 4, 16
     text = {
         "vocab_size": tiny.VOCAB_SIZE, "hidden_size": hidden, "intermediate_size": 2 * hidden,
-        "num_hidden_layers": 2, "num_attention_heads": heads, "num_key_value_heads": 2,
+        "num_hidden_layers": 3, "num_attention_heads": heads, "num_key_value_heads": 2,
         "head_dim": head_dim, "max_position_embeddings": tiny.CONTEXT, "rms_norm_eps": RMS_EPS,
         "rope_parameters": {"rope_type": "default", "rope_theta": 5_000_000.0,
                             "mrope_section": MROPE_SECTION, "mrope_interleaved": True},
@@ -96,6 +97,7 @@ def _save_model(hf_dir: Path, hidden: int, seed: int, ids: dict[str, int]) -> No
 
 
 def _build(folder: Path, hidden: int, seed: int) -> TinyModel:
+    from models.gguf.qwen_mmproj import convert_mmproj
     from models.gguf.qwen_text import convert_text
 
     hf_dir = folder / "hf"
@@ -103,11 +105,13 @@ def _build(folder: Path, hidden: int, seed: int) -> TinyModel:
     ids = _save_tokenizer(hf_dir)
     _save_model(hf_dir, hidden, seed, ids)
     text = convert_text(hf_dir, folder / "tiny-f32.gguf", dtype="f32")
-    return TinyModel(hf_dir, text, folder / "mmproj-tiny-f32.gguf")
+    mmproj = convert_mmproj(hf_dir, folder / "mmproj-tiny-f32.gguf", dtype="f32")
+    return TinyModel(hf_dir, text, mmproj)
 
 
 _BUILD_SOURCES = ("tiny.py", "tiny_qwen3.py", "architectures.py", "vision_input.py",
-                  "gguf/hf.py", "gguf/tokenizer.py", "gguf/qwen_text.py", "gguf/qwen_mmproj.py")
+                  "gguf/hf.py", "gguf/tokenizer.py", "gguf/qwen_text.py", "gguf/qwen_mmproj.py",
+                  "gguf/qwen3_mmproj.py")
 
 
 def _code_hash() -> str:
@@ -120,7 +124,7 @@ def _code_hash() -> str:
 
 def build_tiny_qwen3(out_dir: Path, *, hidden: int = 64, seed: int = 0) -> TinyModel:
     """Build (or return the cached) tiny Qwen3-VL ``hidden`` wide under ``out_dir``: the HF
-    folder and its f32 GGUF text model (``gguf_path``)."""
+    folder, its f32 GGUF text model (``gguf_path``) and its f32 mmproj (``mmproj_path``)."""
     if hidden < 32 or hidden % 32:
         raise ValueError(f"hidden must be a positive multiple of 32, got {hidden}")
     params = {"arch": "qwen3_vl", "hidden": hidden, "seed": seed, "code": _code_hash()}

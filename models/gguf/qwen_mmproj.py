@@ -1,4 +1,5 @@
-"""HF Qwen2-VL / Qwen2.5-VL vision tower → GGUF ``mmproj`` file (llama.cpp's mtmd / clip).
+"""HF Qwen2-VL / Qwen2.5-VL vision tower → GGUF ``mmproj`` file (llama.cpp's mtmd / clip);
+Qwen3-VL's tower is written by :mod:`models.gguf.qwen3_mmproj` through the same entry point.
 
 The one transformation that is not a rename: the patch embedding is a Conv3D over two frames
 (temporal patch 2); clip.cpp runs it as two Conv2Ds, so ``patch_embed.proj.weight``
@@ -27,6 +28,7 @@ from models.gguf.hf import (
     read_config,
     write_gguf,
 )
+from models.gguf.qwen3_mmproj import add_qwen3_hparams, deepstack_indexes, qwen3_vision_tensors
 from models.vision_input import CLIP_MEAN, CLIP_STD
 
 if TYPE_CHECKING:
@@ -129,11 +131,22 @@ def convert_mmproj(hf_dir: Path, out_path: Path, *, dtype: DType = "f32") -> Pat
     check_dtype(dtype)
     config = read_config(hf_dir)
 
+    qwen3 = config.family == "qwen3_vl"
+    deepstack = deepstack_indexes(config) if qwen3 else []
+
+    def tensors(hf_name: str, tensor: torch.Tensor) -> Iterator[tuple[str, torch.Tensor]]:
+        if qwen3:
+            return qwen3_vision_tensors(hf_name, tensor, deepstack)
+        return vision_tensors(hf_name, tensor)
+
     def fill(writer: gguf.GGUFWriter) -> None:
-        _add_hparams(writer, config, Path(hf_dir), dtype)
+        if qwen3:
+            add_qwen3_hparams(writer, config, _preprocessor(Path(hf_dir)), dtype)
+        else:
+            _add_hparams(writer, config, Path(hf_dir), dtype)
         count = 0
         for hf_name, tensor in iter_tensors(hf_dir):
-            for name, part in vision_tensors(hf_name, tensor):
+            for name, part in tensors(hf_name, tensor):
                 add_tensor(writer, name, part, dtype)
                 count += 1
         if count == 0:

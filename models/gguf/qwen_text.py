@@ -105,7 +105,12 @@ def _add_qwen3_hparams(writer: gguf.GGUFWriter, config: QwenVLConfig) -> None:
     if 2 * sum(config.mrope_section) != head_dim:
         raise UnsupportedModelError(f"mrope_section {config.mrope_section} does not cover "
                                     f"the {head_dim // 2} rotary pairs of a {head_dim}-wide head")
-    writer.add_num_deepstack_layers(len(config.vision.get("deepstack_visual_indexes") or []))
+    deepstack = len(config.vision.get("deepstack_visual_indexes") or [])
+    if deepstack >= int(text["num_hidden_layers"]):  # llama.cpp 0.3.36 aborts on such a model
+        raise UnsupportedModelError(f"{deepstack} deepstack features for "
+                                    f"{text['num_hidden_layers']} decoder layers: llama.cpp adds "
+                                    "them only to layers before the last")
+    writer.add_num_deepstack_layers(deepstack)
 
 
 def convert_text(hf_dir: Path, out_path: Path, *, dtype: DType = "f16") -> Path:

@@ -104,3 +104,38 @@ def test_rslora_adapter_with_per_module_alpha_matches_peft(tiny_qwen3: TinyModel
     adapter = export_lora(model, tmp_path / "lora.gguf")
     theirs = llama_logits(tiny_qwen3.gguf_path, ids, lora=adapter)
     assert np.abs(torch_logits(model, ids) - theirs).max() < 1e-5
+
+
+def test_the_mmproj_is_a_qwen3vl_merger_with_deepstack(tiny_qwen3: TinyModel) -> None:
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(tiny_qwen3.mmproj_path))
+    fields = {name: field.contents() for name, field in reader.fields.items()}
+    assert fields["clip.projector_type"] == "qwen3vl_merger"
+    assert fields["clip.vision.is_deepstack_layers"] == [True, True, False]
+    assert fields["clip.vision.patch_size"] == 16
+    assert fields["clip.vision.image_size"] == 128  # 8x8 learned positions of 16 px
+    assert fields["clip.vision.image_mean"] == [0.5, 0.5, 0.5]
+    names = {t.name for t in reader.tensors}
+    assert {"v.patch_embd.weight", "v.patch_embd.weight.1", "v.patch_embd.bias",
+            "v.position_embd.weight", "v.blk.2.attn_qkv.weight", "v.post_ln.weight",
+            "mm.0.weight", "mm.2.bias", "v.deepstack.0.norm.weight", "v.deepstack.1.fc2.weight",
+            } <= names
+    assert not any(n.startswith(("blk.", "token_embd", "output")) for n in names)
+
+
+def test_a_deepstack_on_the_last_layer_is_refused(tiny_qwen3: TinyModel, tmp_path: Path) -> None:
+    """llama.cpp adds deepstack features only before the last decoder layer (it aborts the
+    process otherwise), so such a model is refused with a reason instead of converted."""
+    import json
+    import shutil
+
+    from models.gguf.hf import UnsupportedModelError
+    from models.gguf.qwen_text import convert_text
+
+    folder = shutil.copytree(tiny_qwen3.hf_dir, tmp_path / "hf")
+    config = json.loads((folder / "config.json").read_text())
+    config["vision_config"]["deepstack_visual_indexes"] = [0, 1, 2]
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(UnsupportedModelError, match="deepstack"):
+        convert_text(folder, tmp_path / "t.gguf", dtype="f32")
