@@ -36,7 +36,7 @@ from learner.data import Datasets, StepRecord, build_datasets, states
 from learner.runs import RunOutcome, run_job
 from learner.served_eval import ServedEvaluator, held_out_examples, observation
 from learner.train import StepCallback
-from models.families.base import Parsed
+from models.families.base import Parsed, get_family
 
 if TYPE_CHECKING:
     from agent.store.repo import Store
@@ -223,8 +223,9 @@ class ServedCritic:
                  max_new_tokens: int | None = None) -> None:
         self.records = {r.key: r for r in states(records)}
         self.records.update({r.key: r for r in records})
+        family = get_family(records[0].family) if records else None  # the base's resize rule
         self.critic = ModelCritic(runtime, with_reasoning=with_reasoning,
-                                  max_new_tokens=max_new_tokens)
+                                  max_new_tokens=max_new_tokens, family=family)
         self.calls = 0
 
     def __call__(self, parsed: Parsed, row: dict[str, Any]) -> float:
