@@ -26,28 +26,22 @@ class Architecture:
     """One supported architecture: its HF ``model_type``, GGUF arch and mtmd projector."""
 
     model_type: str
-    gguf_arch: str
-    projector: str
-    patch_size: int  # the vision tower's patch side; images are multiples of 2 × this
-
-    @property
-    def factor(self) -> int:
-        """Both sides of an image must be multiples of this (patch × 2×2 merge)."""
-        return self.patch_size * 2
+    gguf_arch: str  # general.architecture of the text model and of its LoRA adapters
+    projector: str  # clip.projector_type of the mmproj
 
 
 ARCHITECTURES: dict[str, Architecture] = {a.model_type: a for a in (
-    Architecture("qwen2_vl", "qwen2vl", "qwen2vl_merger", 14),
-    Architecture("qwen2_5_vl", "qwen2vl", "qwen2.5vl_merger", 14),
-    Architecture("qwen3_vl", "qwen3vl", "qwen3vl_merger", 16),
+    Architecture("qwen2_vl", "qwen2vl", "qwen2vl_merger"),
+    Architecture("qwen2_5_vl", "qwen2vl", "qwen2.5vl_merger"),
+    Architecture("qwen3_vl", "qwen3vl", "qwen3vl_merger"),
 )}
 
 
 def architecture(model_type: str) -> Architecture:
     """The row for ``model_type``, or :class:`UnsupportedArchitecture` naming what is known.
 
-    >>> architecture("qwen3_vl").gguf_arch, architecture("qwen3_vl").factor
-    ('qwen3vl', 32)
+    >>> architecture("qwen3_vl").gguf_arch, architecture("qwen3_vl").projector
+    ('qwen3vl', 'qwen3vl_merger')
     >>> try:
     ...     architecture("llava")
     ... except UnsupportedArchitecture as exc:

@@ -94,7 +94,7 @@ def add_qwen3_hparams(writer: gguf.GGUFWriter, config: QwenVLConfig, preprocesso
     writer.add_name(f"{config.family} vision")
     writer.add_file_type(FILE_TYPES[dtype])
     writer.add_clip_has_vision_encoder(True)
-    writer.add_clip_projector_type(gguf.VisionProjectorType.QWEN3VL)
+    writer.add_clip_projector_type(config.architecture.projector)  # qwen3vl_merger
     writer.add_vision_use_gelu(True)
     writer.add_vision_spatial_merge_size(2)
     writer.add_vision_projection_dim(int(vision["out_hidden_size"]))

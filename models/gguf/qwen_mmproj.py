@@ -106,13 +106,12 @@ def _add_hparams(writer: gguf.GGUFWriter, config: QwenVLConfig, hf_dir: Path,
     if config.family == "qwen2_5_vl":
         width, ffn = int(vision["hidden_size"]), int(vision["intermediate_size"])
         projection = int(vision["out_hidden_size"])
-        writer.add_clip_projector_type(gguf.VisionProjectorType.QWEN25VL)
         writer.add_vision_use_silu(True)
         writer.add_vision_n_wa_pattern(_wa_pattern(vision))
     else:
         width = int(vision["embed_dim"])
         ffn, projection = int(width * float(vision.get("mlp_ratio", 4))), int(vision["hidden_size"])
-        writer.add_clip_projector_type(gguf.VisionProjectorType.QWEN2VL)
+    writer.add_clip_projector_type(config.architecture.projector)
     writer.add_vision_projection_dim(projection)
     writer.add_vision_image_size(int(vision.get("image_size", 560)))
     writer.add_vision_patch_size(int(vision.get("patch_size", 14)))
