@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from models.build_once import build_once
+from models.gguf.hf import DType
 from models.tiny import RMS_EPS, TinyModel, _code_hash, _save_tokenizer
 
 # Qwen/Qwen2.5-VL-3B-Instruct config.json (text and vision_config), as published.
@@ -104,7 +105,7 @@ def _save_model(hf_dir: Path, kwargs: dict[str, Any], seed: int, dtype: str) -> 
 
 
 def build_real_dims(out_dir: Path, name: str, *, layers: int | None = 2,
-                    vision_layers: int | None = 2, dtype: str = "f32",
+                    vision_layers: int | None = 2, dtype: DType = "f32",
                     seed: int = 0) -> TinyModel:
     """Build (or return the cached) random ``name`` cut to ``layers`` text layers and
     ``vision_layers`` vision blocks (None: the published depth), converted to ``dtype`` GGUF.
