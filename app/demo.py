@@ -88,7 +88,7 @@ def install(catalogue: Catalogue, demo: DemoModel, *, name: str = DEMO_NAME) -> 
         name=name, family="deskhand", gguf=demo.gguf_path, mmproj=demo.mmproj_path,
         source="demo", size=demo.gguf_path.stat().st_size + demo.mmproj_path.stat().st_size,
         sha256=sha256_file(demo.gguf_path), mmproj_sha256=sha256_file(demo.mmproj_path),
-        hf=str(demo.hf_dir), note=DEMO_NOTE)
+        hf=Path(demo.hf_dir), note=DEMO_NOTE)
     catalogue.add(model, replace_existing=True)
     catalogue.use(name, "actor")
     catalogue.use(name, "critic")

@@ -155,11 +155,13 @@ class Night:
     def _base_dir(self, role: str, model: Any) -> Path:
         if self.base is not None:
             return self.base
-        if not model.hf or not Path(model.hf).is_dir():
-            raise SetupNeeded(f"the {role} model {model.name!r} has no Hugging Face weights to "
-                           f"train on: `deskhand models download {model.name}` fetches them "
-                           "(or give --base HF_DIR)")
-        return Path(model.hf)
+        if model.trainable:
+            return Path(model.hf)
+        fix = (f"`deskhand models download {model.name} --training` fetches them from "
+               f"{model.hf_repo}" if model.hf_repo else
+               f"`deskhand models download {model.name} --hf FOLDER_OR_REPO` says where they are")
+        raise SetupNeeded(f"the {role} model {model.name!r} has no Hugging Face weights to "
+                          f"train on: {fix} (or give --base HF_DIR)")
 
     def _runtime(self, model: Any) -> Any:
         """One loaded llama.cpp runtime per model file, for evaluation and the critic."""

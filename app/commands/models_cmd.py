@@ -40,8 +40,16 @@ from models.hub import (
     find_recommended,
     remove_model,
 )
+from models.hub.catalogue import InstalledModel
 from models.hub.install import TINY_NAME, FileProgress
 from models.hub.registry import human_size
+from models.hub.weights import (
+    WeightsPlan,
+    WeightsUnavailable,
+    download_weights,
+    set_hf_source,
+    training_state,
+)
 
 ERROR_EXIT = 2
 group = typer.Typer(help="List, add, download and choose models.", no_args_is_help=True)
@@ -70,11 +78,11 @@ def list_(ctx: typer.Context) -> None:
     with _catalogue(ctx) as cat:
         console = Console()
         if cat.models:
-            table = Table("name", "family", "source", "size", "in use", "note",
-                          title="Installed models", title_justify="left")
+            table = Table("name", "family", "source", "size", "in use", "training weights",
+                          "note", title="Installed models", title_justify="left")
             for name, m in sorted(cat.models.items()):
                 table.add_row(name, m.family, m.source, human_size(m.size),
-                              ", ".join(cat.roles_of(name)), m.note)
+                              ", ".join(cat.roles_of(name)), training_state(m), m.note)
             console.print(table)
         else:
             console.print("No models installed yet: download one below, `deskhand models add` "
@@ -109,24 +117,86 @@ def add(
 @group.command("download")
 def download(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A recommended model (see `deskhand models list`).")],
+    name: Annotated[str, typer.Argument(
+        help="A recommended model (see `deskhand models list`), or an installed one whose "
+             "training weights are missing.")],
     endpoint: Annotated[str | None, typer.Option(
         "--endpoint", help="Hub address (default: $HF_ENDPOINT or huggingface.co).")] = None,
+    training: Annotated[bool | None, typer.Option(
+        "--training/--no-training", help="Also download the Hugging Face weights nightly "
+        "training needs (asked, with the size, when not given).")] = None,
+    hf: Annotated[str | None, typer.Option(
+        "--hf", help="Where an installed model's training weights are: a hub repo id to "
+                     "download, or a folder you already have.")] = None,
 ) -> None:
-    """Download a recommended model; an interrupted download continues where it stopped."""
+    """Download a recommended model, and its weights for training if you want them.
+
+    An interrupted download continues where it stopped when you run the same command again.
+    """
     rec = find_recommended(name)
-    if rec is None:
-        raise _fail(f"{name!r} is not a recommended model; choose one of "
-                    f"{', '.join(r.name for r in RECOMMENDED)}")
     with _catalogue(ctx) as cat:
-        _say(f"Downloading {rec.name} (~{human_size(rec.approx_bytes)}) from {rec.repo}")
-        with _progress() as report:
-            try:
-                model = download_recommended(cat, rec, endpoint=endpoint, progress=report)
-            except KeyboardInterrupt:
-                raise _fail("download stopped; run the same command to continue") from None
-        _say(f"Installed {model.name} in {cat.models_dir / model.name}"
-             + (" — in use as the actor." if cat.roles_of(model.name) else "."))
+        if rec is None and name not in cat.models:
+            raise _fail(f"{name!r} is not a recommended model; choose one of "
+                        f"{', '.join(r.name for r in RECOMMENDED)}")
+        if rec is not None:
+            _say(f"Downloading {rec.name} (~{human_size(rec.approx_bytes)}) from {rec.repo}")
+            with _progress() as report:
+                try:
+                    model = download_recommended(cat, rec, endpoint=endpoint, progress=report)
+                except KeyboardInterrupt:
+                    raise _fail("download stopped; run the same command to continue") from None
+            _say(f"Installed {model.name} in {cat.models_dir / model.name}"
+                 + (" — in use as the actor." if cat.roles_of(model.name) else "."))
+        model = cat.get(rec.name if rec else name)
+        if hf is not None:
+            model = set_hf_source(cat, model.name, hf)
+        _training_weights(cat, model, endpoint, training)
+
+
+def _training_weights(cat: Catalogue, model: InstalledModel, endpoint: str | None,
+                      training: bool | None) -> None:
+    """Fetch the model's HF weights when the user wants them; say what is missing when not."""
+    later = f"`deskhand models download {model.name} --training`"
+    if model.trainable:
+        _say(f"Training weights: ready in {model.hf}.")
+        return
+    if model.hf_repo is None:
+        _say(f"Training weights: none known for {model.name}; give them with `deskhand models "
+             f"download {model.name} --hf FOLDER_OR_REPO` to train it overnight.")
+        return
+    if training is False:
+        _say(f"Training weights: not downloaded; {later} fetches them when you want the "
+             "nightly training.")
+        return
+
+    def confirm(plan: WeightsPlan) -> bool:
+        size = human_size(plan.total_bytes)
+        if training:
+            _say(f"Downloading the training weights ({size}, {len(plan.files)} files) from "
+                 f"{plan.repo}")
+            return True
+        try:
+            ok = typer.confirm(f"Nightly training needs this model's Hugging Face weights "
+                               f"({size} from {plan.repo}). Download them now?", default=False)
+        except typer.Abort:  # no one to ask (stdin closed)
+            ok = False
+        if not ok:
+            _say(f"Training weights: not downloaded; {later} fetches them ({size}).")
+        return ok
+
+    with _progress() as report:
+        try:
+            done = download_weights(cat, model.name, endpoint=endpoint, confirm=confirm,
+                                    progress=report)
+        except KeyboardInterrupt:
+            raise _fail(f"download stopped; {later} continues it") from None
+        except WeightsUnavailable as exc:
+            if training:
+                raise
+            _say(f"Training weights: not offered now ({exc}); {later} tries again.")
+            return
+    if done is not None:
+        _say(f"Training weights: ready in {done.hf}; `deskhand learn` can train {model.name}.")
 
 
 @contextmanager

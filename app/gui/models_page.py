@@ -2,7 +2,8 @@
 
 On first run (no actor model in the catalogue) the page says so plainly at the top and the
 three ways to get one (download, local files, tiny demo) come first. Afterwards it shows the
-installed models, which one the actor and the critic use (``Catalogue.use``), removal, and the
+installed models, which one the actor and the critic use (``Catalogue.use``), whether each can
+be trained overnight (and the command that fetches its weights if not), removal, and the
 adapter versions per role with promote / roll back.
 
 The catalogue is a small JSON file (``models.hub.catalogue``), read and written on the UI
@@ -36,6 +37,7 @@ from app.gui.models.adapters_panel import AdaptersPanel
 from app.gui.models.add_panel import AddPanel
 from models.hub import Catalogue, CatalogueError
 from models.hub.registry import human_size
+from models.hub.weights import training_state
 
 SAME_AS_ACTOR = "(same as the actor)"
 FIRST_RUN = ("<h3>No model is set up yet</h3>Deskhand needs a vision-language model to see "
@@ -118,17 +120,18 @@ class ModelsPage(QWidget):
     # -- installed models --------------------------------------------------------------
     def _installed_box(self) -> QGroupBox:
         box = QGroupBox("Installed models")
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Name", "Family", "Source", "Size", "Used as"])
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(["Name", "Family", "Source", "Size", "Used as",
+                                              "Training weights"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAccessibleName("Installed models")
         header = self.table.horizontalHeader()
-        for col in range(4):
+        for col in range(5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.actor_combo, self.critic_combo = QComboBox(), QComboBox()
         self.actor_combo.setAccessibleName("Actor model")
         self.critic_combo.setAccessibleName("Critic model")
@@ -159,9 +162,11 @@ class ModelsPage(QWidget):
             roles = ", ".join(cat.roles_of(name))
             if not cat.in_use.get("critic") and cat.in_use.get("actor") == name:
                 roles += " (critic too)"
-            for col, text in enumerate((name, m.family, source, human_size(m.size), roles)):
+            tip = f"{m.gguf}\n{m.mmproj}" + (f"\n{m.note}" if m.note else "")
+            for col, text in enumerate((name, m.family, source, human_size(m.size), roles,
+                                        training_state(m))):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{m.gguf}\n{m.mmproj}" + (f"\n{m.note}" if m.note else ""))
+                item.setToolTip(f"training weights: {m.hf}" if col == 5 and m.hf else tip)
                 self.table.setItem(row, col, item)
         self.table.setFixedHeight(self.table.horizontalHeader().height()
                                   + self.table.verticalHeader().length() + 4)

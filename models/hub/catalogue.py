@@ -4,6 +4,10 @@ One small JSON file (name -> family, files, source, size, sha256) plus ``in_use`
 name) for the ``actor`` and the ``critic``. Every change is written whole and atomically (temp
 file, fsync, rename), so a crash never leaves half a catalogue. Files inside the models folder
 are stored relative to it, so moving ``DESKHAND_HOME`` keeps the catalogue valid.
+
+Training needs the same model in Hugging Face format: ``hf`` is that *local folder* (set only
+once every file of it is there), ``hf_repo`` the hub repository it can be downloaded from.
+Version 1 catalogues kept a repo id in ``hf``; loading one moves it to ``hf_repo``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ CATALOGUE_FILE = "catalogue.json"
 ROLES: tuple[str, ...] = ("actor", "critic")
 Source = Literal["downloaded", "local", "tiny", "demo"]
 SOURCES: tuple[str, ...] = ("downloaded", "local", "tiny", "demo")
+VERSION = 2
 
 
 class CatalogueError(ValueError):
@@ -37,25 +42,50 @@ class InstalledModel:
     size: int  # bytes of gguf + mmproj
     sha256: str  # of the text GGUF: the model's identity in episodes and training runs
     mmproj_sha256: str = ""
-    hf: str | None = None  # HF folder or repo id of the same model, for training
+    hf: Path | None = None  # the same model in HF format (a complete local folder), to train
     note: str = ""
+    hf_repo: str | None = None  # where the HF weights can be downloaded from
+
+    @property
+    def trainable(self) -> bool:
+        """Whether the HF weights training needs are on disk."""
+        return self.hf is not None and (self.hf / "config.json").is_file()
 
     def to_json(self, root: Path) -> dict[str, Any]:
         data = asdict(self)
         data["gguf"], data["mmproj"] = _rel(self.gguf, root), _rel(self.mmproj, root)
+        data["hf"] = None if self.hf is None else _rel(self.hf, root)
         del data["name"]
         return data
 
     @classmethod
-    def from_json(cls, name: str, data: dict[str, Any], root: Path) -> InstalledModel:
+    def from_json(cls, name: str, data: dict[str, Any], root: Path,
+                  version: int = VERSION) -> InstalledModel:
+        data = dict(data)
+        if version < 2 and isinstance(data.get("hf"), str):
+            data.update(_v1_hf(data["hf"], root))
         try:
+            hf = data.get("hf")
             model = cls(name=name, **{**data, "gguf": root / data["gguf"],
-                                      "mmproj": root / data["mmproj"]})
+                                      "mmproj": root / data["mmproj"],
+                                      "hf": None if hf is None else root / hf})
         except (TypeError, KeyError) as exc:
             raise CatalogueError(f"catalogue entry {name!r} is malformed ({exc})") from None
         if model.family not in FAMILIES or model.source not in SOURCES:
             raise CatalogueError(f"catalogue entry {name!r} has an unknown family or source")
         return model
+
+
+def _v1_hf(hf: str, root: Path) -> dict[str, str | None]:
+    """A version-1 ``hf`` value: an existing folder stays a folder, anything else was a repo id.
+
+    >>> _v1_hf("Qwen/Qwen2.5-VL-3B-Instruct", Path("/nonexistent"))
+    {'hf': None, 'hf_repo': 'Qwen/Qwen2.5-VL-3B-Instruct'}
+    """
+    folder = Path(hf).expanduser()
+    if (root / folder).is_dir():
+        return {"hf": str(folder)}
+    return {"hf": None, "hf_repo": hf if hf.count("/") == 1 else None}
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -88,15 +118,19 @@ class Catalogue:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             entries, in_use = raw["models"], raw.get("in_use", {})
+            version = int(raw.get("version", 1))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CatalogueError(f"{path} is unreadable ({exc}); fix or delete it") from None
-        models = {name: InstalledModel.from_json(name, data, models_dir)
+        if version > VERSION:
+            raise CatalogueError(f"{path} was written by a newer Deskhand (version {version}); "
+                                 "update Deskhand")
+        models = {name: InstalledModel.from_json(name, data, models_dir, version)
                   for name, data in entries.items()}
         return cls(models_dir, models, {r: n for r, n in in_use.items() if n in models})
 
     def save(self) -> None:
         self.models_dir.mkdir(parents=True, exist_ok=True)
-        data = {"version": 1, "in_use": self.in_use,
+        data = {"version": VERSION, "in_use": self.in_use,
                 "models": {n: m.to_json(self.models_dir) for n, m in sorted(self.models.items())}}
         fd, tmp = tempfile.mkstemp(prefix=".catalogue-", suffix=".tmp", dir=self.models_dir)
         try:
@@ -123,6 +157,12 @@ class Catalogue:
                                  "pick another --name or remove it first")
         self.models[model.name] = model
         self.in_use.setdefault("actor", model.name)
+        self.save()
+
+    def replace(self, model: InstalledModel) -> None:
+        """Save a changed entry of an installed model (e.g. its training weights arrived)."""
+        self.get(model.name)
+        self.models[model.name] = model
         self.save()
 
     def use(self, name: str, role: str = "actor") -> None:

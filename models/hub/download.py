@@ -42,6 +42,10 @@ class HubUnreachable(HubError):
     """The hub (or its file server) could not be reached, or the connection broke."""
 
 
+class NotOnHub(HubError):
+    """The hub answered 404: the repository or the file does not exist (at that revision)."""
+
+
 class ChecksumMismatch(HubError):
     """The downloaded bytes do not hash to the sha256 the hub announced; the file is deleted."""
 
@@ -107,7 +111,7 @@ def remote_file(repo: str, filename: str, *, revision: str = "main", endpoint: s
             raise HubError(f"{repo}/{filename}: the hub refused access (HTTP {status}); "
                            "the repository may be gated or need a token") from None
         if status == 404:
-            raise HubError(f"{repo}/{filename} does not exist on {base}") from None
+            raise NotOnHub(f"{repo}/{filename} does not exist on {base}") from None
         raise HubError(f"{repo}/{filename}: the hub answered HTTP {status}") from None
     except _transport_errors() as exc:
         raise HubUnreachable(f"cannot reach the model hub at {base} ({_reason(exc)}); "

@@ -17,6 +17,7 @@ from pathlib import Path
 from models.hub.catalogue import Catalogue, CatalogueError, InstalledModel
 from models.hub.download import CHUNK, download_file
 from models.hub.gguf_info import GGUFInfo, NotGGUF, inspect_gguf
+from models.hub.hf_folder import hf_source
 from models.hub.registry import FAMILIES, Recommended
 
 FileProgress = Callable[[str, int, "int | None"], None]
@@ -76,12 +77,13 @@ def add_local(catalogue: Catalogue, gguf: Path, mmproj: Path, *, hf: str | None 
     if chosen in catalogue.models:
         raise CatalogueError(f"a model called {chosen!r} is already installed; "
                              "pick another --name or remove it first")
-    if hf is not None and not Path(hf).expanduser().exists() and hf.count("/") != 1:
-        raise CatalogueError(f"--hf {hf!r} is neither an existing folder nor a hub repo id")
+    chosen_family = _family(model_info, family)
+    hf_dir, hf_repo = hf_source(hf, chosen_family)
     model = InstalledModel(
-        name=chosen, family=_family(model_info, family), gguf=gguf, mmproj=mmproj,
+        name=chosen, family=chosen_family, gguf=gguf, mmproj=mmproj,
         source="local", size=gguf.stat().st_size + mmproj.stat().st_size,
-        sha256=sha256_file(gguf), mmproj_sha256=sha256_file(mmproj), hf=hf)
+        sha256=sha256_file(gguf), mmproj_sha256=sha256_file(mmproj), hf=hf_dir,
+        hf_repo=hf_repo)
     catalogue.add(model)
     return model
 
@@ -100,10 +102,12 @@ def download_recommended(catalogue: Catalogue, rec: Recommended, *,
                                      progress=report, retries=retries))
     gguf, mmproj = results
     check_pair(gguf.path, mmproj.path)
+    earlier = catalogue.models.get(rec.name)
     model = InstalledModel(
         name=rec.name, family=rec.family, gguf=gguf.path, mmproj=mmproj.path,
         source="downloaded", size=gguf.size + mmproj.size, sha256=gguf.sha256,
-        mmproj_sha256=mmproj.sha256, hf=rec.hf_repo, note=rec.note)
+        mmproj_sha256=mmproj.sha256, hf=earlier.hf if earlier else None, note=rec.note,
+        hf_repo=rec.hf_repo)
     catalogue.add(model, replace_existing=True)
     return model
 
@@ -121,7 +125,7 @@ def add_tiny(catalogue: Catalogue, *, name: str = TINY_NAME) -> InstalledModel:
         name=name, family=model_info.guess_family() or "qwen25vl", gguf=gguf, mmproj=mmproj,
         source="tiny", size=gguf.stat().st_size + mmproj.stat().st_size,
         sha256=sha256_file(gguf), mmproj_sha256=sha256_file(mmproj),
-        hf=str(tiny.hf_dir), note=TINY_NOTE)
+        hf=Path(tiny.hf_dir), note=TINY_NOTE)
     catalogue.add(model, replace_existing=True)
     return model
 

@@ -19,9 +19,12 @@ from learner import synthetic as syn
 from models.gguf.qwen_mmproj import convert_mmproj
 from models.gguf.qwen_text import convert_text
 from models.hub.catalogue import Catalogue
-from models.hub.install import add_local
+from models.hub.install import add_local, download_recommended
+from models.hub.registry import Recommended
+from models.hub.weights import download_weights
 from models.tiny import TinyModel
 from tests.learner.test_learning import warm_bases
+from tests.models.test_hub_fake import FakeHub
 
 SMALL = ["--set", "learner.gate.min_holdout=5", "--set", "learner.data.holdout_fraction=0.5"]
 
@@ -37,16 +40,41 @@ def _rows(store: Store) -> tuple[list[TrainingRun], list[Adapter]]:
                 list(s.scalars(select(Adapter)).all()))
 
 
-def install(home: Paths, hf_dir: Path, cache: Path, name: str = "synthetic") -> None:
-    """An HF folder as an installed model (its f32 GGUF pair), for the actor and the critic."""
+def gguf_pair(hf_dir: Path, cache: Path) -> tuple[Path, Path]:
+    """The f32 GGUF text model and projector of an HF folder (converted once, cached)."""
     folder = cache / f"gguf-{hf_dir.parent.name}-{hf_dir.name}"
     gguf, mmproj = folder / "model-f32.gguf", folder / "mmproj-f32.gguf"
     if not mmproj.exists():
         folder.mkdir(parents=True, exist_ok=True)
         convert_text(hf_dir, gguf, dtype="f32")
         convert_mmproj(hf_dir, mmproj, dtype="f32")
+    return gguf, mmproj
+
+
+def install(home: Paths, hf_dir: Path, cache: Path, name: str = "synthetic") -> None:
+    """An HF folder as an installed model (its f32 GGUF pair), for the actor and the critic."""
+    gguf, mmproj = gguf_pair(hf_dir, cache)
     catalogue = Catalogue.load(home.models_dir)
     add_local(catalogue, gguf, mmproj, hf=str(hf_dir), family="deskhand", name=name)
+    catalogue.use(name, "actor")
+    catalogue.use(name, "critic")
+
+
+def install_from_hub(home: Paths, hf_dir: Path, cache: Path, name: str = "synthetic") -> None:
+    """The same model as a person gets it: its GGUF pair and then its training weights
+    downloaded from the (fake) hub, as ``deskhand models download NAME --training`` does."""
+    gguf, mmproj = gguf_pair(hf_dir, cache)
+    rec = Recommended(name=name, family="deskhand", repo=f"test/{name}-GGUF",
+                      gguf_file=gguf.name, mmproj_file=mmproj.name, approx_bytes=1,
+                      hf_repo=f"test/{name}")
+    files = {(rec.repo, p.name): p.read_bytes() for p in (gguf, mmproj)}
+    files.update({(rec.hf_repo, p.name): p.read_bytes() for p in hf_dir.iterdir()
+                  if p.is_file()})
+    catalogue = Catalogue.load(home.models_dir)
+    with FakeHub(files) as hub:
+        download_recommended(catalogue, rec, endpoint=hub.endpoint)
+        model = download_weights(catalogue, name, endpoint=hub.endpoint)
+    assert model is not None and model.hf == home.models_dir / name / "hf"
     catalogue.use(name, "actor")
     catalogue.use(name, "critic")
 
@@ -103,7 +131,7 @@ def test_learn_trains_both_roles_and_the_gate_judges_them_as_served(
 
     torch.set_num_threads(1)
     actor_base, _ = warm_bases(tiny_model, tiny_cache_dir)
-    install(home, actor_base, tiny_cache_dir)
+    install_from_hub(home, actor_base, tiny_cache_dir)  # download → learn → adapter
     judged_steps(store, 36)
     code, out, err = _run("--set", "learner.actor.max_new_tokens=48",
                           "--set", "learner.reward_model.max_new_tokens=8",

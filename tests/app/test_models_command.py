@@ -51,7 +51,7 @@ def test_add_list_use_remove(home: Paths, pair: tuple[Path, Path], tmp_path: Pat
     entry = catalogue(home)["models"]["Agent-7B-Q4_K_M"]  # type: ignore[index]
     assert entry["gguf"] == str(gguf) and entry["source"] == "local"
     assert entry["sha256"] == hashlib.sha256(gguf.read_bytes()).hexdigest()
-    assert entry["hf"] == "ByteDance-Seed/UI-TARS-1.5-7B"
+    assert entry["hf"] is None and entry["hf_repo"] == "ByteDance-Seed/UI-TARS-1.5-7B"
 
     other = write_gguf(tmp_path / "b" / "b.gguf", arch="qwen3vl", seed=3)
     assert run("add", str(other), "--mmproj", str(mmproj), "--name", "b").exit_code == 0
@@ -63,6 +63,7 @@ def test_add_list_use_remove(home: Paths, pair: tuple[Path, Path], tmp_path: Pat
             if line.count("│") > 3}
     assert "actor" in rows["Agent-7B-Q4_K_M"] and "critic" in rows["b"]
     assert "qwen3vl" in rows["b"] and "local" in rows["b"]
+    assert "missing" in rows["Agent-7B-Q4_K_M"] and "unknown" in rows["b"]  # training weights
     assert all(r.name in listing.output for r in RECOMMENDED)
 
     result = run("remove", "b")
@@ -116,8 +117,10 @@ def test_download_a_recommended_model(home: Paths, tmp_path: Path) -> None:
     assert entry["source"] == "downloaded" and entry["family"] == "qwen25vl"
     assert entry["gguf"] == f"{rec.name}/{rec.gguf_file}"  # relative to the models folder
     assert entry["sha256"] == hashlib.sha256(model).hexdigest()
-    assert entry["hf"] == rec.hf_repo and entry["size"] == len(model) + len(proj)
+    assert entry["hf"] is None and entry["hf_repo"] == rec.hf_repo  # weights not asked for
+    assert entry["size"] == len(model) + len(proj)
     assert "(installed)" in run("list").output
+    assert "Training weights: not offered now" in result.output  # the hub has no HF repo
 
     result = run("remove", rec.name)
     assert result.exit_code == 0, result.output

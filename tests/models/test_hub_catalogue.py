@@ -15,7 +15,8 @@ def model(root: Path, name: str, *, inside: bool = True) -> InstalledModel:
     folder = root / name if inside else Path("/elsewhere") / name
     return InstalledModel(name=name, family="qwen3vl", gguf=folder / "m.gguf",
                           mmproj=folder / "p.gguf", source="downloaded" if inside else "local",
-                          size=10, sha256="a" * 64, hf="Qwen/Qwen3-VL-2B-Instruct")
+                          size=10, sha256="a" * 64, hf=folder / "hf",
+                          hf_repo="Qwen/Qwen3-VL-2B-Instruct")
 
 
 def test_round_trip_with_relative_paths(tmp_path: Path) -> None:
@@ -24,6 +25,7 @@ def test_round_trip_with_relative_paths(tmp_path: Path) -> None:
     cat.add(model(tmp_path, "outside", inside=False))
     raw = cat.path.read_text()
     assert '"gguf": "inside/m.gguf"' in raw and '"/elsewhere/outside/m.gguf"' in raw
+    assert '"hf": "inside/hf"' in raw and '"hf": "/elsewhere/outside/hf"' in raw
     assert [p.name for p in tmp_path.iterdir()] == ["catalogue.json"]  # no temp file left
 
     moved = tmp_path.parent / (tmp_path.name + "-moved")
@@ -31,6 +33,7 @@ def test_round_trip_with_relative_paths(tmp_path: Path) -> None:
     again = Catalogue.load(moved)
     assert again.get("inside").gguf == moved / "inside" / "m.gguf"
     assert again.get("outside").gguf == Path("/elsewhere/outside/m.gguf")
+    assert again.get("inside").hf == moved / "inside" / "hf"
     assert again.get("inside") == model(moved, "inside")
 
 

@@ -3,7 +3,8 @@
 Two loopback servers, as on the real hub: the *hub* answers ``HEAD/GET
 /{repo}/resolve/{revision}/{file}`` with a 302 carrying ``X-Repo-Commit``, ``X-Linked-Etag``
 (the sha256) and ``X-Linked-Size``, pointing at the *CDN*, which serves the bytes and honours
-``Range``. Faults: ``cut_at`` (the CDN closes the connection after that byte, ``cuts`` times),
+``Range``. Faults: ``cut_at`` (the CDN closes the connection after that byte of a file longer
+than that, ``cuts`` times),
 ``wrong_sha`` (the hub announces a sha256 the bytes do not have), ``ignore_range`` (the CDN
 always sends the whole file, as some proxies do).
 The faithfulness tests run huggingface_hub's own metadata call against it.
@@ -157,7 +158,7 @@ class FakeHub:
                 if head:
                     return
                 end = len(data)
-                if hub.cut_at is not None and start < hub.cut_at and hub._take_cut():
+                if hub.cut_at is not None and start < hub.cut_at < end and hub._take_cut():
                     end, self.close_connection = hub.cut_at, True
                 self.wfile.write(data[start:end])
                 self.wfile.flush()
