@@ -11,6 +11,7 @@ system Python before the virtual environment has anything in it
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -170,10 +171,11 @@ def _run(argv: list[str]) -> str:
 
 
 def detect_nvidia() -> Detected:
-    """GPUs and CUDA versions from ``nvidia-smi`` and ``nvcc`` (no Python packages asked)."""
+    """GPUs and CUDA versions from ``nvidia-smi`` and ``nvcc`` (on PATH, else under
+    ``$CUDA_HOME``, else ``/usr/local/cuda``); no Python package is asked."""
     smi = shutil.which("nvidia-smi")
-    nvcc = shutil.which("nvcc") or next(
-        (p for p in ("/usr/local/cuda/bin/nvcc",) if shutil.which(p)), None)
+    home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
+    nvcc = shutil.which("nvcc") or shutil.which(os.path.join(home, "bin", "nvcc"))
     if not smi:
         return Detected(nvcc_cuda=parse_cuda_version(_run([nvcc, "--version"])) if nvcc else None)
     gpus = parse_gpus(_run([smi, "--query-gpu=name,memory.total,memory.free",

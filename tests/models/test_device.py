@@ -85,4 +85,5 @@ esac
 
 def test_detect_nvidia_without_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("CUDA_HOME", str(tmp_path))
     assert device.detect_nvidia().gpus == ()
