@@ -83,4 +83,5 @@ def for_device(learner: LearnerConfig, role: str, device: str, device_name: str 
     else:
         note = (f"{role}: training on the CPU (no CUDA GPU for torch) with your settings: "
                 f"{describe(scaled)}")
-    return Budget(replace(learner, **{name: scaled}), note)
+    changes: dict[str, Any] = {name: scaled}
+    return Budget(replace(learner, **changes), note)
