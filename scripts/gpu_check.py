@@ -28,7 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PARITY_TOLERANCE = {"cpu": 1e-4, "cuda": 1e-3}  # max |Δlogit|, f32 GGUF + LoRA vs peft
+# max |Δlogit|, f32 GGUF + LoRA vs peft: the suite's CPU tolerance; on CUDA cuBLAS may run f32
+# GEMMs in TF32 (10-bit mantissa), so 1e-2, still far below the adapter's own effect (~0.8)
+PARITY_TOLERANCE = {"cpu": 1e-4, "cuda": 1e-2}
 # a random model as wide as Qwen2.5-VL-3B's text model (hidden 2048, 16 heads of 128, 2 KV
 # heads, MLP 11008), 4 layers deep so it builds in seconds; served as Q4_K_M like a real one
 REAL_TEXT = {"num_attention_heads": 16, "num_key_value_heads": 2, "intermediate_size": 11008,
