@@ -144,7 +144,7 @@ def _device_budget(learner: Any, roles: list[str], console: Console, cli: Any) -
         if device.startswith("cuda"):
             import torch
 
-            label = torch.cuda.get_device_name(0)
+            label = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "not found"
         budget = for_device(learner, name, device, label, written)
         learner = budget.learner
         log.info("%s", budget.note)

@@ -40,3 +40,14 @@ def test_learn_on_a_gpu_keeps_the_full_budget(home: Paths, store: Store,
     result = CliRunner().invoke(cli, ["learn", "--role", "reward"])
     assert "reward: training on cuda (NVIDIA H200) with the full budget: group 8, 4 states per " \
            "step, 200 steps, 128 new tokens, 120 minutes" in result.stderr
+
+
+def test_asking_for_cuda_without_one_is_said_not_crashed_on(
+        home: Paths, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = CliRunner().invoke(cli, ["--set", "learner.reward_model.device=cuda", "learn",
+                                      "--role", "reward"])
+    assert "reward: training on cuda (not found) with the full budget" in result.stderr
+    assert result.exit_code == 2  # no model installed: the usual message, no traceback
