@@ -28,6 +28,12 @@ class ConfigError(ValueError):
 
 def load(cls: type[T], path: Path | None = None, overrides: list[str] | None = None) -> T:
     """Read ``path`` (if it exists) into ``cls``, then apply ``key=value`` overrides."""
+    return from_dict(cls, read(path, overrides))
+
+
+def read(path: Path | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
+    """The tables the person wrote (``path``, then the overrides), before any default: what
+    :func:`load` builds from, and how a caller tells a value set on purpose from a default."""
     data: dict[str, Any] = {}
     if path is not None and path.exists():
         try:
@@ -37,7 +43,7 @@ def load(cls: type[T], path: Path | None = None, overrides: list[str] | None = N
     for item in overrides or []:
         key, value = parse_override(item)
         _set_dotted(data, key, value)
-    return from_dict(cls, data)
+    return data
 
 
 def parse_override(item: str) -> tuple[str, Any]:

@@ -1,7 +1,9 @@
 """``deskhand doctor``: what this machine offers the agent, as a list of plain checks.
 
 Each check is cheap, never raises, and says what to do when it fails. The CLI prints them;
-the app can show the same list. The database check says what ``agent.store.health`` finds
+the app can show the same list. The GPU, llama.cpp and torch checks say what
+``models.device`` finds: each GPU with its VRAM, whether llama.cpp can offload to it, and the
+device the trainer uses. The database check says what ``agent.store.health`` finds
 (damaged, cannot be upgraded, written by a newer Deskhand) with the backups and the command
 that restores one; the monitor check lists every monitor with its geometry and scale factor.
 """
@@ -32,7 +34,7 @@ class Check:
 
 def run_checks(paths: Paths) -> list[Check]:
     checks: list[Callable[[Paths], Check]] = [
-        _python, _display, _monitors, _x_extensions, _gpu, _llama_cpp, _disk, _data_dir,
+        _python, _display, _monitors, _x_extensions, _gpu, _llama_cpp, _torch, _disk, _data_dir,
         _database, _models,
     ]
     results = []
@@ -76,14 +78,11 @@ def _x_extensions(paths: Paths) -> Check:
 
 
 def _gpu(paths: Paths) -> Check:
-    smi = shutil.which("nvidia-smi")
-    if smi:
-        out = subprocess.run([smi, "--query-gpu=name,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=10).stdout.strip()
-        if out:
-            return Check("gpu", True, out.replace("\n", "; "))
-    return Check("gpu", True, "none found: acting and training run on the CPU (slow)",
-                 "a CUDA GPU makes nightly training practical")
+    from models.device import detect_nvidia, gpu_line
+
+    found = detect_nvidia()
+    return Check("gpu", True, gpu_line(found),
+                 "" if found.gpus else "a CUDA GPU makes nightly training practical")
 
 
 def _llama_cpp(paths: Paths) -> Check:
@@ -92,7 +91,31 @@ def _llama_cpp(paths: Paths) -> Check:
                      "run scripts/setup.sh")
     from importlib.metadata import version
 
-    return Check("llama.cpp", True, f"llama-cpp-python {version('llama-cpp-python')}")
+    from llama_cpp import llama_cpp as ll
+
+    from models.device import Detected, detect_nvidia, llama_backend_line
+
+    offload = bool(ll.llama_supports_gpu_offload())
+    detail = (f"llama-cpp-python {version('llama-cpp-python')}, "
+              f"{llama_backend_line(Detected(llama_offload=offload))}")
+    hint = ("" if offload or not detect_nvidia().gpus else
+            "this machine has an NVIDIA GPU: run scripts/setup.sh to rebuild llama.cpp with CUDA")
+    return Check("llama.cpp", True, detail, hint)
+
+
+def _torch(paths: Paths) -> Check:
+    if importlib.util.find_spec("torch") is None:
+        return Check("torch", False, "torch is not installed", "run scripts/setup.sh")
+    import torch
+
+    from models.device import Detected, detect_nvidia, torch_device_line
+
+    cuda = torch.cuda.is_available()
+    found = Detected(torch_build=torch.__version__,
+                     torch_cuda=torch.cuda.get_device_name(0) if cuda else None)
+    hint = ("" if cuda or not detect_nvidia().gpus else
+            "this machine has an NVIDIA GPU: run scripts/setup.sh to install a CUDA torch")
+    return Check("torch", True, torch_device_line(found), hint)
 
 
 def _disk(paths: Paths) -> Check:

@@ -37,11 +37,15 @@ def attach_active_adapters(runtime: Any, paths: Paths, roles: tuple[str, ...],
     versions: dict[str, str] = {}
     for role in roles:
         try:
-            active = registry.active(ROLES[role])
+            active, failed = registry.active_checked(ROLES[role])
         except Exception as exc:
             problems.append(f"the active {role} adapter cannot be read ({exc}); the base "
                             "model acts")
-            active = None
+            active, failed = None, []
+        if failed:
+            instead = f"v{active.version} acts instead" if active else "the base model acts"
+            problems.append(f"the active {role} adapter cannot be used ({'; '.join(failed)}); "
+                            f"{instead} (roll back or retrain)")
         if active is None:
             runtime.roles.pop(role, None)
             continue

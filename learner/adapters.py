@@ -180,19 +180,26 @@ class AdapterRegistry:
     def active(self, role: str) -> AdapterVersion | None:
         """The active version, verified; else the latest earlier active that verifies; else
         None (the base model)."""
+        return self.active_checked(role)[0]
+
+    def active_checked(self, role: str) -> tuple[AdapterVersion | None, builtins.list[str]]:
+        """:meth:`active`, and why each version passed over fails verification (the faces
+        show these: a fallback is never only logged)."""
         state = self._read_active(role)
         entries = [{"version": state.get("version"), "sha256": state.get("sha256")},
                    *state.get("history", [])]
+        failed: builtins.list[str] = []
         for entry in entries:
             version = entry.get("version")
             if version is None:
-                return None
+                return None, failed
             try:
-                return self.verify(role, int(version), entry.get("sha256"))
+                return self.verify(role, int(version), entry.get("sha256")), failed
             except RegistryError as exc:
                 log.warning("%s adapter v%s fails verification (%s); falling back", role,
                             version, exc)
-        return None
+                failed.append(str(exc))
+        return None, failed
 
     def list(self, role: str) -> builtins.list[AdapterVersion]:
         """Every version on disk, ascending, with its status (not verified)."""

@@ -63,8 +63,8 @@ def runtime(
         return
     head, rows = report.table()
     table = Table(title=f"deskhand bench runtime — {model.name}, image {report.image[0]}x"
-                        f"{report.image[1]}, {report.threads} threads, cold/bare best of "
-                        f"{report.repeats} (ms)")
+                        f"{report.image[1]}, {report.threads} threads, "
+                        f"{_offload(report.gpu_layers)}, cold/bare best of {report.repeats} (ms)")
     for name in head:
         table.add_column(name, justify="right", no_wrap=True)
     for row in rows:
@@ -79,6 +79,13 @@ def runtime(
     ratio = report.ttft_ratio
     out.print("TTFT step n>1 / step 1: " + ("n/a (one step)" if ratio is None else
               f"{ratio:.3f}x (goal <= {TTFT_GOAL}x)"))
+
+
+def _offload(gpu_layers: int) -> str:
+    """``gpu_layers`` as resolved, in words: "GPU (all layers)", "GPU (12 layers)" or "CPU"."""
+    if gpu_layers == 0:
+        return "CPU"
+    return f"GPU ({'all' if gpu_layers < 0 else gpu_layers} layers)"
 
 
 @group.command()

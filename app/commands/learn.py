@@ -4,8 +4,9 @@ This process *is* the trainer's own process (the app and the nightly timer spawn
 learn``): it logs the resolved config, shows a progress bar, and runs one night of
 :class:`learner.nightly.Night` — readiness first (so a run that could never be judged says
 what is missing within seconds instead of training for nothing), then each role's run, the
-served evaluation and the gate, whose decision is printed with its n and p. SIGTERM stops the
-run within one sampled completion and checkpoints it (the next run resumes).
+served evaluation and the gate, whose decision is printed with its n and p. A role that
+trains on the CPU gets the CPU budget (``learner.budget``), and the command says so. SIGTERM
+stops the run within one sampled completion and checkpoints it (the next run resumes).
 
 Exit status: 0 when every asked role trained or was skipped for a reason it states, 1 when a
 run failed, 2 for a problem to fix first (no model, bad options).
@@ -90,11 +91,12 @@ def register(app: typer.Typer) -> None:
         if now and nightly:
             raise typer.BadParameter("give --now or --nightly, not both")
         learner, agent, runtime = _configs(cli.config)
+        roles = ["reward", "actor"] if role is Role.both else [role.value]
+        learner = _device_budget(learner, roles, console, cli)
         resolved = json.dumps(_config_json(learner, agent), default=str)
         log.info("resolved config: %s", resolved)
         console.print(f"resolved config: {escape(resolved)}")
         stop = StopRequest().install()
-        roles = ["reward", "actor"] if role is Role.both else [role.value]
         store = open_store(cli.paths.ensure(), cli.config.store)
         try:
             if nightly:
@@ -125,6 +127,29 @@ def register(app: typer.Typer) -> None:
             store.close()
         if results and all(r.status == "setup" for r in results):
             raise typer.Exit(2)  # nothing could even start: the messages say what to install
+
+
+def _device_budget(learner: Any, roles: list[str], console: Console, cli: Any) -> Any:
+    """``learner`` with each role's budget scaled to the device it trains on (the CPU gets a
+    night it can finish, but for what the person set), each decision said and logged."""
+    from agent.config import read
+    from learner.budget import ROLE_FIELDS, for_device
+    from learner.policy import pick_device
+
+    tables = read(cli.paths.config_file, cli.overrides).get("learner", {})
+    for name in roles:
+        written = set(tables.get(ROLE_FIELDS[name], {}))
+        device = pick_device(getattr(learner, ROLE_FIELDS[name]).device)
+        label = ""
+        if device.startswith("cuda"):
+            import torch
+
+            label = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "not found"
+        budget = for_device(learner, name, device, label, written)
+        learner = budget.learner
+        log.info("%s", budget.note)
+        console.print(escape(budget.note))
+    return learner
 
 
 def _config_json(learner: Any, agent: Any) -> dict[str, Any]:

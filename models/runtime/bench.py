@@ -61,6 +61,7 @@ class BenchReport:
     repeats: int
     baseline: str
     steps: list[StepRow] = field(default_factory=list)
+    gpu_layers: int = 0  # as resolved at load (-1: all on the GPU; 0: the CPU)
 
     @property
     def overhead(self) -> float:
@@ -134,7 +135,7 @@ def run_bench(model: Path, mmproj: Path, *, steps: int = 4, config: RuntimeConfi
         history.append(HistoryStep(Click(40 + 30 * i, 100), reasoning=f"Step {i}: look around."))
     rows: list[StepRow] = []
     with LlamaRuntime(model, mmproj, config) as runtime:
-        bare = BareLlama(runtime.model_pointer, mmproj, config)
+        bare = BareLlama(runtime.model_pointer, mmproj, runtime.config)  # "auto" resolved
         try:
             runtime.generate(prompts[0], greedy=True, max_new_tokens=2)  # warm-up allocations
             bare.run(prompts[0].text, prompts[0].image, 2)
@@ -154,11 +155,12 @@ def run_bench(model: Path, mmproj: Path, *, steps: int = 4, config: RuntimeConfi
                 rows.append(_row(i + 1, warm, cold, parse_s, best_bare.ttft_s, best_bare.total_s))
         finally:
             bare.close()
+        gpu_layers = runtime.config.n_gpu_layers
     height, width = prompts[0].image.shape[:2]
     return BenchReport(model=str(model), mmproj=str(mmproj), family=family_name, screen=screen,
                        image=(width, height), max_new_tokens=max_new_tokens,
                        threads=config.resolved_threads, repeats=repeats, baseline=BASELINE,
-                       steps=rows)
+                       steps=rows, gpu_layers=gpu_layers)
 
 
 def _time_parse(family: Any, gen: Generation, frame: Any, error: type[Exception]) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 
 def default_threads() -> int:
@@ -26,7 +27,10 @@ FLASH_ATTN = {"auto": -1, "off": 0, "on": 1}  # llama_flash_attn_type
 @dataclass(frozen=True)
 class RuntimeConfig:
     threads: int = 0  # CPU threads for decoding and image encoding; 0 = half the logical CPUs
-    gpu_layers: int = 0  # layers offloaded to the GPU (-1 = all); the projector follows (>0)
+    # layers offloaded to the GPU: "auto" = all that fit when llama.cpp was built with GPU
+    # offload, none otherwise (models.runtime.offload resolves it at load); -1 = all; 0 = none.
+    # The projector follows (on the GPU unless 0).
+    gpu_layers: int | Literal["auto"] = "auto"
     n_ctx: int = 8192  # KV cells per sequence (a 1280-token screenshot + prompt + output)
     n_batch: int = 512  # tokens per llama_decode call during prefill
     image_min_tokens: int = 0  # 0 = projector default; Qwen-VL grounds poorly under 1024
@@ -48,7 +52,9 @@ class RuntimeConfig:
     def __post_init__(self) -> None:
         checks = [
             (self.threads >= 0, "threads must be >= 0"),
-            (self.gpu_layers >= -1, "gpu_layers must be >= -1"),
+            (self.gpu_layers == "auto" or (isinstance(self.gpu_layers, int)
+                                            and self.gpu_layers >= -1),
+             "gpu_layers must be 'auto' or >= -1"),
             (self.n_ctx >= 64, "n_ctx must be >= 64"),
             (1 <= self.n_batch <= self.n_ctx, "n_batch must be in [1, n_ctx]"),
             (self.image_min_tokens >= 0, "image_min_tokens must be >= 0"),
@@ -76,6 +82,16 @@ class RuntimeConfig:
         (-1, 1)
         """
         return FLASH_ATTN[self.flash_attn]
+
+    @property
+    def n_gpu_layers(self) -> int:
+        """``gpu_layers`` as llama.cpp's ``n_gpu_layers``; an unresolved "auto" is 0 (the CPU):
+        :func:`models.runtime.offload.resolve_offload` turns it into a number at load.
+
+        >>> RuntimeConfig().n_gpu_layers, RuntimeConfig(gpu_layers=-1).n_gpu_layers
+        (0, -1)
+        """
+        return 0 if self.gpu_layers == "auto" else int(self.gpu_layers)
 
     @property
     def resolved_threads(self) -> int:

@@ -31,6 +31,7 @@ from models.runtime.kvcache import Image, ImageIds, KvLedger
 from models.runtime.lora import Adapters
 from models.runtime.mtmd import Chunk, Chunks, MtmdContext
 from models.runtime.native import DecodeAborted, Native
+from models.runtime.offload import resolve_offload
 from models.runtime.result import FinishReason, Generation, PromptLike, Timings
 from models.runtime.sampling import Sampler, SamplingParams, TextStream, token_piece
 
@@ -65,7 +66,7 @@ class LlamaRuntime:
     def __init__(self, model: Path, mmproj: Path | None = None,
                  config: RuntimeConfig | None = None,
                  adapters: Mapping[str, Path] | None = None) -> None:
-        self.config = config or RuntimeConfig()
+        self.config = resolve_offload(config or RuntimeConfig(), model, mmproj)
         self._native = Native(model, self.config)
         self._mtmd: MtmdContext | None = None
         try:

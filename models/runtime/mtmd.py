@@ -79,7 +79,7 @@ def context_params(config: RuntimeConfig) -> Any:
     from llama_cpp import mtmd_cpp
 
     params = mtmd_cpp.mtmd_context_params_default()
-    params.use_gpu = config.gpu_layers != 0
+    params.use_gpu = config.n_gpu_layers != 0
     params.print_timings = False
     params.warmup = False
     params.n_threads = config.resolved_threads

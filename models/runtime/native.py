@@ -55,7 +55,7 @@ class Native:
         ll.llama_backend_init()
         self.ll = ll
         mparams = ll.llama_model_default_params()
-        mparams.n_gpu_layers = config.gpu_layers
+        mparams.n_gpu_layers = config.n_gpu_layers
         mparams.use_extra_bufts = config.cpu_repack
         self.model: int = ll.llama_model_load_from_file(
             str(model_path).encode(), mparams)

@@ -17,7 +17,8 @@ def test_defaults_leave_room_for_a_full_screenshot() -> None:
 @pytest.mark.parametrize("field,value,message", [
     ("n_batch", 0, "n_batch"), ("n_ctx", 16, "n_ctx"), ("top_p", 0.0, "top_p"),
     ("temperature", -1.0, "temperature"), ("max_new_tokens", 0, "max_new_tokens"),
-    ("gpu_layers", -2, "gpu_layers"), ("threads", -1, "threads"),
+    ("gpu_layers", -2, "gpu_layers"), ("gpu_layers", "all", "gpu_layers"),
+    ("threads", -1, "threads"),
     ("flash_attn", "yes", "flash_attn"),
 ])
 def test_bad_values_are_refused(field: str, value: object, message: str) -> None:

@@ -1,0 +1,238 @@
+"""The checks of ``scripts/gpu-check.sh``, each printing one line of figures (and failing with
+exit status 1 when what must hold does not).
+
+    python scripts/gpu_check.py device SECONDS         what llama.cpp and torch run on
+    python scripts/gpu_check.py bench KIND WORK LAYERS STEPS TOKENS
+                                     ``deskhand bench runtime`` on the KIND model, one line
+    python scripts/gpu_check.py grpo KIND WORK STEPS   GRPO steps (bf16 on CUDA, f32 on CPU)
+    python scripts/gpu_check.py lora-parity WORK       exported LoRA: llama.cpp vs peft logits
+
+KIND is ``tiny`` (64 wide, 2 layers) or ``real`` (a random model as wide as Qwen2.5-VL-3B),
+built once under WORK and reused.
+
+The design choice a reader must know: every check runs on whatever device the machine has
+(CUDA when torch and llama.cpp see a GPU, else the CPU), so the same code is the GPU proof on a
+GPU machine and the CPU fallback that the test suite runs everywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# max |Δlogit|, f32 GGUF + LoRA vs peft: the suite's CPU tolerance; on CUDA cuBLAS may run f32
+# GEMMs in TF32 (10-bit mantissa), so 1e-2, still far below the adapter's own effect (~0.8)
+PARITY_TOLERANCE = {"cpu": 1e-4, "cuda": 1e-2}
+# a random model as wide as Qwen2.5-VL-3B's text model (hidden 2048, 16 heads of 128, 2 KV
+# heads, MLP 11008), 4 layers deep so it builds in seconds; served as Q4_K_M like a real one
+REAL_TEXT = {"num_attention_heads": 16, "num_key_value_heads": 2, "intermediate_size": 11008,
+             "num_hidden_layers": 4}
+REAL_HIDDEN, HEAD_DIM = 2048, 128
+
+
+def fail(line: str) -> int:
+    print(line + " — FAILED", flush=True)
+    return 1
+
+
+def device(seconds: float) -> int:
+    """llama.cpp's backend and torch's device, in one line; fails without a GPU build."""
+    from models.device import detect, llama_backend_line, torch_device_line
+
+    found = detect()
+    line = (f"build: {seconds:.0f} s; llama.cpp {llama_backend_line(found).split(' (')[0]}; "
+            f"torch on {torch_device_line(found)}")
+    print(line if found.llama_offload and found.torch_cuda else line + " — FAILED", flush=True)
+    return 0 if found.llama_offload and found.torch_cuda else 1
+
+
+def built_model(kind: str, work: Path) -> Any:
+    """The ``tiny`` or ``real`` random model under ``work`` (built the first time)."""
+    import models.tiny as tiny
+
+    if kind == "tiny":
+        return tiny.build_tiny(work, hidden=64, seed=0)
+    original = tiny.tiny_config
+
+    def real_config(hidden: int, ids: dict[str, int]) -> dict[str, Any]:
+        config = original(hidden, ids)
+        text = config["text_config"]
+        text.update(REAL_TEXT)
+        text["rope_parameters"] = {**text["rope_parameters"],
+                                   "mrope_section": tiny._mrope_section(HEAD_DIM)}
+        return config
+
+    tiny.tiny_config = real_config  # type: ignore[assignment]
+    try:
+        return tiny.build_tiny(work / "real", hidden=REAL_HIDDEN, seed=0, quantize=("Q4_K_M",))
+    finally:
+        tiny.tiny_config = original  # type: ignore[assignment]
+
+
+def bench(kind: str, work: Path, layers: int, steps: int, tokens: int) -> int:
+    """``deskhand bench runtime --json`` on the model (Q4_K_M for ``real``), one line."""
+    import subprocess
+
+    built = built_model(kind, work)
+    gguf = built.quantized["Q4_K_M"] if kind == "real" else built.gguf_path
+    out = work / f"bench-{kind}.json"
+    with out.open("w", encoding="utf-8") as file:
+        subprocess.run([sys.executable, "-m", "app.cli", "--home", str(work / "home"), "--set",
+                        f"runtime.gpu_layers={layers}", "bench", "runtime", "--json", "--model",
+                        str(gguf), "--mmproj", str(built.mmproj_path), "--steps", str(steps),
+                        "--tokens", str(tokens), "--repeats", "1"], stdout=file, check=True,
+                       cwd=ROOT)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = report["steps"]
+    resolved = report.get("gpu_layers", 0)
+    where = "CPU" if resolved == 0 else f"GPU ({'all' if resolved < 0 else resolved} layers)"
+    decode = [s["n_tokens"] / s["decode_s"] for s in rows if s["decode_s"] > 0]
+    later = [s["ttft_s"] for s in rows[1:]]
+    line = (f"bench {kind} ({Path(gguf).stat().st_size / 2**20:.0f} MiB): {where}, image "
+            f"{report['image'][0]}x{report['image'][1]}, TTFT step 1 "
+            f"{rows[0]['ttft_s'] * 1000:.0f} ms"
+            + (f", later {statistics.median(later) * 1000:.0f} ms" if later else "")
+            + (f", decode {statistics.median(decode):.0f} tok/s" if decode else "")
+            + f", overhead {report['overhead']:.2f}x vs bare llama.cpp")
+    if layers != 0 and resolved == 0:
+        return fail(line + " (asked for the GPU)")
+    print(line, flush=True)
+    return 0
+
+
+def _cuda_name() -> str | None:
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+
+
+def grpo(kind: str, work: Path, steps: int) -> int:
+    """``steps`` GRPO steps of our trainer on the model: bf16 on CUDA, f32 on the CPU."""
+    import torch
+
+    from learner.bench import PROMPT, _reward
+    from learner.grpo import GRPOSettings, Prompted, grpo_step
+    from learner.policy import Processor, load_lora_model, pick_device
+
+    base = built_model(kind, work).hf_dir
+    torch.manual_seed(0)
+    where = pick_device()
+    gpu = where == "cuda"
+    model = load_lora_model(base, rank=8, alpha=16, device=where)
+    dtype = next(p.dtype for p in model.parameters())
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    before = [p.detach().clone() for p in trainable]
+    optimizer = torch.optim.AdamW(trainable, lr=1e-3)
+    settings = GRPOSettings(group_size=8 if gpu else 4, max_new_tokens=32 if gpu else 12,
+                            temperature=1.0, beta=0.04)
+    times: list[float] = []
+    losses: list[float] = []
+    rewards: list[float] = []
+    processor = Processor(base)
+    for _ in range(steps):
+        start = time.perf_counter()
+        result = grpo_step(model, processor, optimizer, [Prompted(PROMPT, None)] * 2,
+                           [_reward], settings)
+        times.append(time.perf_counter() - start)
+        losses.append(result.loss)
+        rewards.append(result.reward)
+    changed = any(not torch.equal(a, b.detach()) for a, b in zip(before, trainable, strict=True))
+    finite = all(v == v and abs(v) != float("inf") for v in losses)
+    peak = (f", peak CUDA {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB" if gpu else "")
+    name = f" ({_cuda_name()})" if gpu else ""
+    line = (f"grpo {kind}: {steps} steps on {where}{name} in {str(dtype).removeprefix('torch.')}, "
+            f"median {statistics.median(times):.2f} s/step, loss "
+            f"{'finite' if finite else 'NOT finite'}, reward {rewards[0]:.3f} -> "
+            f"{rewards[-1]:.3f}, LoRA {'changed' if changed else 'UNCHANGED'}{peak}")
+    if not (finite and changed):
+        return fail(line)
+    print(line, flush=True)
+    return 0
+
+
+def lora_parity(folder: Path) -> int:
+    """A random LoRA on the tiny model, exported to GGUF: llama.cpp's logits (all layers on
+    the GPU when it has one) against peft's (on the same device) for one prompt."""
+    import numpy as np
+    import torch
+    from llama_cpp import Llama
+    from llama_cpp import llama_cpp as lib
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
+
+    from models.gguf.lora import TEXT_TARGET_MODULES, export_lora
+
+    tiny = built_model("tiny", folder)
+    where = "cuda" if torch.cuda.is_available() else "cpu"
+    offload = bool(lib.llama_supports_gpu_offload()) and where == "cuda"
+    base = Qwen2_5_VLForConditionalGeneration.from_pretrained(
+        str(tiny.hf_dir), attn_implementation="eager", dtype=torch.float32)
+    with warnings.catch_warnings():  # peft 0.21 calls a transformers-5 deprecated alias
+        warnings.simplefilter("ignore", FutureWarning)
+        peft = get_peft_model(base, LoraConfig(r=4, lora_alpha=8,
+                                               target_modules=TEXT_TARGET_MODULES))
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, param in peft.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.3)
+    peft = peft.to(where).eval()
+    ids = AutoTokenizer.from_pretrained(str(tiny.hf_dir)).encode(
+        "<|im_start|>user\nOpen the file menu and click save.<|im_end|>\n<|im_start|>assistant\n")
+    with torch.no_grad():
+        tuned = peft(input_ids=torch.tensor([ids], device=where)).logits[0].float().cpu()
+        with peft.disable_adapter():
+            plain = peft(input_ids=torch.tensor([ids], device=where)).logits[0].float().cpu()
+    adapter = export_lora(peft.to("cpu"), folder / "gpu-check-lora.gguf")
+    original = lib.llama_model_default_params
+
+    def params() -> Any:  # llama.cpp's CPU repacking faults on VMs that advertise AMX
+        value = original()
+        value.use_extra_bufts = False
+        return value
+
+    lib.llama_model_default_params = params
+    try:
+        llm = Llama(str(tiny.gguf_path), n_ctx=256, logits_all=True, type_k=0, type_v=0,
+                    seed=0, n_threads=2, verbose=False, lora_path=str(adapter),
+                    n_gpu_layers=-1 if offload else 0)
+    finally:
+        lib.llama_model_default_params = original
+    llm.eval(ids)
+    theirs = np.array(llm.scores[: len(ids)], dtype=np.float32)
+    delta = float(np.abs(tuned.numpy() - theirs).max())
+    effect = float((tuned - plain).abs().max())
+    tolerance = PARITY_TOLERANCE[where]
+    line = (f"lora parity: peft on {where} vs llama.cpp on {'the GPU' if offload else 'the CPU'}"
+            f", max |Δlogit| {delta:.2e} (tolerance {tolerance:g}) over {len(ids)} positions; "
+            f"the adapter moves logits by up to {effect:.2f}")
+    if not (delta < tolerance and effect > 0.1):
+        return fail(line)
+    print(line, flush=True)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    command, args = argv[0], argv[1:]
+    if command == "device":
+        return device(float(args[0]))
+    if command == "bench":
+        return bench(args[0], Path(args[1]), *(int(a) for a in args[2:5]))
+    if command == "grpo":
+        return grpo(args[0], Path(args[1]), int(args[2]))
+    if command == "lora-parity":
+        return lora_parity(Path(args[0]))
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,76 @@
+"""``scripts/gpu-check.sh``: on this machine (no GPU) it says the GPU parts are skipped and
+runs its CPU fallback for real, one line of figures per check; with a fake ``nvidia-smi`` and
+stand-ins for the heavy commands, the GPU sequence asks for full offload, 10 GRPO steps and
+the parity check."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from models.tiny import TinyModel
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "gpu-check.sh"
+
+
+def _path_without_nvidia_smi() -> str:
+    return os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
+                           if d and not (Path(d) / "nvidia-smi").exists())
+
+
+def test_without_a_gpu_the_cpu_fallback_runs_and_says_what_was_skipped(
+        tiny_model: TinyModel, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / tiny_model.hf_dir.parent.name).symlink_to(tiny_model.hf_dir.parent)  # built once
+    env = {**os.environ, "PATH": _path_without_nvidia_smi(),
+           "DESKHAND_VENV": str(Path(sys.executable).parents[1])}
+    done = subprocess.run([str(SCRIPT), "--work", str(work)], capture_output=True, text=True,
+                          timeout=500, env=env, cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert lines[0].startswith("gpu-check: no NVIDIA GPU found (nvidia-smi) — SKIPPED the GPU "
+                               "parts: CUDA build, full offload")
+    assert lines[1].startswith("bench tiny (1 MiB): CPU, image ")
+    assert "overhead" in lines[1] and "decode" in lines[1]
+    assert lines[2].startswith("grpo tiny: 2 steps on cpu in float32, median ")
+    assert "loss finite" in lines[2] and "LoRA changed" in lines[2]
+    assert lines[3].startswith("lora parity: peft on cpu vs llama.cpp on the CPU, max |Δlogit|")
+    assert lines[4].startswith("gpu-check: CPU fallback (GPU parts skipped): 3 passed, 0 failed")
+    assert len(lines) == 5
+
+
+def _tool(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+def test_with_a_gpu_the_five_checks_run_in_order(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    fake.mkdir()
+    calls = tmp_path / "calls"
+    _tool(fake, "nvidia-smi", 'echo "NVIDIA H200, 143771 MiB"\n')
+    # the venv's python stands in for every check: it records its arguments and prints figures
+    _tool(tmp_path / "venv" / "bin", "python",
+          f'echo "$*" >> {calls}\necho "figures of $2 $3"\n[ "$2" != grpo ]\n')
+    env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
+           "DESKHAND_VENV": str(tmp_path / "venv"), "GPU_CHECK_SETUP": "true"}
+    done = subprocess.run([str(SCRIPT), "--work", str(tmp_path / "work")], capture_output=True,
+                          text=True, timeout=60, env=env)
+    lines = done.stdout.splitlines()
+    assert lines[0] == "gpu-check: NVIDIA H200, 143771 MiB"
+    recorded = [line.split()[1:] for line in calls.read_text().splitlines()]
+    work = str(tmp_path / "work")
+    assert recorded == [["device", "0"], ["bench", "tiny", work, "-1", "4", "32"],
+                        ["bench", "real", work, "-1", "4", "32"], ["grpo", "real", work, "10"],
+                        ["lora-parity", work]]
+    assert lines[4].startswith("figures of grpo real") and "— FAILED (exit 1; see " in lines[4]
+    assert lines[-1].startswith("gpu-check: GPU: 4 passed, 1 failed in ")
+    assert done.returncode == 1
