@@ -68,8 +68,8 @@ def config_kwargs(name: str, ids: dict[str, int], *, layers: int | None,
     """``Qwen2_5_VLConfig`` keyword arguments: the published model, cut to the given depths."""
     spec = published(name)
     text, vision = dict(spec["text"]), dict(spec["vision"])
-    text_layers = layers or text["num_hidden_layers"]
-    tower = vision_layers or vision["depth"]
+    text_layers = min(layers or text["num_hidden_layers"], text["num_hidden_layers"])
+    tower = min(vision_layers or vision["depth"], vision["depth"])
     mrope = text.pop("mrope_section")
     text.update({
         "num_hidden_layers": text_layers, "rms_norm_eps": RMS_EPS,
@@ -106,9 +106,10 @@ def _save_model(hf_dir: Path, kwargs: dict[str, Any], seed: int, dtype: str) -> 
 
 def build_real_dims(out_dir: Path, name: str, *, layers: int | None = 2,
                     vision_layers: int | None = 2, dtype: DType = "f32",
-                    seed: int = 0) -> TinyModel:
+                    quantize: tuple[str, ...] = (), seed: int = 0) -> TinyModel:
     """Build (or return the cached) random ``name`` cut to ``layers`` text layers and
-    ``vision_layers`` vision blocks (None: the published depth), converted to ``dtype`` GGUF.
+    ``vision_layers`` vision blocks (None: the published depth), converted to ``dtype`` GGUF
+    and, for each of ``quantize`` ("Q4_K_M", ...), quantized as a download would be.
     """
     from models.gguf.qwen_mmproj import convert_mmproj
     from models.gguf.qwen_text import convert_text
@@ -117,7 +118,7 @@ def build_real_dims(out_dir: Path, name: str, *, layers: int | None = 2,
         raise ValueError(f"dtype must be f32, f16 or bf16, not {dtype!r}")
     published(name)
     params = {"name": name, "layers": layers, "vision_layers": vision_layers, "dtype": dtype,
-              "seed": seed, "code": _code_hash(),
+              "quantize": sorted(quantize), "seed": seed, "code": _code_hash(),
               "self": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     depth = f"{layers or 'full'}x{vision_layers or 'full'}"
@@ -130,10 +131,16 @@ def build_real_dims(out_dir: Path, name: str, *, layers: int | None = 2,
         ids = _save_tokenizer(hf_dir)
         kwargs = config_kwargs(name, ids, layers=layers, vision_layers=vision_layers)
         _save_model(hf_dir, kwargs, seed, dtype)
-        convert_text(hf_dir, staging / f"{name}-{dtype}.gguf", dtype=dtype)
+        text = convert_text(hf_dir, staging / f"{name}-{dtype}.gguf", dtype=dtype)
         convert_mmproj(hf_dir, staging / f"mmproj-{name}-{dtype}.gguf", dtype=dtype)
+        if quantize:
+            from models.gguf.quantize import quantize_gguf
+
+            for qtype in quantize:
+                quantize_gguf(text, staging / f"{name}-{qtype}.gguf", qtype)
         (staging / marker).write_text(json.dumps(params, indent=2), encoding="utf-8")
 
     build_once(folder, marker, make)
     return TinyModel(folder / "hf", folder / f"{name}-{dtype}.gguf",
-                     folder / f"mmproj-{name}-{dtype}.gguf")
+                     folder / f"mmproj-{name}-{dtype}.gguf",
+                     {q: folder / f"{name}-{q}.gguf" for q in quantize})

@@ -7,7 +7,8 @@ exit status 1 when what must hold does not).
     python scripts/gpu_check.py grpo KIND WORK STEPS   GRPO steps (bf16 on CUDA, f32 on CPU)
     python scripts/gpu_check.py lora-parity WORK       exported LoRA: llama.cpp vs peft logits
 
-KIND is ``tiny`` (64 wide, 2 layers) or ``real`` (a random model as wide as Qwen2.5-VL-3B),
+KIND is ``tiny`` (64 wide, 2 layers) or ``real`` (Qwen2.5-VL-3B's published dimensions, 4 layers;
+``models.real_dims``),
 built once under WORK and reused.
 
 The design choice a reader must know: every check runs on whatever device the machine has
@@ -31,11 +32,9 @@ sys.path.insert(0, str(ROOT))
 # max |Δlogit|, f32 GGUF + LoRA vs peft: the suite's CPU tolerance; on CUDA cuBLAS may run f32
 # GEMMs in TF32 (10-bit mantissa), so 1e-2, still far below the adapter's own effect (~0.8)
 PARITY_TOLERANCE = {"cpu": 1e-4, "cuda": 1e-2}
-# a random model as wide as Qwen2.5-VL-3B's text model (hidden 2048, 16 heads of 128, 2 KV
-# heads, MLP 11008), 4 layers deep so it builds in seconds; served as Q4_K_M like a real one
-REAL_TEXT = {"num_attention_heads": 16, "num_key_value_heads": 2, "intermediate_size": 11008,
-             "num_hidden_layers": 4}
-REAL_HIDDEN, HEAD_DIM = 2048, 128
+# a random model with Qwen2.5-VL-3B's published dimensions (models.real_dims), 4 text layers and
+# 4 vision blocks deep so it builds in under a minute; served as Q4_K_M like a real one
+REAL_NAME, REAL_LAYERS = "qwen2.5-vl-3b", 4
 
 
 def fail(line: str) -> int:
@@ -56,25 +55,14 @@ def device(seconds: float) -> int:
 
 def built_model(kind: str, work: Path) -> Any:
     """The ``tiny`` or ``real`` random model under ``work`` (built the first time)."""
-    import models.tiny as tiny
-
     if kind == "tiny":
-        return tiny.build_tiny(work, hidden=64, seed=0)
-    original = tiny.tiny_config
+        from models.tiny import build_tiny
 
-    def real_config(hidden: int, ids: dict[str, int]) -> dict[str, Any]:
-        config = original(hidden, ids)
-        text = config["text_config"]
-        text.update(REAL_TEXT)
-        text["rope_parameters"] = {**text["rope_parameters"],
-                                   "mrope_section": tiny._mrope_section(HEAD_DIM)}
-        return config
+        return build_tiny(work, hidden=64, seed=0)
+    from models.real_dims import build_real_dims
 
-    tiny.tiny_config = real_config  # type: ignore[assignment]
-    try:
-        return tiny.build_tiny(work / "real", hidden=REAL_HIDDEN, seed=0, quantize=("Q4_K_M",))
-    finally:
-        tiny.tiny_config = original  # type: ignore[assignment]
+    return build_real_dims(work / "real", REAL_NAME, layers=REAL_LAYERS,
+                           vision_layers=REAL_LAYERS, quantize=("Q4_K_M",))
 
 
 def bench(kind: str, work: Path, layers: int, steps: int, tokens: int) -> int:

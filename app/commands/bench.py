@@ -31,6 +31,12 @@ def runtime(
     screen: Annotated[str, typer.Option(
         "--screen", help="Simulated screen WIDTHxHEIGHT (resized by the family)")] = "1280x720",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    size: Annotated[str | None, typer.Option(
+        "--size", help="Bench a random model with the published dimensions of this model "
+                       "(qwen2.5-vl-3b), served as Q4_K_M; built once")] = None,
+    layers: Annotated[int | None, typer.Option(
+        "--layers", min=1, help="With --size: text layers and vision blocks (default: the "
+                                "published depth)")] = None,
 ) -> None:
     """Per-step breakdown of the llama.cpp runtime; overhead and TTFT ratios."""
     import json
@@ -50,6 +56,12 @@ def runtime(
                                  param_hint="--screen") from None
     if (model is None) != (mmproj is None):
         raise typer.BadParameter("give both --model and --mmproj, or neither (tiny model)")
+    if size is not None:
+        if model is not None:
+            raise fail("give --size or --model, not both", code=2)
+        model, mmproj = _real_dims(cli.paths.ensure().models_dir / "real", size, layers)
+    elif layers is not None:
+        raise fail("--layers goes with --size", code=2)
     if model is None or mmproj is None:
         from models.tiny import build_tiny
 
@@ -86,6 +98,23 @@ def _offload(gpu_layers: int) -> str:
     if gpu_layers == 0:
         return "CPU"
     return f"GPU ({'all' if gpu_layers < 0 else gpu_layers} layers)"
+
+
+def _real_dims(folder: Path, name: str, layers: int | None) -> tuple[Path, Path]:
+    """The Q4_K_M text model and f16 projector of ``name``'s published dimensions."""
+    from rich.console import Console
+
+    from models.real_dims import PUBLISHED, build_real_dims
+
+    if name not in PUBLISHED:
+        raise fail(f"no published dimensions for {name!r}; known: {', '.join(PUBLISHED)}",
+                   code=2)
+    Console(stderr=True).print(f"building {name}'s dimensions with random weights "
+                               f"({layers or 'all'} layers; once, cached in {folder})",
+                               highlight=False, soft_wrap=True)
+    built = build_real_dims(folder, name, layers=layers, vision_layers=layers, dtype="f16",
+                            quantize=("Q4_K_M",))
+    return built.quantized["Q4_K_M"], built.mmproj_path
 
 
 @group.command()

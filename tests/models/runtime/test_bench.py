@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agent.paths import Paths
@@ -38,3 +40,30 @@ def test_bench_runtime_table(tiny_model: TinyModel, home: Paths) -> None:
         "--screen", "224x224", "--repeats", "1"])
     assert result.exit_code == 0, result.output
     assert "overhead (cold / bare" in result.output and "TTFT step n>1" in result.output
+
+
+def test_bench_runtime_size_builds_the_published_dimensions(
+        tiny_model: TinyModel, home: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--size`` benches a build of the named model's published dimensions (here a stand-in:
+    the real build is ``tests/models/test_real_dims.py``'s), as Q4_K_M, at ``--layers``."""
+    import models.real_dims
+
+    asked: list[tuple[str, int | None, int | None, tuple[str, ...]]] = []
+
+    def build(folder: Path, name: str, *, layers: int | None, vision_layers: int | None,
+              dtype: str, quantize: tuple[str, ...]) -> TinyModel:
+        asked.append((name, layers, vision_layers, quantize))
+        return TinyModel(tiny_model.hf_dir, tiny_model.gguf_path, tiny_model.mmproj_path,
+                         {"Q4_K_M": tiny_model.gguf_path})
+
+    monkeypatch.setattr(models.real_dims, "build_real_dims", build)
+    result = CliRunner().invoke(cli, ["bench", "runtime", "--size", "qwen2.5-vl-3b",
+                                      "--layers", "3", "--steps", "1", "--tokens", "2",
+                                      "--screen", "224x224", "--repeats", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert asked == [("qwen2.5-vl-3b", 3, 3, ("Q4_K_M",))]
+    assert json.loads(result.stdout)["steps"]
+    unknown = CliRunner().invoke(cli, ["bench", "runtime", "--size", "gpt-5"])
+    assert unknown.exit_code == 2 and "no published dimensions for 'gpt-5'" in unknown.output
+    alone = CliRunner().invoke(cli, ["bench", "runtime", "--layers", "3"])
+    assert alone.exit_code == 2 and "--layers goes with --size" in alone.output
