@@ -21,7 +21,7 @@ from typing import Any
 
 from models.build_once import build_once
 from models.gguf.hf import DType
-from models.tiny import RMS_EPS, TinyModel, _code_hash, _save_tokenizer
+from models.tiny import RMS_EPS, TinyModel, _code_hash, save_tokenizer
 
 # Qwen/Qwen2.5-VL-3B-Instruct config.json (text and vision_config), as published.
 QWEN25_VL_3B: dict[str, Any] = {
@@ -128,7 +128,7 @@ def build_real_dims(out_dir: Path, name: str, *, layers: int | None = 2,
     def make(staging: Path) -> None:
         hf_dir = staging / "hf"
         hf_dir.mkdir(parents=True)
-        ids = _save_tokenizer(hf_dir)
+        ids = save_tokenizer(hf_dir)
         kwargs = config_kwargs(name, ids, layers=layers, vision_layers=vision_layers)
         _save_model(hf_dir, kwargs, seed, dtype)
         text = convert_text(hf_dir, staging / f"{name}-{dtype}.gguf", dtype=dtype)

@@ -154,7 +154,10 @@ def tiny_config(hidden: int, ids: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _save_tokenizer(hf_dir: Path) -> dict[str, int]:
+def save_tokenizer(hf_dir: Path, *, patch: int = 14, mean: tuple[float, ...] = CLIP_MEAN,
+                   std: tuple[float, ...] = CLIP_STD) -> dict[str, int]:
+    """The offline tokenizer (ChatML template) and an image processor of ``patch``-pixel
+    patches, saved in ``hf_dir``; returns the vocabulary (token -> id)."""
     from transformers import PreTrainedTokenizerFast
 
     tok = train_tokenizer()
@@ -164,19 +167,22 @@ def _save_tokenizer(hf_dir: Path) -> dict[str, int]:
     )
     wrapped.chat_template = CHAT_TEMPLATE
     wrapped.save_pretrained(str(hf_dir))
-    save_preprocessor(hf_dir)
+    save_preprocessor(hf_dir, patch=patch, mean=mean, std=std)
     vocab: dict[str, int] = tok.get_vocab(with_added_tokens=True)
     return vocab
 
 
-def save_preprocessor(hf_dir: Path) -> None:
-    """Qwen2-VL's image processor settings (what ``models.vision_input`` reads)."""
+def save_preprocessor(hf_dir: Path, *, patch: int = 14, mean: tuple[float, ...] = CLIP_MEAN,
+                      std: tuple[float, ...] = CLIP_STD) -> None:
+    """Qwen-VL's image processor settings (what ``models.vision_input`` reads): 2x2 merged
+    cells of ``patch`` pixels, 1280 cells at most (14: Qwen2.5-VL, 16: Qwen3-VL)."""
+    cell = 2 * patch
     preprocessor = {
         "image_processor_type": "Qwen2VLImageProcessor", "do_resize": True, "do_rescale": True,
         "rescale_factor": 1 / 255, "do_normalize": True, "do_convert_rgb": True,
-        "image_mean": list(CLIP_MEAN), "image_std": list(CLIP_STD), "patch_size": 14,
-        "temporal_patch_size": 2, "merge_size": 2, "min_pixels": 56 * 56,
-        "max_pixels": 28 * 28 * 1280,
+        "image_mean": list(mean), "image_std": list(std), "patch_size": patch,
+        "temporal_patch_size": 2, "merge_size": 2, "min_pixels": (2 * cell) ** 2,
+        "max_pixels": cell * cell * 1280,
     }
     (hf_dir / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2))
 
@@ -200,7 +206,7 @@ def _build(folder: Path, hidden: int, seed: int, quantize: tuple[str, ...]) -> T
 
     hf_dir = folder / "hf"
     hf_dir.mkdir(parents=True)
-    ids = _save_tokenizer(hf_dir)
+    ids = save_tokenizer(hf_dir)
     _save_model(hf_dir, hidden, seed, ids)
     text = convert_text(hf_dir, folder / "tiny-f32.gguf", dtype="f32")
     mmproj = convert_mmproj(hf_dir, folder / "mmproj-tiny-f32.gguf", dtype="f32")

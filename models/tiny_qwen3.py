@@ -53,31 +53,10 @@ def tiny_qwen3_config(hidden: int, ids: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def save_qwen3_preprocessor(hf_dir: Path) -> None:
-    """Qwen3-VL's image processor settings: 16-pixel patches, mean/std 0.5."""
-    preprocessor = {
-        "image_processor_type": "Qwen2VLImageProcessor", "do_resize": True, "do_rescale": True,
-        "rescale_factor": 1 / 255, "do_normalize": True, "do_convert_rgb": True,
-        "image_mean": list(QWEN3_MEAN), "image_std": list(QWEN3_STD), "patch_size": 16,
-        "temporal_patch_size": 2, "merge_size": 2, "min_pixels": 64 * 64,
-        "max_pixels": 32 * 32 * 1280,
-    }
-    (hf_dir / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2))
-
-
 def _save_tokenizer(hf_dir: Path) -> dict[str, int]:
-    from transformers import PreTrainedTokenizerFast
-
-    tok = tiny.train_tokenizer()
-    wrapped = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-        model_max_length=tiny.CONTEXT,
-    )
-    wrapped.chat_template = tiny.CHAT_TEMPLATE
-    wrapped.save_pretrained(str(hf_dir))
-    save_qwen3_preprocessor(hf_dir)
-    vocab: dict[str, int] = tok.get_vocab(with_added_tokens=True)
-    return vocab
+    """The tiny models' tokenizer, and Qwen3-VL's image processor (16-pixel patches, mean/std
+    0.5)."""
+    return tiny.save_tokenizer(hf_dir, patch=16, mean=QWEN3_MEAN, std=QWEN3_STD)
 
 
 def _save_model(hf_dir: Path, hidden: int, seed: int, ids: dict[str, int]) -> None:

@@ -174,3 +174,11 @@ def write_gguf(out_path: Path, arch: str, fill: Callable[[gguf.GGUFWriter], None
     writer.close()
     tmp.replace(out_path)
     return out_path
+
+
+def patch_embedding(tensor: torch.Tensor) -> Iterator[tuple[str, torch.Tensor]]:
+    """A Qwen-VL Conv3d patch embedding (temporal 2) as mtmd's two per-frame 2-D kernels."""
+    if tensor.ndim != 5 or tensor.shape[2] != 2:
+        raise UnsupportedModelError(f"patch embedding {tuple(tensor.shape)}: need temporal 2")
+    yield "v.patch_embd.weight", tensor[:, :, 0].contiguous()
+    yield "v.patch_embd.weight.1", tensor[:, :, 1].contiguous()

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import gguf
 
-from models.gguf.hf import FILE_TYPES, DType, QwenVLConfig, UnsupportedModelError
+from models.gguf.hf import (
+    FILE_TYPES,
+    DType,
+    QwenVLConfig,
+    UnsupportedModelError,
+    patch_embedding,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -43,10 +49,7 @@ def qwen3_vision_tensors(hf_name: str, tensor: torch.Tensor, deepstack: list[int
     if not hf_name.startswith("visual."):
         return
     if hf_name == "visual.patch_embed.proj.weight":
-        if tensor.ndim != 5 or tensor.shape[2] != 2:
-            raise UnsupportedModelError(f"patch embedding {tuple(tensor.shape)}: need temporal 2")
-        yield "v.patch_embd.weight", tensor[:, :, 0].contiguous()
-        yield "v.patch_embd.weight.1", tensor[:, :, 1].contiguous()
+        yield from patch_embedding(tensor)
         return
     if hf_name == "visual.patch_embed.proj.bias":
         yield "v.patch_embd.bias", tensor

@@ -25,6 +25,7 @@ from models.gguf.hf import (
     add_tensor,
     check_dtype,
     iter_tensors,
+    patch_embedding,
     read_config,
     write_gguf,
 )
@@ -55,10 +56,7 @@ def vision_tensors(hf_name: str, tensor: torch.Tensor) -> Iterator[tuple[str, to
     if not hf_name.startswith("visual."):
         return
     if hf_name == "visual.patch_embed.proj.weight":
-        if tensor.ndim != 5 or tensor.shape[2] != 2:
-            raise UnsupportedModelError(f"patch embedding {tuple(tensor.shape)}: need temporal 2")
-        yield "v.patch_embd.weight", tensor[:, :, 0].contiguous()
-        yield "v.patch_embd.weight.1", tensor[:, :, 1].contiguous()
+        yield from patch_embedding(tensor)
         return
     block = _BLOCK_RE.match(hf_name)
     if block is not None:

@@ -17,7 +17,13 @@ import pytest
 
 from models.gguf.lora import export_lora
 from models.tiny import TinyModel
-from tests.models.test_parity_text import PROMPT, TEXTS, _llama, llama_logits, torch_logits
+from tests.models.test_parity_text import (
+    PROMPT,
+    TEXTS,
+    greedy_tokens,
+    llama_logits,
+    torch_logits,
+)
 
 
 def qwen3_model(tiny: TinyModel) -> Any:
@@ -63,12 +69,7 @@ def test_f32_logits_and_greedy_tokens_match(tiny_qwen3: TinyModel) -> None:
     ours, theirs = torch_logits(model, ids), llama_logits(tiny_qwen3.gguf_path, ids)
     assert ours.std() > 0.05  # the logits are not flat: the comparison means something
     assert np.abs(ours - theirs).max() < 1e-4
-    llm, torch_ids, llama_ids = _llama(tiny_qwen3.gguf_path), list(ids), list(ids)
-    llm.eval(ids)
-    for _ in range(8):
-        torch_ids.append(int(torch_logits(model, torch_ids)[-1].argmax()))
-        llama_ids.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))
-        llm.eval(llama_ids[-1:])
+    torch_ids, llama_ids = greedy_tokens(model, tiny_qwen3.gguf_path, ids)
     assert llama_ids == torch_ids
 
 

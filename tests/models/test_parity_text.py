@@ -115,16 +115,22 @@ def test_tokenizer_matches_llama_cpp(tiny_model: TinyModel, text: str) -> None:
     assert llm.detokenize(theirs, special=True).decode("utf-8") == text
 
 
+def greedy_tokens(model: Any, gguf: Path, ids: list[int], n: int = 8) -> tuple[list[int], ...]:
+    """``n`` greedy tokens after ``ids``: (torch's, llama.cpp's), each fed its own choices."""
+    llm, torch_ids, llama_ids = _llama(gguf), list(ids), list(ids)
+    llm.eval(ids)
+    for _ in range(n):
+        torch_ids.append(int(torch_logits(model, torch_ids)[-1].argmax()))
+        llama_ids.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))
+        llm.eval(llama_ids[-1:])
+    return torch_ids, llama_ids
+
+
 def test_f32_logits_and_greedy_tokens_match(tiny_model: TinyModel) -> None:
     model, ids = hf_model(tiny_model), prompt_ids(tiny_model)
     ours, theirs = torch_logits(model, ids), llama_logits(tiny_model.gguf_path, ids)
     assert np.abs(ours - theirs).max() < 1e-4
-    llm, torch_ids, llama_ids = _llama(tiny_model.gguf_path), list(ids), list(ids)
-    llm.eval(ids)
-    for _ in range(8):
-        torch_ids.append(int(torch_logits(model, torch_ids)[-1].argmax()))
-        llama_ids.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))
-        llm.eval(llama_ids[-1:])
+    torch_ids, llama_ids = greedy_tokens(model, tiny_model.gguf_path, ids)
     assert llama_ids == torch_ids
 
 
