@@ -58,6 +58,9 @@ def test_one_night_of_judgments_makes_the_demo_model_better(tmp_path: Path,
               f"agreement {row['rm_agreement']}")
     assert 0.1 <= before["success"] <= 0.5  # the demo model, before any judgment
     assert any(row["actor_promoted"] for row in nights), [r["actor_gate"] for r in nights]
-    assert after["success"] >= before["success"] + 0.25  # ... and it is better, held out
+    # ... and it is better, held out: at least a quarter of the 24 exercises more, counted in
+    # whole exercises (7/24 + 0.25 is one float ulp above 13/24)
+    gained = round((after["success"] - before["success"]) * 24)
+    assert gained >= 6, (before["success"], after["success"])
     assert after["parse_rate"] >= 0.9
     assert (out / "learning.png").stat().st_size > 1000
