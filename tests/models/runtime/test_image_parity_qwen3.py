@@ -7,9 +7,9 @@ bias, interpolated learned position embeddings), the merger, the deepstack featu
 the first decoder layers, and the interleaved M-RoPE positions of the image. Tolerance: 2e-3
 absolute on the first generated token's logits (measured 8e-5 to 1.5e-4 on f32 weights, logits
 spanning ~1.1; with the published models' 128-wide heads and M-RoPE sections [24, 20, 20],
-1.4e-4 to 1.9e-4 with logits of std 0.16); each of the controls — another image, no deepstack features, 1-D positions for
-the image — moves torch's logits by more than four times that, so none of those parts could be
-wrong and still pass.
+1.4e-4 to 1.9e-4 with logits of std 0.16); each of the controls — another image, no deepstack
+features, 1-D positions for the image — moves torch's logits by more than four times that, so
+none of those parts could be wrong and still pass.
 """
 
 from __future__ import annotations
