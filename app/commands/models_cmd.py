@@ -41,12 +41,13 @@ from models.hub import (
     remove_model,
 )
 from models.hub.catalogue import InstalledModel
+from models.hub.hf_folder import hf_source
 from models.hub.install import TINY_NAME, FileProgress
 from models.hub.registry import human_size
 from models.hub.weights import (
-    WeightsPlan,
     WeightsUnavailable,
     download_weights,
+    plan_for,
     set_hf_source,
     training_state,
 )
@@ -138,7 +139,14 @@ def download(
         if rec is None and name not in cat.models:
             raise _fail(f"{name!r} is not a recommended model; choose one of "
                         f"{', '.join(r.name for r in RECOMMENDED)}")
-        if rec is not None:
+        if hf is not None:  # a mistyped --hf is said before gigabytes move
+            hf_source(hf, rec.family if rec and name not in cat.models else
+                      cat.get(name).family)
+        installed = cat.models.get(rec.name if rec else name)
+        if installed is not None and installed.gguf.is_file() and installed.mmproj.is_file():
+            _say(f"{installed.name} is installed (`deskhand models remove {installed.name}` "
+                 "first to download it again).")
+        elif rec is not None:
             _say(f"Downloading {rec.name} (~{human_size(rec.approx_bytes)}) from {rec.repo}")
             with _progress() as report:
                 try:
@@ -155,7 +163,8 @@ def download(
 
 def _training_weights(cat: Catalogue, model: InstalledModel, endpoint: str | None,
                       training: bool | None) -> None:
-    """Fetch the model's HF weights when the user wants them; say what is missing when not."""
+    """Fetch the model's HF weights when the user wants them; say what is missing when not.
+    The question comes before any progress bar, which would draw over it."""
     later = f"`deskhand models download {model.name} --training`"
     if model.trainable:
         _say(f"Training weights: ready in {model.hf}.")
@@ -168,35 +177,44 @@ def _training_weights(cat: Catalogue, model: InstalledModel, endpoint: str | Non
         _say(f"Training weights: not downloaded; {later} fetches them when you want the "
              "nightly training.")
         return
-
-    def confirm(plan: WeightsPlan) -> bool:
-        size = human_size(plan.total_bytes)
+    try:
+        plan = plan_for(cat, model.name, endpoint=endpoint)
+    except WeightsUnavailable as exc:
         if training:
-            _say(f"Downloading the training weights ({size}, {len(plan.files)} files) from "
-                 f"{plan.repo}")
-            return True
-        try:
-            ok = typer.confirm(f"Nightly training needs this model's Hugging Face weights "
-                               f"({size} from {plan.repo}). Download them now?", default=False)
-        except typer.Abort:  # no one to ask (stdin closed)
-            ok = False
-        if not ok:
-            _say(f"Training weights: not downloaded; {later} fetches them ({size}).")
-        return ok
-
+            raise
+        _say(f"Training weights: not offered now ({exc}).")
+        return
+    size = human_size(plan.total_bytes)
+    if training:
+        _say(f"Downloading the training weights ({size}, {len(plan.files)} files) from "
+             f"{plan.repo}")
+    elif not _ask(f"Nightly training needs this model's Hugging Face weights ({size} from "
+                  f"{plan.repo}). Download them now?"):
+        _say(f"Training weights: not downloaded; {later} fetches them ({size}).")
+        return
     with _progress() as report:
         try:
-            done = download_weights(cat, model.name, endpoint=endpoint, confirm=confirm,
-                                    progress=report)
+            done = download_weights(cat, plan, endpoint=endpoint, progress=report)
         except KeyboardInterrupt:
             raise _fail(f"download stopped; {later} continues it") from None
-        except WeightsUnavailable as exc:
-            if training:
-                raise
-            _say(f"Training weights: not offered now ({exc}); {later} tries again.")
-            return
-    if done is not None:
-        _say(f"Training weights: ready in {done.hf}; `deskhand learn` can train {model.name}.")
+    _say(f"Training weights: ready in {done.hf}; `deskhand learn` can train {model.name}.")
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question; no answer (stdin closed) is no, Ctrl-C stops the command."""
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        if _interrupted():
+            raise fail("stopped", code=130) from None
+        return False
+
+
+def _interrupted() -> bool:
+    import sys
+
+    exc = sys.exc_info()[1]
+    return isinstance(getattr(exc, "__context__", None), KeyboardInterrupt)
 
 
 @contextmanager

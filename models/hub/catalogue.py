@@ -48,8 +48,10 @@ class InstalledModel:
 
     @property
     def trainable(self) -> bool:
-        """Whether the HF weights training needs are on disk."""
-        return self.hf is not None and (self.hf / "config.json").is_file()
+        """Whether the HF weights training needs are all on disk."""
+        from models.hub.hf_files import missing_weights
+
+        return self.hf is not None and self.hf.is_dir() and missing_weights(self.hf) is None
 
     def to_json(self, root: Path) -> dict[str, Any]:
         data = asdict(self)
@@ -64,6 +66,8 @@ class InstalledModel:
         data = dict(data)
         if version < 2 and isinstance(data.get("hf"), str):
             data.update(_v1_hf(data["hf"], root))
+            if lost := data.pop("hf_note", None):
+                data["note"] = "; ".join(filter(None, (data.get("note"), lost)))
         try:
             hf = data.get("hf")
             model = cls(name=name, **{**data, "gguf": root / data["gguf"],
@@ -77,15 +81,24 @@ class InstalledModel:
 
 
 def _v1_hf(hf: str, root: Path) -> dict[str, str | None]:
-    """A version-1 ``hf`` value: an existing folder stays a folder, anything else was a repo id.
+    """A version-1 ``hf`` value, which was a folder (absolute, relative to the models folder or
+    to where ``models add`` ran) or a hub repo id; a folder gone since is said in ``hf_note``.
 
     >>> _v1_hf("Qwen/Qwen2.5-VL-3B-Instruct", Path("/nonexistent"))
     {'hf': None, 'hf_repo': 'Qwen/Qwen2.5-VL-3B-Instruct'}
+    >>> _v1_hf("./gone/folder", Path("/nonexistent"))["hf_note"]
+    'training weights were given as ./gone/folder, which no longer exists'
     """
+    from models.hub.hf_folder import is_repo_id
+
     folder = Path(hf).expanduser()
-    if (root / folder).is_dir():
-        return {"hf": str(folder)}
-    return {"hf": None, "hf_repo": hf if hf.count("/") == 1 else None}
+    for candidate in ((folder,) if folder.is_absolute() else (root / folder, folder.absolute())):
+        if candidate.is_dir():
+            return {"hf": str(candidate)}
+    if is_repo_id(hf):
+        return {"hf": None, "hf_repo": hf}
+    return {"hf": None, "hf_note": f"training weights were given as {hf}, which no longer "
+                                   "exists"}
 
 
 def _rel(path: Path, root: Path) -> str:

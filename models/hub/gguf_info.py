@@ -27,6 +27,8 @@ class GGUFInfo:
     architecture: str
     kind: Literal["model", "mmproj"]
     name: str | None  # general.name, when the converter wrote one
+    hidden: int | None = None  # {arch}.embedding_length of a text model
+    layers: int | None = None  # {arch}.block_count of a text model
 
     def guess_family(self) -> str | None:
         """Our family name for a text model, when the header makes it clear.
@@ -77,5 +79,9 @@ def inspect_gguf(path: Path) -> GGUFInfo:
     kind: Literal["model", "mmproj"] = (
         "mmproj" if general_type == "mmproj" or arch == "clip" else "model")
     name = _field(reader, "general.name")
+    hidden, layers = (_field(reader, f"{arch}.{key}") for key in ("embedding_length",
+                                                                   "block_count"))
     return GGUFInfo(path=path, architecture=arch, kind=kind,
-                    name=name if isinstance(name, str) else None)
+                    name=name if isinstance(name, str) else None,
+                    hidden=hidden if isinstance(hidden, int) else None,
+                    layers=layers if isinstance(layers, int) else None)

@@ -8,6 +8,7 @@ model the user added from elsewhere is forgotten, never deleted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import shutil
@@ -78,7 +79,8 @@ def add_local(catalogue: Catalogue, gguf: Path, mmproj: Path, *, hf: str | None 
         raise CatalogueError(f"a model called {chosen!r} is already installed; "
                              "pick another --name or remove it first")
     chosen_family = _family(model_info, family)
-    hf_dir, hf_repo = hf_source(hf, chosen_family)
+    hf_dir, hf_repo = hf_source(hf, chosen_family,
+                                gguf_dims=(model_info.hidden, model_info.layers))
     model = InstalledModel(
         name=chosen, family=chosen_family, gguf=gguf, mmproj=mmproj,
         source="local", size=gguf.stat().st_size + mmproj.stat().st_size,
@@ -135,7 +137,13 @@ def remove_model(catalogue: Catalogue, name: str) -> tuple[InstalledModel, list[
     model = catalogue.remove(name)
     root = catalogue.models_dir.resolve()
     deleted: list[Path] = []
-    if model.source == "local":
+    if model.source == "local":  # the GGUF files are the user's; weights we downloaded are ours
+        weights = root / name / "hf"
+        if _NAME.match(name) and weights.resolve().parent.parent == root and weights.is_dir():
+            shutil.rmtree(weights)
+            deleted.append(weights)
+            with contextlib.suppress(OSError):
+                (root / name).rmdir()
         return model, deleted
     folder = root / name
     for path in (model.gguf, model.mmproj):

@@ -1,46 +1,58 @@
 """The Hugging Face weights of an installed model, which the nightly trainer needs.
 
 The GGUF pair acts; training runs in torch on the same model in Hugging Face format (config,
-tokenizer, processor and safetensors). :func:`plan_weights` asks the hub which of those files
-the repository has and how big they are — without a listing API: the small files are named
-by convention, and the weight shards by ``model.safetensors.index.json`` (or a single
-``model.safetensors``) — so the user can be asked once, with the size, before gigabytes move.
-:func:`download_weights` then fetches them into ``models/<name>/hf/`` with the same resume and
-sha256 checks as the GGUF files, and only when every file is there does the catalogue point
-``hf`` at the folder: a half-downloaded folder is never offered to the trainer.
+tokenizer, processor and safetensors). :func:`plan_for` asks the hub which of those files the
+repository has and how big they are — without a listing API: the small files are named by
+convention, the weight shards by ``model.safetensors.index.json`` (or a single
+``model.safetensors``) — and checks its ``config.json`` against the installed GGUF (model type,
+width, depth) before anything big moves, so the user is asked once, with the size, and only
+about the right model. :func:`download_weights` then fetches the plan into
+``models/<name>/hf/`` with the same resume and sha256 checks as the GGUF files; only when every
+file is there, and the model is still installed as it was, does the catalogue point ``hf`` at
+the folder: a half-downloaded folder is never offered to the trainer.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from models.hub.catalogue import Catalogue, CatalogueError, InstalledModel
-from models.hub.download import HubError, NotOnHub, RemoteFile, download_file, remote_file
-from models.hub.hf_folder import check_hf_folder, hf_source
+from models.hub.download import (
+    HubError,
+    HubUnreachable,
+    NotOnHub,
+    RemoteFile,
+    download_file,
+    remote_file,
+)
+from models.hub.gguf_info import inspect_gguf
+from models.hub.hf_files import INDEX, SINGLE, shard_names
+from models.hub.hf_folder import check_config, check_hf_folder, hf_source, read_config
 from models.hub.install import FileProgress
 
 HF_FOLDER = "hf"
-INDEX = "model.safetensors.index.json"
-SINGLE = "model.safetensors"
 REQUIRED = ("config.json", "preprocessor_config.json")
 OPTIONAL = ("generation_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.json",
             "merges.txt", "special_tokens_map.json", "added_tokens.json", "chat_template.json",
             "chat_template.jinja", "video_preprocessor_config.json")
+MAX_INDEX_BYTES = 16 << 20  # a real index is a few hundred kB
 _SHARD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.safetensors$")
 
 
 class WeightsUnavailable(HubError):
-    """The hub could not say which training files there are: nothing was asked or fetched."""
+    """No plan could be made (hub unreachable, not a trainable repository, another model):
+    nothing was asked and nothing big was fetched."""
 
 
 @dataclass(frozen=True)
 class WeightsPlan:
     """The files of one repository's HF weights, as the hub describes them."""
 
+    name: str  # the installed model they are for
     repo: str
     files: tuple[RemoteFile, ...]
 
@@ -57,12 +69,44 @@ def weights_folder(catalogue: Catalogue, name: str) -> Path:
     return catalogue.models_dir / name / HF_FOLDER
 
 
+def gguf_dims(model: InstalledModel) -> tuple[int | None, int | None]:
+    """(width, depth) from the installed GGUF's header; unknown when it cannot be read."""
+    try:
+        info = inspect_gguf(model.gguf)
+    except (OSError, ValueError):
+        return None, None
+    return info.hidden, info.layers
+
+
+def plan_for(catalogue: Catalogue, name: str, *, endpoint: str | None = None) -> WeightsPlan:
+    """The download plan for installed model ``name``'s training weights, or
+    ``WeightsUnavailable`` / ``CatalogueError`` saying why there is none."""
+    model = catalogue.get(name)
+    if model.hf_repo is None:
+        raise CatalogueError(f"no hub repository is known for {name}'s Hugging Face weights; "
+                             f"say where they are with `deskhand models download {name} --hf "
+                             "FOLDER_OR_REPO`")
+    try:
+        return plan_weights(model.hf_repo, weights_folder(catalogue, name), endpoint=endpoint,
+                            name=name, family=model.family, dims=gguf_dims(model))
+    except HubUnreachable as exc:
+        reason = str(exc).split(";")[0]
+        raise WeightsUnavailable(f"{reason}; run `deskhand models download {name} --training` "
+                                 "again when the hub can be reached") from None
+    except (HubError, CatalogueError) as exc:
+        raise WeightsUnavailable(str(exc)) from None
+
+
 def plan_weights(repo: str, staging: Path, *, endpoint: str | None = None,
-                 revision: str = "main") -> WeightsPlan:
-    """What ``repo`` holds for training. The shard index (a few kB) is fetched into
-    ``staging`` to learn the shard names; nothing big is downloaded."""
-    files = [_required(repo, name, endpoint, revision) for name in REQUIRED]
-    files += [f for name in OPTIONAL if (f := _optional(repo, name, endpoint, revision))]
+                 revision: str = "main", name: str = "", family: str = "",
+                 dims: tuple[int | None, int | None] = (None, None)) -> WeightsPlan:
+    """What ``repo`` holds for training. Its config (checked against ``family`` and the GGUF's
+    ``dims``) and shard index (at most 16 MB) are fetched into ``staging``; nothing else."""
+    files = [_required(repo, f, endpoint, revision) for f in REQUIRED]
+    config = download_file(repo, "config.json", staging / "config.json", revision=revision,
+                           endpoint=endpoint)
+    check_config(read_config(config.path.parent, repo), family, repo, gguf_dims=dims)
+    files += [f for n in OPTIONAL if (f := _optional(repo, n, endpoint, revision))]
     if not any(f.filename in ("tokenizer.json", "vocab.json") for f in files):
         raise HubError(f"{repo} has no tokenizer (tokenizer.json or vocab.json), so it cannot "
                        "be trained")
@@ -71,11 +115,13 @@ def plan_weights(repo: str, staging: Path, *, endpoint: str | None = None,
         files.append(_required(repo, SINGLE, endpoint, revision, what="weights "
                                f"({INDEX} or {SINGLE})"))
     else:
+        if (index.size or 0) > MAX_INDEX_BYTES:
+            raise HubError(f"{repo}/{INDEX} is {index.size} bytes, not a shard index")
         got = download_file(repo, INDEX, staging / INDEX, revision=revision, endpoint=endpoint)
         files.append(index)
         files += [_required(repo, shard, endpoint, revision)
-                  for shard in _shard_names(got.path, repo)]
-    return WeightsPlan(repo, tuple(files))
+                  for shard in _checked_shards(got.path, repo)]
+    return WeightsPlan(name, repo, tuple(files))
 
 
 def _required(repo: str, name: str, endpoint: str | None, revision: str, *,
@@ -94,53 +140,42 @@ def _optional(repo: str, name: str, endpoint: str | None, revision: str) -> Remo
         return None
 
 
-def _shard_names(index: Path, repo: str) -> list[str]:
+def _checked_shards(index: Path, repo: str) -> list[str]:
     """The shard files named by a safetensors index, refusing any name that is not a plain
     file name (an index must not write outside the weights folder)."""
     try:
-        weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
-        names = sorted(set(weight_map.values()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        names = shard_names(json.loads(index.read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError) as exc:
         raise HubError(f"{repo}/{INDEX} is not a safetensors index ({exc})") from None
-    bad = [n for n in names if not isinstance(n, str) or not _SHARD.match(n)]
-    if bad or not names:
-        raise HubError(f"{repo}/{INDEX} names no usable shard files"
-                       + (f" (refused: {bad[0]!r})" if bad else ""))
+    bad = [n for n in names if not _SHARD.match(n)]
+    if bad:
+        raise HubError(f"{repo}/{INDEX} names a file Deskhand will not write (refused: "
+                       f"{bad[0]!r})")
     return names
 
 
-def download_weights(catalogue: Catalogue, name: str, *, endpoint: str | None = None,
-                     confirm: Callable[[WeightsPlan], bool] = lambda plan: True,
-                     progress: FileProgress | None = None, retries: int = 3,
-                     ) -> InstalledModel | None:
-    """Fetch the HF weights of installed model ``name`` and record the folder for training.
-
-    ``confirm`` sees the plan (files and total size) before anything big is fetched; when it
-    says no, nothing changes and None is returned. ``WeightsUnavailable``: no plan could be
-    made (hub unreachable, not a trainable repository), so nothing was asked. An interrupted
-    download leaves ``.part`` files that the next call continues.
-    """
-    model = catalogue.get(name)
-    if model.hf_repo is None:
-        raise CatalogueError(f"no hub repository is known for {name}'s Hugging Face weights; "
-                             f"add them with `deskhand models add ... --hf DIR` "
-                             f"(or train with `deskhand learn --base DIR`)")
-    folder = weights_folder(catalogue, name)
-    try:
-        plan = plan_weights(model.hf_repo, folder, endpoint=endpoint)
-    except HubError as exc:
-        raise WeightsUnavailable(str(exc)) from None
-    if not confirm(plan):
-        return None
+def download_weights(catalogue: Catalogue, plan: WeightsPlan, *, endpoint: str | None = None,
+                     progress: FileProgress | None = None, retries: int = 3) -> InstalledModel:
+    """Fetch ``plan`` and record the folder for training. An interrupted download leaves
+    ``.part`` files that the next call continues. The catalogue is read again at the end: a
+    model removed, or pointed at another repository, meanwhile is not brought back."""
+    folder = weights_folder(catalogue, plan.name)
     for remote in plan.files:
         def report(done: int, total: int | None, filename: str = remote.filename) -> None:
             if progress:
                 progress(filename, done, total)
         download_file(plan.repo, remote.filename, folder / remote.filename, endpoint=endpoint,
                       progress=report, retries=retries)
-    check_hf_folder(folder, model.family, plan.repo)
+    fresh = Catalogue.load(catalogue.models_dir)
+    model = fresh.models.get(plan.name)
+    if model is None or model.hf_repo != plan.repo:
+        raise CatalogueError(f"{plan.name} was removed or given other weights while these "
+                             "downloaded; nothing was recorded")
+    check_hf_folder(folder, model.family, plan.repo, gguf_dims=gguf_dims(model))
     updated = replace(model, hf=folder)
-    catalogue.replace(updated)
+    fresh.replace(updated)
+    catalogue.models = fresh.models
+    catalogue.in_use = fresh.in_use
     return updated
 
 
@@ -154,10 +189,17 @@ def training_state(model: InstalledModel) -> str:
 
 
 def set_hf_source(catalogue: Catalogue, name: str, hf: str) -> InstalledModel:
-    """Say where installed model ``name``'s HF weights are: a folder of them (checked against
-    the model's family, then recorded for training) or a hub repo id to download them from."""
+    """Say where installed model ``name``'s HF weights are: a complete folder (checked against
+    the model's GGUF, then recorded for training) or a hub repo id to download them from. A
+    new repository drops the weights downloaded from the previous one."""
     model = catalogue.get(name)
-    folder, repo = hf_source(hf, model.family)
-    updated = replace(model, hf=folder) if folder else replace(model, hf_repo=repo)
+    folder, repo = hf_source(hf, model.family, gguf_dims=gguf_dims(model))
+    if folder is not None:
+        updated = replace(model, hf=folder)
+    elif repo == model.hf_repo:
+        return model
+    else:  # another repository: what was downloaded from the previous one is not its weights
+        shutil.rmtree(weights_folder(catalogue, name), ignore_errors=True)
+        updated = replace(model, hf_repo=repo, hf=None)
     catalogue.replace(updated)
     return updated

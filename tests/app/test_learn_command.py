@@ -21,7 +21,7 @@ from models.gguf.qwen_text import convert_text
 from models.hub.catalogue import Catalogue
 from models.hub.install import add_local, download_recommended
 from models.hub.registry import Recommended
-from models.hub.weights import download_weights
+from models.hub.weights import download_weights, plan_for
 from models.tiny import TinyModel
 from tests.learner.test_learning import warm_bases
 from tests.models.test_hub_fake import FakeHub
@@ -73,7 +73,8 @@ def install_from_hub(home: Paths, hf_dir: Path, cache: Path, name: str = "synthe
     catalogue = Catalogue.load(home.models_dir)
     with FakeHub(files) as hub:
         download_recommended(catalogue, rec, endpoint=hub.endpoint)
-        model = download_weights(catalogue, name, endpoint=hub.endpoint)
+        model = download_weights(catalogue, plan_for(catalogue, name, endpoint=hub.endpoint),
+                                 endpoint=hub.endpoint)
     assert model is not None and model.hf == home.models_dir / name / "hf"
     catalogue.use(name, "actor")
     catalogue.use(name, "critic")

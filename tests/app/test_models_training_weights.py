@@ -5,7 +5,10 @@ against the fake hub on loopback."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -15,7 +18,7 @@ from app.cli import cli
 from models.hub import find_recommended
 from models.hub.registry import Recommended, human_size
 from tests.models.test_hub_fake import FakeHub, write_gguf
-from tests.models.test_hub_weights import hf_repo
+from tests.models.test_hub_weights import complete_folder, hf_repo, shard_gets
 
 
 def run(*args: str, input: str | None = None) -> Result:
@@ -73,12 +76,11 @@ def test_without_a_yes_only_the_gguf_pair_arrives_and_the_command_is_said(
     with FakeHub(hub_files) as hub:
         result = run("models", "download", rec.name, "--endpoint", hub.endpoint, *args,
                      input=answer)
-        shard_gets = [p for m, p, _ in hub.requests if m == "GET" and "safetensors" in p]
+        assert shard_gets(hub, hub_files) == 0
     assert result.exit_code == 0, result.output
     assert f"`deskhand models download {rec.name} --training`" in result.output
     assert entry(home, rec.name)["hf"] is None
     assert entry(home, rec.name)["hf_repo"] == rec.hf_repo
-    assert not shard_gets or shard_gets == [p for p in shard_gets if p.endswith(".json")]
     assert (home.models_dir / rec.name / rec.gguf_file).exists()
 
 
@@ -87,6 +89,7 @@ def test_training_weights_for_an_installed_model_fetch_nothing_else(
     with FakeHub(hub_files) as hub:
         assert run("models", "download", rec.name, "--endpoint", hub.endpoint,
                    "--no-training").exit_code == 0
+        sha = entry(home, rec.name)["sha256"]
         hub.requests.clear()
         result = run("models", "download", rec.name, "--endpoint", hub.endpoint, "--training")
         asked = {p.split("/resolve/")[0] for m, p, _ in hub.requests if "/resolve/" in p}
@@ -94,9 +97,23 @@ def test_training_weights_for_an_installed_model_fetch_nothing_else(
     assert result.exit_code == 0, result.output
     assert f"Downloading the training weights ({human_size(weight_bytes(hub_files, rec.hf_repo))}" \
         in result.output
-    assert asked == {f"/{rec.repo}", f"/{rec.hf_repo}"} or asked == {f"/{rec.hf_repo}"}
+    assert asked == {f"/{rec.hf_repo}"}  # the installed GGUF pair is not fetched again
+    assert f"{rec.name} is installed" in result.output and entry(home, rec.name)["sha256"] == sha
     assert entry(home, rec.name)["hf"] == f"{rec.name}/hf"
     assert "Training weights: ready in" in again.output
+
+
+def test_a_bad_hf_is_refused_before_anything_is_downloaded(home: Paths, rec: Recommended,
+                                                          hub_files: dict[tuple[str, str], bytes]
+                                                          ) -> None:
+    with FakeHub(hub_files) as hub:
+        for bad in ("./missing-folder", "foo/..", "a/b c"):
+            result = run("models", "download", rec.name, "--endpoint", hub.endpoint,
+                         "--hf", bad)
+            assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+            assert "neither an existing folder nor a hub repo id" in result.output
+        assert not [r for r in hub.requests if r[0] == "GET"]
+    assert not (home.models_dir / "catalogue.json").exists()
 
 
 def test_learn_says_what_is_missing_and_the_command_that_fixes_it(
@@ -128,9 +145,7 @@ def test_a_local_model_is_given_its_weights_folder(home: Paths, tmp_path: Path) 
     result = run("models", "download", "mine")
     assert result.exit_code == 0, result.output
     assert "`deskhand models download mine --hf FOLDER_OR_REPO`" in result.output
-    hf = tmp_path / "mine-hf"
-    hf.mkdir()
-    (hf / "config.json").write_text('{"model_type": "qwen2_5_vl"}')
+    hf = complete_folder(tmp_path / "mine-hf")
     result = run("models", "download", "mine", "--hf", str(hf))
     assert result.exit_code == 0, result.output
     assert entry(home, "mine")["hf"] == str(hf.resolve())
@@ -138,3 +153,51 @@ def test_a_local_model_is_given_its_weights_folder(home: Paths, tmp_path: Path) 
     (hf / "config.json").write_text('{"model_type": "llama"}')
     bad = run("models", "download", "mine", "--hf", str(hf))
     assert bad.exit_code == 2 and "not the same model" in bad.output
+
+
+def test_the_question_is_asked_before_any_progress_display_is_live(
+        home: Paths, rec: Recommended, hub_files: dict[tuple[str, str], bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live progress bar redraws the terminal and would wipe the question off it."""
+    import typer
+
+    import app.commands.models_cmd as cmd
+
+    live: list[bool] = []
+    seen: list[bool] = []
+    real_progress, real_confirm = cmd._progress, typer.confirm
+
+    @contextmanager
+    def progress() -> Iterator[Any]:
+        live.append(True)
+        with real_progress() as report:
+            yield report
+        live.pop()
+
+    def confirm(*args: Any, **kwargs: Any) -> bool:
+        seen.append(bool(live))
+        return bool(real_confirm(*args, **kwargs))
+
+    monkeypatch.setattr(cmd, "_progress", progress)
+    monkeypatch.setattr(typer, "confirm", confirm)
+    with FakeHub(hub_files) as hub:
+        result = run("models", "download", rec.name, "--endpoint", hub.endpoint, input="y\n")
+    assert result.exit_code == 0, result.output
+    assert seen == [False]  # asked once, with no progress display on screen
+    assert entry(home, rec.name)["hf"] == f"{rec.name}/hf"
+
+
+def test_removing_a_local_model_removes_the_weights_downloaded_for_it(
+        home: Paths, rec: Recommended, hub_files: dict[tuple[str, str], bytes],
+        tmp_path: Path) -> None:
+    gguf = write_gguf(tmp_path / "mine" / "m.gguf", name="Qwen2.5-VL-3B")
+    proj = write_gguf(tmp_path / "mine" / "p.gguf", kind="mmproj")
+    assert run("models", "add", str(gguf), "--mmproj", str(proj), "--name", "loc",
+               "--hf", rec.hf_repo).exit_code == 0
+    with FakeHub(hub_files) as hub:
+        result = run("models", "download", "loc", "--training", "--endpoint", hub.endpoint)
+    assert result.exit_code == 0, result.output
+    assert (home.models_dir / "loc" / "hf").is_dir()
+    assert run("models", "remove", "loc").exit_code == 0
+    assert not (home.models_dir / "loc").exists()
+    assert gguf.exists() and proj.exists()  # the person's own files stay

@@ -24,7 +24,7 @@ from models.frames import Monitor
 from models.hub.catalogue import Catalogue
 from models.hub.install import download_recommended
 from models.hub.registry import Recommended
-from models.hub.weights import download_weights
+from models.hub.weights import download_weights, plan_for
 from models.runtime import RuntimeConfig
 from models.tiny import TinyModel
 from tests.app.test_learn_command import SMALL, judged_steps
@@ -74,7 +74,8 @@ def test_download_act_learn_adapter_hot_load(home: Paths, store: Store,
     with FakeHub(files) as hub:
         download_recommended(catalogue, rec, endpoint=hub.endpoint)
         assert not Catalogue.load(home.models_dir).get(rec.name).trainable
-        download_weights(catalogue, rec.name, endpoint=hub.endpoint)
+        download_weights(catalogue, plan_for(catalogue, rec.name, endpoint=hub.endpoint),
+                         endpoint=hub.endpoint)
     assert Catalogue.load(home.models_dir).get(rec.name).trainable
 
     version, warnings, raw = act(home, family)

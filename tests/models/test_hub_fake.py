@@ -28,8 +28,10 @@ _BLOB = re.compile(r"^/blobs/(?P<sha>[0-9a-f]{64})$")
 
 
 def write_gguf(path: Path, *, arch: str = "qwen2vl", kind: str = "model",
-               name: str | None = None, n_floats: int = 1024, seed: int = 0) -> Path:
-    """A small but real GGUF file (header, one random tensor) as llama.cpp converters write."""
+               name: str | None = None, n_floats: int = 1024, seed: int = 0,
+               hidden: int | None = None, layers: int | None = None) -> Path:
+    """A small but real GGUF file (header, one random tensor) as llama.cpp converters write;
+    ``hidden`` / ``layers`` go in the header as a text model's width and depth."""
     import gguf
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,6 +39,10 @@ def write_gguf(path: Path, *, arch: str = "qwen2vl", kind: str = "model",
     writer.add_type(kind)
     if name:
         writer.add_name(name)
+    if hidden is not None:
+        writer.add_embedding_length(hidden)
+    if layers is not None:
+        writer.add_block_count(layers)
     rng = np.random.default_rng(seed)
     writer.add_tensor("weight", rng.standard_normal(n_floats).astype(np.float32))
     writer.write_header_to_file()
