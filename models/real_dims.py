@@ -9,7 +9,8 @@ published model's: the tokenizer (the tiny models' offline one; the embedding ke
 published vocabulary size, padded) and ``rms_norm_eps`` (1e-12, as the tiny models and for
 the same reason: llama.cpp 0.3.36 ignores qwen2vl's epsilon, and random weights' activations
 are small enough for 1e-6 to move logits by ~1e-3). A truncated vision tower keeps the
-published pattern of window-attention blocks ending in a full-attention one.
+published period (seven window-attention blocks, then a full-attention one) for as many whole
+periods as fit; a tower shorter than one period ends in a full-attention block.
 """
 
 from __future__ import annotations
