@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 ProgressFn = Callable[[int, "int | None"], None]
 """Called as ``progress(downloaded_bytes, total_bytes_or_None)`` while a file arrives."""
@@ -60,6 +60,7 @@ class RemoteFile:
     size: int | None
     sha256: str | None  # None when the hub gives no LFS sha256 (small git-stored files)
     commit: str | None
+    from_hub: bool = False  # served by the hub itself (gated repos want the token), not a CDN
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,11 @@ def remote_file(repo: str, filename: str, *, revision: str = "main", endpoint: s
                              "check the connection, or add files you already have with "
                              "`deskhand models add`") from None
     etag = (meta.etag or "").lower()
-    return RemoteFile(repo=repo, filename=filename, url=urljoin(url, meta.location),
+    where = urljoin(url, meta.location)
+    return RemoteFile(repo=repo, filename=filename, url=where,
                       size=meta.size, sha256=etag if _SHA256.match(etag) else None,
-                      commit=meta.commit_hash)
+                      commit=meta.commit_hash,
+                      from_hub=urlsplit(where).netloc == urlsplit(base).netloc)
 
 
 def download_file(repo: str, filename: str, dest: Path, *, revision: str = "main",
@@ -242,6 +245,8 @@ def _fetch_into(part: _Partial, remote: RemoteFile, progress: ProgressFn | None,
     if remote.size is not None and start == remote.size:
         return
     headers = {"Accept-Encoding": "identity", "User-Agent": "deskhand"}
+    if remote.from_hub and (token := _token()):
+        headers["Authorization"] = f"Bearer {token}"
     if start:
         headers["Range"] = f"bytes={start}-"
     request = urllib.request.Request(remote.url, headers=headers)
@@ -259,6 +264,14 @@ def _fetch_into(part: _Partial, remote: RemoteFile, progress: ProgressFn | None,
         raise HubUnreachable(f"download of {remote.filename} broke off at "
                              f"{part.have} bytes ({_reason(exc)}); run the same command "
                              "again to continue") from None
+
+
+def _token() -> str | None:
+    """The user's hub token (HF_TOKEN or ``huggingface-cli login``), as the hub client finds it."""
+    from huggingface_hub import get_token
+
+    token: str | None = get_token()
+    return token
 
 
 def _total_from(response: http.client.HTTPResponse, start: int) -> int | None:

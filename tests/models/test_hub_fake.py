@@ -6,7 +6,9 @@ Two loopback servers, as on the real hub: the *hub* answers ``HEAD/GET
 ``Range``. Faults: ``cut_at`` (the CDN closes the connection after that byte of a file longer
 than that, ``cuts`` times),
 ``wrong_sha`` (the hub announces a sha256 the bytes do not have), ``ignore_range`` (the CDN
-always sends the whole file, as some proxies do).
+always sends the whole file, as some proxies do). ``direct`` names small git-stored files the
+hub serves itself (200, a git ETag, no sha256), and ``token`` makes the repository gated: the
+hub answers 401 to any request without ``Authorization: Bearer <token>``.
 The faithfulness tests run huggingface_hub's own metadata call against it.
 """
 
@@ -56,8 +58,10 @@ class FakeHub:
     """``with FakeHub({(repo, filename): bytes}) as hub: ... hub.endpoint ...``"""
 
     def __init__(self, files: dict[tuple[str, str], bytes], *, cut_at: int | None = None,
-                 cuts: int = 1, wrong_sha: bool = False, ignore_range: bool = False) -> None:
+                 cuts: int = 1, wrong_sha: bool = False, ignore_range: bool = False,
+                 direct: frozenset[str] = frozenset(), token: str | None = None) -> None:
         self.files = files
+        self.direct, self.token = direct, token
         self.blobs = {hashlib.sha256(data).hexdigest(): data for data in files.values()}
         self.cut_at, self.cuts_left, self.wrong_sha = cut_at, cuts if cut_at else 0, wrong_sha
         self.ignore_range = ignore_range
@@ -122,8 +126,25 @@ class FakeHub:
 
             def _answer(self, *, head: bool) -> None:
                 hub.requests.append((self.command, self.path, self.headers.get("Range")))
-                if (m := _RESOLVE.match(self.path)) and (m["repo"], m["file"]) in hub.files:
-                    self._redirect(hub.files[(m["repo"], m["file"])])
+                resolve = _RESOLVE.match(self.path)
+                if resolve and hub.token and \
+                        self.headers.get("Authorization") != f"Bearer {hub.token}":
+                    self.send_response(401)
+                    self.send_header("X-Error-Message", "Access to this repository is gated")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif resolve and (resolve["repo"], resolve["file"]) in hub.files:
+                    data = hub.files[(resolve["repo"], resolve["file"])]
+                    if resolve["file"] in hub.direct:
+                        self.send_response(200)
+                        self.send_header("X-Repo-Commit", COMMIT)
+                        self.send_header("ETag", f'"{hashlib.sha1(data).hexdigest()}"')
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        if not head:
+                            self.wfile.write(data)
+                    else:
+                        self._redirect(data)
                 elif (m := _BLOB.match(self.path)) and m["sha"] in hub.blobs:
                     self._bytes(hub.blobs[m["sha"]], head=head)
                 else:

@@ -278,3 +278,20 @@ def test_a_version_1_catalogue_keeps_its_repo_ids_and_folders(
     cat.path.write_text(json.dumps(raw))
     with pytest.raises(CatalogueError, match="newer Deskhand"):
         Catalogue.load(root)
+
+
+def test_a_gated_repository_needs_the_token_for_every_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files come from the hub itself, not its CDN: they need the token too."""
+    files = hf_repo()
+    small = frozenset(n for _, n in files if not n.endswith(".safetensors"))
+    cat = installed(tmp_path)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no stored login either
+    with FakeHub(files, direct=small, token="secret") as hub:
+        with pytest.raises(WeightsUnavailable, match="refused access .* token"):
+            plan_for(cat, "m", endpoint=hub.endpoint)
+        monkeypatch.setenv("HF_TOKEN", "secret")
+        model = fetch(cat, "m", hub.endpoint)
+    assert model.trainable
+    assert (tmp_path / "m" / "hf" / "config.json").read_bytes() == files[(REPO, "config.json")]
