@@ -78,6 +78,8 @@ def list_(ctx: typer.Context) -> None:
     """List installed and recommended models, marking the ones in use."""
     with _catalogue(ctx) as cat:
         console = Console()
+        if not console.is_terminal:  # piped or captured: whole rows, not squeezed into 80
+            console = Console(width=220)
         if cat.models:
             table = Table("name", "family", "source", "size", "in use", "training weights",
                           "note", title="Installed models", title_justify="left")

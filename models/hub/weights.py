@@ -184,8 +184,8 @@ def training_state(model: InstalledModel) -> str:
     if model.trainable:
         return "ready"
     if model.hf_repo:
-        return f"missing: deskhand models download {model.name} --training"
-    return f"unknown: deskhand models download {model.name} --hf FOLDER_OR_REPO"
+        return f"not downloaded: deskhand models download {model.name} --training"
+    return f"none known: deskhand models download {model.name} --hf FOLDER_OR_REPO"
 
 
 def set_hf_source(catalogue: Catalogue, name: str, hf: str) -> InstalledModel:

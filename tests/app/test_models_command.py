@@ -63,7 +63,8 @@ def test_add_list_use_remove(home: Paths, pair: tuple[Path, Path], tmp_path: Pat
             if line.count("│") > 3}
     assert "actor" in rows["Agent-7B-Q4_K_M"] and "critic" in rows["b"]
     assert "qwen3vl" in rows["b"] and "local" in rows["b"]
-    assert "missing" in rows["Agent-7B-Q4_K_M"] and "unknown" in rows["b"]  # training weights
+    assert "not downloaded" in rows["Agent-7B-Q4_K_M"]  # the training weights' state
+    assert "none known" in rows["b"]
     assert all(r.name in listing.output for r in RECOMMENDED)
 
     result = run("remove", "b")

@@ -126,7 +126,7 @@ def test_choosing_actor_and_critic_persists(qtbot: QtBot, ctx: AppContext,
     assert page.table.rowCount() == 2
     training = page.table.item(0, 5)
     assert training is not None  # no weights known: the page says the command that fixes it
-    assert training.text() == "unknown: deskhand models download model1 --hf FOLDER_OR_REPO"
+    assert training.text() == "none known: deskhand models download model1 --hf FOLDER_OR_REPO"
     changed: list[bool] = []
     page.model_changed.connect(lambda: changed.append(True))
     for combo, name in ((page.actor_combo, "model2"), (page.critic_combo, "model1")):
