@@ -146,7 +146,7 @@ def download_file(repo: str, filename: str, dest: Path, *, revision: str = "main
         return Downloaded(dest, size, remote.sha256, resumed_from=size)
     part = _Partial(dest, remote)
     resumed_from = part.prepare()
-    _check_space(dest.parent, (remote.size or 0) - resumed_from, filename)
+    check_space(dest.parent, (remote.size or 0) - resumed_from, filename)
     for attempt in range(retries + 1):
         try:
             _fetch_into(part, remote, progress, timeout)
@@ -158,7 +158,8 @@ def download_file(repo: str, filename: str, dest: Path, *, revision: str = "main
     return part.finish(resumed_from)
 
 
-def _check_space(folder: Path, needed: int, filename: str) -> None:
+def check_space(folder: Path, needed: int, filename: str) -> None:
+    """HubError unless ``folder``'s disk has ``needed`` more bytes for ``filename``."""
     free = shutil.disk_usage(folder).free
     if needed > free:
         raise HubError(f"not enough disk space for {filename} in {folder}: it needs "

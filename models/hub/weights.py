@@ -26,6 +26,7 @@ from models.hub.download import (
     HubUnreachable,
     NotOnHub,
     RemoteFile,
+    check_space,
     download_file,
     remote_file,
 )
@@ -160,6 +161,9 @@ def download_weights(catalogue: Catalogue, plan: WeightsPlan, *, endpoint: str |
     ``.part`` files that the next call continues. The catalogue is read again at the end: a
     model removed, or pointed at another repository, meanwhile is not brought back."""
     folder = weights_folder(catalogue, plan.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    have = sum(_on_disk(folder, f.filename) for f in plan.files)
+    check_space(folder, plan.total_bytes - have, f"{plan.name}'s training weights")
     for remote in plan.files:
         def report(done: int, total: int | None, filename: str = remote.filename) -> None:
             if progress:
@@ -177,6 +181,14 @@ def download_weights(catalogue: Catalogue, plan: WeightsPlan, *, endpoint: str |
     catalogue.models = fresh.models
     catalogue.in_use = fresh.in_use
     return updated
+
+
+def _on_disk(folder: Path, filename: str) -> int:
+    """Bytes of ``filename`` already there, finished or partly downloaded."""
+    for path in (folder / filename, folder / (filename + ".part")):
+        if path.is_file():
+            return path.stat().st_size
+    return 0
 
 
 def training_state(model: InstalledModel) -> str:

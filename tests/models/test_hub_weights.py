@@ -295,3 +295,20 @@ def test_a_gated_repository_needs_the_token_for_every_file(
         model = fetch(cat, "m", hub.endpoint)
     assert model.trainable
     assert (tmp_path / "m" / "hf" / "config.json").read_bytes() == files[(REPO, "config.json")]
+
+
+def test_the_whole_plan_must_fit_on_the_disk_before_the_first_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file fits alone, all of them do not: nothing is fetched, not half of it."""
+    import shutil
+    from collections import namedtuple
+
+    files = hf_repo(shards=3, shard_bytes=40_000)
+    cat = installed(tmp_path)
+    with FakeHub(files) as hub:
+        plan = plan_for(cat, "m", endpoint=hub.endpoint)
+        usage = namedtuple("usage", "total used free")
+        monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9, 60_000))
+        with pytest.raises(HubError, match="not enough disk space for m's training weights"):
+            download_weights(cat, plan, endpoint=hub.endpoint)
+        assert shard_gets(hub, files) == 0
