@@ -66,15 +66,36 @@ def sft_step(model: Any, processor: Processor, optimizer: Any, batch: Sequence[E
 
 
 def sft_phase(model: Any, processor: Processor, optimizer: Any, examples: Sequence[Example],
-              steps: int, batch_size: int, seed: int) -> list[float]:
-    """``steps`` SFT steps on batches drawn (seeded) from ``examples``; the losses."""
+              steps: int, batch_size: int, seed: int, decay: bool = False) -> list[float]:
+    """``steps`` SFT steps on ``examples``; the losses.
+
+    Batches walk seeded shuffles of the examples, epoch after epoch, so every example is seen
+    as often as the others (drawing with replacement left some unseen and others seen thrice,
+    and which depended on the seed). With ``decay``, each parameter group's learning rate
+    falls linearly from its value to nearly 0 over the phase (and is restored after it), so the
+    weights it ends on do not hinge on the last few batches.
+    """
     if not examples or steps <= 0:
         return []
     rng = random.Random(seed)
+    order: list[int] = []
+    start_lrs = [group["lr"] for group in optimizer.param_groups]
     losses = []
-    for _ in range(steps):
-        batch = [examples[rng.randrange(len(examples))] for _ in range(batch_size)]
-        losses.append(sft_step(model, processor, optimizer, batch))
+    try:
+        for step in range(steps):
+            if decay:
+                for group, lr in zip(optimizer.param_groups, start_lrs, strict=True):
+                    group["lr"] = lr * (steps - step) / steps
+            batch = []
+            for _ in range(batch_size):
+                if not order:
+                    order = list(range(len(examples)))
+                    rng.shuffle(order)
+                batch.append(examples[order.pop()])
+            losses.append(sft_step(model, processor, optimizer, batch))
+    finally:
+        for group, lr in zip(optimizer.param_groups, start_lrs, strict=True):
+            group["lr"] = lr
     return losses
 
 

@@ -149,22 +149,22 @@ class Recipe:
         """The supervised phase on what the person said, before RL (``sft_steps``): the
         actor's vouched-for actions, the reward model's judged actions as verdicts."""
         cfg = self.job.config
-        if cfg.sft_steps and self.job.sft_examples:
-            losses = self._supervised(cfg.sft_steps, cfg.seed)
+        if steps := cfg.warmup_steps(len(self.job.sft_examples)):
+            losses = self._supervised(steps, cfg.seed, decay=True)
             what = "vouched-for actions" if self.job.role == "actor" else "judged actions"
             log.info("warm-up: %d SFT steps on %d %s, loss %.4f -> %.4f", len(losses),
                      len(self.job.sft_examples), what, losses[0], losses[-1])
             self.state.warmup_loss = losses[-1]
         self.state.warmed = True
 
-    def _supervised(self, steps: int, seed: int) -> list[float]:
+    def _supervised(self, steps: int, seed: int, decay: bool = False) -> list[float]:
         cfg = self.job.config
         rl_lrs = [g["lr"] for g in self.optimizer.param_groups]
         for group in self.optimizer.param_groups:
             group["lr"] = cfg.sft_lr
         try:
             return sft_phase(self.model, self.processor, self.optimizer, self.job.sft_examples,
-                             steps, cfg.sft_batch, seed)
+                             steps, cfg.sft_batch, seed, decay)
         finally:
             for group, lr in zip(self.optimizer.param_groups, rl_lrs, strict=True):
                 group["lr"] = lr

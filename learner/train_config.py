@@ -12,6 +12,7 @@ run's config JSON reads the same for both.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -42,14 +43,19 @@ class GRPOConfig:
     gradient_checkpointing: bool = True  # CUDA only
     # supervised steps on what the person said before the first RL step of a run: the actor
     # learns the actions they vouched for (approved, corrected, done by hand) as
-    # demonstrations, the reward model their judgments as verdicts
+    # demonstrations, the reward model their judgments as verdicts. The warm-up runs
+    # sft_steps, or more when that is too few for sft_epochs passes over the examples (the
+    # data grows night after night; a fixed step count would see each example less and less)
     sft_steps: int = 20
     sft_batch: int = 4
-    sft_lr: float = 1e-5
+    sft_lr: float = 1e-5  # decays linearly to 0 over the warm-up
+    sft_epochs: float = 0.0
 
     def __post_init__(self) -> None:
         if self.sft_steps < 0 or self.sft_batch < 1 or not self.sft_lr > 0:
             raise ValueError("sft_steps must be >= 0, sft_batch >= 1 and sft_lr > 0")
+        if not 0 <= self.sft_epochs <= 1000:
+            raise ValueError("sft_epochs must be in [0, 1000]")
         positive = ("lr", "lora_rank", "lora_alpha", "states_per_step", "max_steps",
                     "max_minutes", "max_new_tokens", "iterations", "checkpoint_every",
                     "max_grad_norm")
@@ -65,6 +71,17 @@ class GRPOConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.clip_high < self.clip_low:
             raise ValueError("clip_high must be >= clip_low")
+
+    def warmup_steps(self, examples: int) -> int:
+        """How many warm-up steps on ``examples`` examples (0 without any).
+
+        >>> cfg = GRPOConfig(sft_steps=40, sft_batch=4, sft_epochs=5.0)
+        >>> cfg.warmup_steps(20), cfg.warmup_steps(100), cfg.warmup_steps(0)
+        (40, 125, 0)
+        """
+        if examples <= 0 or self.sft_steps <= 0:
+            return 0
+        return max(self.sft_steps, math.ceil(self.sft_epochs * examples / self.sft_batch))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -339,6 +339,9 @@ def learning(
     reward_sft_steps: Annotated[int, typer.Option(
         "--reward-sft-steps", min=0, help="Reward-model warm-up SFT steps on judged actions")
     ] = 40,
+    sft_epochs: Annotated[float, typer.Option(
+        "--sft-epochs", min=0.0, max=1000.0, help="Warm-ups run at least this many passes "
+        "over their examples (more steps than --sft-steps once the data has grown)")] = 5.0,
     min_holdout: Annotated[int, typer.Option(
         "--min-holdout", min=5, help="The gate's minimum held-out size")] = 12,
     demo_cache: Annotated[Path | None, typer.Option(
@@ -375,7 +378,8 @@ def learning(
                                  suite=suite, tasks=names, error_rate=error_rate,
                                  actor_steps=actor_steps, actor_sft_steps=sft_steps,
                                  reward_steps=reward_steps,
-                                 reward_sft_steps=reward_sft_steps, min_holdout=min_holdout)
+                                 reward_sft_steps=reward_sft_steps, sft_epochs=sft_epochs,
+                                 min_holdout=min_holdout)
     except ValueError as exc:
         raise fail(str(exc)) from None
     out = out.resolve()

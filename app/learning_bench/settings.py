@@ -36,6 +36,8 @@ class BenchSettings:
     actor_sft_steps: int = 40  # the warm-up on the night's vouched-for actions
     reward_steps: int = 10
     reward_sft_steps: int = 40  # the warm-up on the night's judged actions, as verdicts
+    # ... or more steps, for at least this many passes over the examples (which grow nightly)
+    sft_epochs: float = 5.0
     min_holdout: int = 12  # the gate's minimum held-out size in the bench home
 
     def __post_init__(self) -> None:
@@ -69,12 +71,12 @@ class BenchSettings:
                 "actor": {**trainer, "max_steps": self.actor_steps, "lr": 1e-3,
                           "lora_rank": 16, "lora_alpha": 32, "temperature": 1.0,
                           "beta": 0.0, "entropy_floor": 0.0, "sft_steps": self.actor_sft_steps,
-                          "sft_lr": 3e-3, "sft_batch": 4},
+                          "sft_lr": 3e-3, "sft_batch": 4, "sft_epochs": self.sft_epochs},
                 "reward_model": {**trainer, "max_steps": self.reward_steps, "lr": 3e-3,
                                  "lora_rank": 16, "lora_alpha": 32, "max_new_tokens": 8,
                                  "group_size": 6, "temperature": 1.0, "beta": 0.0,
                                  "sft_steps": self.reward_sft_steps, "sft_lr": 3e-3,
-                                 "sft_batch": 4},
+                                 "sft_batch": 4, "sft_epochs": self.sft_epochs},
             },
         }
 
