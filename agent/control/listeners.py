@@ -43,9 +43,9 @@ def disable_record_context(display: Any, context: Any) -> None:
 def stop_listener(listener: Any) -> None:
     """Stop a started listener, after it has delivered every event the X server handled
     before this call, and wait for its thread to end."""
-    if sys.platform.startswith("linux"):
-        disable_record_context(getattr(listener, "_display_stop", None),
-                               getattr(listener, "_context", None))
+    display, context = getattr(listener, "_display_stop", None), getattr(listener, "_context", None)
+    if sys.platform.startswith("linux") and display is not None and context is not None:
+        disable_record_context(display, context)
         listener.join(JOIN_SECONDS)  # the thread ends once the server's end of data arrives
     try:
         listener.stop()

@@ -65,3 +65,23 @@ def test_a_listener_that_will_not_end_is_an_error() -> None:
 
     with pytest.raises(RuntimeError, match="did not stop"):
         stop_listener(Stuck([]))
+
+
+def test_a_listener_without_an_x_context_is_stopped_at_once() -> None:
+    """No RECORD context (another backend, or not started): nothing to drain, no waiting."""
+    log: list[str] = []
+    listener = FakePynputListener(log)
+    listener._context = None
+    joins: list[float | None] = []
+    real_join = listener.join
+
+    def join(timeout: float | None = None) -> None:
+        joins.append(timeout)
+        if listener.running:  # a live thread that only ends after stop
+            return
+        listener.alive = False
+        real_join(timeout)
+
+    listener.join = join  # type: ignore[method-assign]
+    stop_listener(listener)
+    assert log == ["stop"] and joins == [5.0] and not listener.is_alive()
