@@ -1,7 +1,7 @@
 """The "let me do it" recorder: the person's own input, recorded as Deskhand actions.
 
-While the agent is paused the person acts; ``UserActionRecorder`` listens and folds the raw
-events into the action vocabulary, which the loop stores as the corrected action:
+While the agent is paused the person acts; ``UserActionRecorder`` listens (pynput) and folds
+the raw events into the action vocabulary, which the loop stores as the corrected action:
 a press and release close together is a click (repeated within the double-click time: one
 click with a count), far apart a drag; wheel clicks at one point add up to one scroll;
 printable keys merge into one ``type`` (backspace edits it); a fold never grows past the
@@ -14,16 +14,10 @@ shows the actions so far), and anything that started before the recorder did —
 with no press, a modifier already held — is ignored, so the click that opened "let me do
 it" never becomes part of the recording; clicks inside ``ignore`` regions (Deskhand's own
 window, where the person will press "done") are dropped.
-
-On X11 it listens to one X RECORD stream (``xrecord.RecordListener``), keys and buttons
-together in the order the server handled them; pynput's two listeners (elsewhere) deliver
-mouse and keyboard on two threads, and on a loaded machine a click then typed text came back
-as the text then the click, or without the text.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,20 +26,17 @@ from typing import Any
 
 from agent.control.keys import key_name
 from agent.control.listeners import ListenerGroup
-from agent.control.xrecord import BUTTONS, WHEEL, RecordedEvent, RecordListener
 from agent.screen import Rect
 from models.actions import (
     MAX_CLICK_COUNT,
     MAX_SCROLL_CLICKS,
     MAX_TEXT_CHARS,
     Action,
-    ActionError,
     Click,
     Drag,
     Key,
     Scroll,
     Type,
-    normalize_key,
 )
 
 CHORD_MODIFIERS = ("ctrl", "alt", "shift", "win")  # the order chords are written in
@@ -172,8 +163,6 @@ class UserActionRecorder(ListenerGroup):
 
     # -- listening ------------------------------------------------------------------------
     def _make_listeners(self) -> list[Any]:
-        if sys.platform.startswith("linux"):  # one stream, in the order the server saw it
-            return [RecordListener(self._recorded)]
         from pynput import keyboard, mouse
 
         def on_click(x: int, y: int, button: Any, pressed: bool, *_: Any) -> None:
@@ -186,32 +175,3 @@ class UserActionRecorder(ListenerGroup):
             keyboard.Listener(on_press=lambda key, *_: self.key_press(key_name(key)),
                               on_release=lambda key, *_: self.key_release(key_name(key))),
         ]
-
-    def _recorded(self, event: RecordedEvent) -> None:
-        """One X RECORD event, folded like pynput's (a key nobody can name counts as none)."""
-        if event.kind == "key":
-            name = _record_key_name(event.label)
-            (self.key_press if event.pressed else self.key_release)(name)
-        elif event.kind != "button":
-            return
-        elif event.detail in WHEEL:
-            if event.pressed:
-                self.wheel(event.x, event.y, *WHEEL[event.detail])
-        else:
-            button = BUTTONS.get(event.detail, f"button {event.detail}")
-            (self.mouse_press if event.pressed else self.mouse_release)(event.x, event.y, button)
-
-
-def _record_key_name(label: str) -> str | None:
-    """A RECORD event's key label → the recorder's key name: a character as typed, or a
-    canonical key name; None for a key with neither (a borrowed keycode, a media key).
-
-    >>> [_record_key_name(n) for n in ("a", "A", "ctrl", "KP_Enter", "keycode 248", "0x1008ff14")]
-    ['a', 'A', 'ctrl', 'enter', None, None]
-    """
-    if len(label) == 1:
-        return label
-    try:
-        return normalize_key(label)
-    except ActionError:
-        return None

@@ -20,9 +20,6 @@ from typing import Any
 
 from agent.control.listeners import disable_record_context
 
-BUTTONS = {1: "left", 2: "middle", 3: "right"}  # X button → the actions' button name
-WHEEL = {4: (0, 1), 5: (0, -1), 6: (-1, 0), 7: (1, 0)}  # X button → (dx, dy) of one click
-
 
 @dataclass(frozen=True)
 class RecordedEvent:
