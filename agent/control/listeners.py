@@ -5,12 +5,6 @@ thread is blocked reading, without flushing it; once any event has been recorded
 then waits until the next input event (pynput PR #583, unmerged). ``stop_listener`` also
 sends the disable on the listener's second connection and flushes it, which wakes the thread
 at once. Every listener in this package goes through these two functions.
-
-It disables the RECORD context *before* pynput's ``stop``: the X server then sends every event
-it handled before the disable, and only then the end of the data, so the listener's thread
-delivers them all and leaves on its own. pynput's ``stop`` first marks the listener stopped,
-after which its handler drops what is still in flight: an input made just before the stop (a
-click that ends a takeover) was lost whenever the listener's thread had not yet read it.
 """
 
 from __future__ import annotations
@@ -41,17 +35,11 @@ def disable_record_context(display: Any, context: Any) -> None:
 
 
 def stop_listener(listener: Any) -> None:
-    """Stop a started listener, after it has delivered every event the X server handled
-    before this call, and wait for its thread to end."""
-    display, context = getattr(listener, "_display_stop", None), getattr(listener, "_context", None)
-    if sys.platform.startswith("linux") and display is not None and context is not None:
-        disable_record_context(display, context)
-        listener.join(JOIN_SECONDS)  # the thread ends once the server's end of data arrives
-    try:
-        listener.stop()
-    except Exception:  # its thread ended and closed its connections: nothing left to stop
-        if listener.is_alive():
-            raise
+    """Stop a started listener and wait for its thread to end."""
+    listener.stop()
+    if sys.platform.startswith("linux"):
+        disable_record_context(getattr(listener, "_display_stop", None),
+                               getattr(listener, "_context", None))
     listener.join(JOIN_SECONDS)
     if listener.is_alive():
         raise RuntimeError(f"{type(listener).__name__} did not stop within {JOIN_SECONDS} s")
