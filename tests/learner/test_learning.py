@@ -29,8 +29,8 @@ from learner.train_config import ActorTrainConfig, RewardTrainConfig
 from models.tiny import TinyModel
 
 CODE = ("synthetic.py", "sft.py", "policy.py")
-# Each test trains for minutes; with the suite beside another CPU-heavy process (issue 15's bar)
-# one took longer than the suite's 600 s hang guard. The guard is for hangs, not for speed.
+# Each test trains for minutes; beside other CPU-heavy work (issue 15's bar) these tests have
+# outrun the suite's 600 s hang guard. The guard is for hangs, not for speed.
 pytestmark = pytest.mark.timeout(1800)
 
 
