@@ -82,7 +82,7 @@ class Family(Protocol):
 
     @property
     def name(self) -> str:
-        """The registry name (``qwen25vl``, ``uitars``, ``qwen3vl``, ``deskhand``)."""
+        """The registry name (``qwen25vl``, ``uitars``, ``qwen3vl``, ``deskhand``, ``guiowl``)."""
         ...
 
     @property
@@ -141,6 +141,7 @@ _MODULES = {
     "uitars": "models.families.uitars",
     "qwen3vl": "models.families.qwen3vl",
     "deskhand": "models.families.deskhand",
+    "guiowl": "models.families.guiowl",
 }
 FAMILY_NAMES = tuple(_MODULES)
 
@@ -153,7 +154,7 @@ def get_family(name: str) -> Family:
     >>> get_family("gpt")
     Traceback (most recent call last):
     ...
-    KeyError: "unknown model family 'gpt'; known: qwen25vl, uitars, qwen3vl, deskhand"
+    KeyError: "unknown model family 'gpt'; known: qwen25vl, uitars, qwen3vl, deskhand, guiowl"
     """
     if name not in _MODULES:
         raise KeyError(f"unknown model family {name!r}; known: {', '.join(FAMILY_NAMES)}")
