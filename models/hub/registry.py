@@ -44,6 +44,30 @@ RECOMMENDED: tuple[Recommended, ...] = (
         gguf_file="UI-TARS-1.5-7B.Q4_K_M.gguf", mmproj_file="UI-TARS-1.5-7B.mmproj-Q8_0.gguf",
         approx_bytes=int(5.8 * GB), hf_repo="ByteDance-Seed/UI-TARS-1.5-7B",
         note="trained for computer use; best actor if it fits (8 GB VRAM)"),
+    # GUI-Owl-1.5 (mPLUG, Qwen3-VL fine-tunes; OSWorld-Verified 43.5 / 48.2 / 52.3 for
+    # 2B / 4B / 8B-Instruct in X-PLUG/MobileAgent Mobile-Agent-v3.5/README.md). No official GGUF;
+    # these are mradermacher's community quantizations. Sizes are the byte counts other
+    # projects pin with sha256: 2B at revision a0592aa6 (Q4_K_M 1,107,410,432 B, mmproj Q8_0
+    # 445,053,216 B), 4B at 9a79d301 (Q4_K_M 2,497,282,208 B, mmproj Q8_0 453,974,336 B), 8B at
+    # 6737f9a6 (Q5_K_M 5,851,114,144 B, mmproj f16 1,159,029,952 B; no 8B Q4_K_M figure found).
+    Recommended(
+        name="gui-owl-1.5-2b", family="guiowl", repo="mradermacher/GUI-Owl-1.5-2B-Instruct-GGUF",
+        gguf_file="GUI-Owl-1.5-2B-Instruct.Q4_K_M.gguf",
+        mmproj_file="GUI-Owl-1.5-2B-Instruct.mmproj-Q8_0.gguf",
+        approx_bytes=1_107_410_432 + 445_053_216, hf_repo="mPLUG/GUI-Owl-1.5-2B-Instruct",
+        note="desktop agent, OSWorld-Verified 43.5; fits 3 GB"),
+    Recommended(
+        name="gui-owl-1.5-4b", family="guiowl", repo="mradermacher/GUI-Owl-1.5-4B-Instruct-GGUF",
+        gguf_file="GUI-Owl-1.5-4B-Instruct.Q4_K_M.gguf",
+        mmproj_file="GUI-Owl-1.5-4B-Instruct.mmproj-Q8_0.gguf",
+        approx_bytes=2_497_282_208 + 453_974_336, hf_repo="mPLUG/GUI-Owl-1.5-4B-Instruct",
+        note="desktop agent, OSWorld-Verified 48.2; fits 6 GB"),
+    Recommended(
+        name="gui-owl-1.5-8b", family="guiowl", repo="mradermacher/GUI-Owl-1.5-8B-Instruct-GGUF",
+        gguf_file="GUI-Owl-1.5-8B-Instruct.Q5_K_M.gguf",
+        mmproj_file="GUI-Owl-1.5-8B-Instruct.mmproj-f16.gguf",
+        approx_bytes=5_851_114_144 + 1_159_029_952, hf_repo="mPLUG/GUI-Owl-1.5-8B-Instruct",
+        note="desktop agent, OSWorld-Verified 52.3; Q5_K_M, needs about 10 GB"),
     # ggml-org/Qwen2.5-VL-3B-Instruct-GGUF: Q4_K_M 1,929,901,056 B + mmproj Q8_0 844,757,728 B.
     Recommended(
         name="qwen2.5-vl-3b", family="qwen25vl", repo="ggml-org/Qwen2.5-VL-3B-Instruct-GGUF",
