@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def parse(
         family: str = typer.Option(..., "--family", "-f",
-                                   help="qwen25vl, uitars, qwen3vl, deskhand or guiowl."),
+                                   help="qwen25vl, uitars, qwen3vl, deskhand, guiowl or uivenus."),
         width: int = typer.Option(..., "--width", min=1, max=MAX_COORDINATE,
                                   help="Screen width in pixels."),
         height: int = typer.Option(..., "--height", min=1, max=MAX_COORDINATE,

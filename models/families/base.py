@@ -82,7 +82,7 @@ class Family(Protocol):
 
     @property
     def name(self) -> str:
-        """The registry name (``qwen25vl``, ``uitars``, ``qwen3vl``, ``deskhand``, ``guiowl``)."""
+        """The registry name (``qwen25vl``, ``uitars``, ``qwen3vl``, ``deskhand``, ...)."""
         ...
 
     @property
@@ -142,6 +142,7 @@ _MODULES = {
     "qwen3vl": "models.families.qwen3vl",
     "deskhand": "models.families.deskhand",
     "guiowl": "models.families.guiowl",
+    "uivenus": "models.families.uivenus",
 }
 FAMILY_NAMES = tuple(_MODULES)
 
@@ -151,10 +152,10 @@ def get_family(name: str) -> Family:
 
     >>> get_family("uitars").name
     'uitars'
-    >>> get_family("gpt")
+    >>> get_family("gpt")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    KeyError: "unknown model family 'gpt'; known: qwen25vl, uitars, qwen3vl, deskhand, guiowl"
+    KeyError: "unknown model family 'gpt'; known: qwen25vl, uitars, qwen3vl, deskhand, guiowl, ..."
     """
     if name not in _MODULES:
         raise KeyError(f"unknown model family {name!r}; known: {', '.join(FAMILY_NAMES)}")

@@ -19,6 +19,7 @@ from models.families.base import (
     get_family,
 )
 from models.families.guiowl import NO_HISTORY
+from models.families.uivenus import AFTER_HISTORY
 from models.frames import Monitor
 
 MONITOR = Monitor(0, 0, 640, 360, scale=1.5)  # a 960x540 screenshot
@@ -26,9 +27,15 @@ MONITOR = Monitor(0, 0, 640, 360, scale=1.5)  # a 960x540 screenshot
 # "No previous action." there, and the first step line replaces it: the one place where a later
 # prompt is not an extension of the earlier one (llama.cpp still reuses all the text before it).
 EMPTY_HISTORY = {"guiowl": NO_HISTORY}
+# What a family's published prompt says after the history, every step the same: UI-Venus puts
+# its Output Format and Instruction sections there, so only the text up to the end of the
+# history grows append-only (and only that much stays in llama.cpp's cache).
+AFTER_THE_HISTORY = {"uivenus": AFTER_HISTORY}
 # How a family writes one earlier step, when not as ``format_action`` does. GUI-Owl lists the
-# model's own "Action:" line, else a short description on its own 0-1000 grid (guiowl.py).
-HISTORY_LINE = {"guiowl": "Step1: left click at [500, 500]"}
+# model's own "Action:" line, else a short description on its own 0-1000 grid (guiowl.py);
+# UI-Venus the reasoning and the action call, from step 0 (uivenus.py).
+HISTORY_LINE = {"guiowl": "Step1: left click at [500, 500]",
+                "uivenus": "Step 0: <think>open</think><action>Click(box=(500,500))</action>"}
 
 
 def screenshot(seed: int) -> np.ndarray:
@@ -59,6 +66,7 @@ def test_prefix_is_static_and_history_is_append_only(name: str) -> None:
     prompts = steps(name)
     assert len({p.prefix for p in prompts}) == 1
     before_image = [p.text.split(MEDIA_MARKER)[0] for p in prompts]
+    before_image = [b.removesuffix(AFTER_THE_HISTORY.get(name, "")) for b in before_image]
     before_image[0] = before_image[0].removesuffix(EMPTY_HISTORY.get(name, ""))
     for earlier, later in zip(before_image, before_image[1:], strict=False):
         assert later.startswith(earlier) and len(later) > len(earlier)
@@ -117,7 +125,8 @@ def test_history_steps_a_model_cannot_write_fall_back_to_words(name: str) -> Non
     family = get_family(name)
     history = [HistoryStep(Shell("make test")), HistoryStep(Click(5000, 5000))]
     prompt = family.build_prompt("t", history, screenshot(0), MONITOR)
-    assert re.search(r"(?m)^(2\. |Step2: )click at \(5000, 5000\)", prompt.suffix)
+    assert re.search(r"(?m)^(2\. |Step2: |Step 1: <think></think><action>)"
+                     r"click at \(5000, 5000\)", prompt.suffix)
 
 
 @pytest.mark.parametrize("name", FAMILY_NAMES)
