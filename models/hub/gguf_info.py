@@ -39,11 +39,24 @@ class GGUFInfo:
         'qwen3vl'
         >>> GGUFInfo(Path("m.gguf"), "llama", "model", None).guess_family() is None
         True
+        >>> GGUFInfo(Path("m.gguf"), "qwen3vl", "model", "GUI-Owl-1.5-2B-Instruct").guess_family()
+        'guiowl'
+
+        GUI-Owl and UI-Venus only as Qwen3-VL models: their Qwen2.5-VL versions (GUI-Owl 1.0,
+        UI-Venus 1.0) answer in other formats.
+
+        >>> GGUFInfo(Path("m.gguf"), "qwen2vl", "model", "UI-Venus-Navi-7B").guess_family()
+        'qwen25vl'
         """
         if self.kind != "model":
             return None
-        if self.name and "ui-tars" in self.name.lower().replace("_", "-"):
+        name = (self.name or "").lower().replace("_", "-")
+        if "ui-tars" in name:
             return "uitars"
+        if self.architecture in ("qwen3vl", "qwen3vlmoe"):
+            for marker, family in (("gui-owl", "guiowl"), ("ui-venus", "uivenus")):
+                if marker in name:
+                    return family
         return _FAMILY_BY_ARCH.get(self.architecture)
 
 

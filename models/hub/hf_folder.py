@@ -20,7 +20,7 @@ from models.hub.hf_files import missing_weights
 # The HF model_type each family's GGUF comes from (a UI-TARS GGUF is a Qwen2.5-VL model).
 MODEL_TYPES = {"qwen25vl": ("qwen2_5_vl", "qwen2_vl"), "uitars": ("qwen2_5_vl", "qwen2_vl"),
                "qwen3vl": ("qwen3_vl", "qwen3_vl_moe"), "deskhand": ("qwen2_5_vl",),
-               "guiowl": ("qwen3_vl",), "uivenus": ("qwen3_vl",)}
+               "guiowl": ("qwen3_vl",), "uivenus": ("qwen3_vl", "qwen3_vl_moe")}
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
 _REPO_ID = re.compile(rf"^{_PART}/{_PART}$")
 

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from agent.paths import Paths
 from app.cli import cli
+from models.families.base import FAMILY_NAMES
 
 UITARS = "Thought: Click the button\nAction: click(start_box='(100,200)')"
 QWEN = ('<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
@@ -72,7 +73,19 @@ def test_bad_options_are_usage_errors(home: Paths, args: list[str]) -> None:
     assert code == 2  # click's usage error
 
 
-@pytest.mark.parametrize("family", ["qwen25vl", "uitars", "qwen3vl", "deskhand"])
+@pytest.mark.parametrize(("family", "text"), [
+    ("guiowl", 'Action: Click the Settings icon.\n<tool_call>\n{"name": "computer_use", '
+               '"arguments": {"action": "left_click", "coordinate": [500, 250]}}\n</tool_call>'),
+    ("uivenus", "<think>The icon is at the top.</think>\n<action>Click(box=(500,250))</action>\n"
+                "<conclusion>Click it.</conclusion>"),
+])
+def test_the_0_to_1000_families_on_a_full_hd_screen(home: Paths, family: str, text: str) -> None:
+    code, out, _ = run(home, ["--family", family, "--width", "1920", "--height", "1080"], text)
+    assert code == 0
+    assert json.loads(out) == {"type": "click", "x": 960, "y": 270, "button": "left", "count": 1}
+
+
+@pytest.mark.parametrize("family", FAMILY_NAMES)
 def test_every_family_is_available(home: Paths, family: str) -> None:
     code, _, err = run(home, ["--family", family, "--width", "800", "--height", "600"],
                        "garbage")
