@@ -4,12 +4,13 @@
 #   bench tiny  deskhand bench runtime, every layer on the GPU, the tiny model
 #   bench real  the same on a random model as wide as Qwen2.5-VL-3B, served as Q4_K_M
 #   grpo real   10 GRPO steps of our trainer in bf16 on CUDA
-#   lora parity an exported GGUF LoRA: llama.cpp on the GPU against peft on CUDA
+#   lora parity an exported GGUF LoRA: llama.cpp on the GPU against peft on CUDA, for a tiny
+#               Qwen2.5-VL and a tiny Qwen3-VL (deepstack)
 # Each check runs under its own timeout and prints one line of figures (its log is kept in the
 # work folder). Without a GPU (or with --cpu) it says the GPU parts are skipped and runs its CPU
-# fallback: bench tiny on the CPU, 2 GRPO steps and LoRA parity on the CPU (what CI runs).
+# fallback: bench tiny on the CPU, 2 GRPO steps and both LoRA parities on the CPU (what CI runs).
 #   scripts/gpu-check.sh [--cpu] [--work DIR]     DIR: where models are built and kept
-# Exit status: 0 when every check that ran passed, 1 otherwise. The time limits add up to 570 s.
+# Exit status: 0 when every check that ran passed, 1 otherwise. The time limits add up to 585 s.
 # GPU_CHECK_SETUP replaces the build command (tests run the GPU sequence with stand-ins).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,7 @@ if ((FORCE_CPU == 0)) && command -v nvidia-smi >/dev/null \
   check "bench real" 120 "$PY" scripts/gpu_check.py bench real "$WORK" -1 4 32
   check "grpo real" 90 "$PY" scripts/gpu_check.py grpo real "$WORK" 10
   check "lora parity" 45 "$PY" scripts/gpu_check.py lora-parity "$WORK"
+  check "lora parity qwen3" 45 "$PY" scripts/gpu_check.py lora-parity "$WORK" tiny-qwen3
   MODE="GPU"
 else
   why="no NVIDIA GPU found (nvidia-smi)"
@@ -71,6 +73,7 @@ else
   check "bench tiny" 120 "$PY" scripts/gpu_check.py bench tiny "$WORK" 0 2 8
   check "grpo tiny" 180 "$PY" scripts/gpu_check.py grpo tiny "$WORK" 2
   check "lora parity" 120 "$PY" scripts/gpu_check.py lora-parity "$WORK"
+  check "lora parity qwen3" 120 "$PY" scripts/gpu_check.py lora-parity "$WORK" tiny-qwen3
   MODE="CPU fallback (GPU parts skipped)"
 fi
 echo "gpu-check: $MODE: $PASSED passed, $FAILED failed in $((SECONDS - STARTED)) s"

@@ -5,10 +5,11 @@ exit status 1 when what must hold does not).
     python scripts/gpu_check.py bench KIND WORK LAYERS STEPS TOKENS
                                      ``deskhand bench runtime`` on the KIND model, one line
     python scripts/gpu_check.py grpo KIND WORK STEPS   GRPO steps (bf16 on CUDA, f32 on CPU)
-    python scripts/gpu_check.py lora-parity WORK       exported LoRA: llama.cpp vs peft logits
+    python scripts/gpu_check.py lora-parity WORK [tiny|tiny-qwen3]
+                                     exported LoRA: llama.cpp vs peft logits
 
-KIND is ``tiny`` (64 wide, 2 layers) or ``real`` (Qwen2.5-VL-3B's published dimensions, 4 layers;
-``models.real_dims``),
+KIND is ``tiny`` (a Qwen2.5-VL 64 wide, 2 layers), ``tiny-qwen3`` (a Qwen3-VL 64 wide, deepstack
+included) or ``real`` (Qwen2.5-VL-3B's published dimensions, 4 layers; ``models.real_dims``),
 built once under WORK and reused.
 
 The design choice a reader must know: every check runs on whatever device the machine has
@@ -54,11 +55,16 @@ def device(seconds: float) -> int:
 
 
 def built_model(kind: str, work: Path) -> Any:
-    """The ``tiny`` or ``real`` random model under ``work`` (built the first time)."""
+    """The ``tiny``, ``tiny-qwen3`` or ``real`` random model under ``work`` (built the first
+    time)."""
     if kind == "tiny":
         from models.tiny import build_tiny
 
         return build_tiny(work, hidden=64, seed=0)
+    if kind == "tiny-qwen3":
+        from models.tiny_qwen3 import build_tiny_qwen3
+
+        return build_tiny_qwen3(work, hidden=64, seed=0)
     from models.real_dims import build_real_dims
 
     return build_real_dims(work / "real", REAL_NAME, layers=REAL_LAYERS,
@@ -146,23 +152,26 @@ def grpo(kind: str, work: Path, steps: int) -> int:
     return 0
 
 
-def lora_parity(folder: Path) -> int:
-    """A random LoRA on the tiny model, exported to GGUF: llama.cpp's logits (all layers on
-    the GPU when it has one) against peft's (on the same device) for one prompt."""
+def lora_parity(folder: Path, kind: str = "tiny") -> int:
+    """A random LoRA on the ``kind`` tiny model (Qwen2.5-VL or Qwen3-VL), exported to GGUF:
+    llama.cpp's logits (all layers on the GPU when it has one) against peft's (on the same
+    device) for one prompt."""
     import numpy as np
     import torch
     from llama_cpp import Llama
     from llama_cpp import llama_cpp as lib
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
+    from transformers import AutoTokenizer
 
+    from learner.base_model import load_base
+    from models.architectures import of_folder
     from models.gguf.lora import TEXT_TARGET_MODULES, export_lora
 
-    tiny = built_model("tiny", folder)
+    tiny = built_model(kind, folder)
+    arch = of_folder(tiny.hf_dir).gguf_arch
     where = "cuda" if torch.cuda.is_available() else "cpu"
     offload = bool(lib.llama_supports_gpu_offload()) and where == "cuda"
-    base = Qwen2_5_VLForConditionalGeneration.from_pretrained(
-        str(tiny.hf_dir), attn_implementation="eager", dtype=torch.float32)
+    base = load_base(tiny.hf_dir, attn_implementation="eager", dtype=torch.float32)
     with warnings.catch_warnings():  # peft 0.21 calls a transformers-5 deprecated alias
         warnings.simplefilter("ignore", FutureWarning)
         peft = get_peft_model(base, LoraConfig(r=4, lora_alpha=8,
@@ -179,7 +188,7 @@ def lora_parity(folder: Path) -> int:
         tuned = peft(input_ids=torch.tensor([ids], device=where)).logits[0].float().cpu()
         with peft.disable_adapter():
             plain = peft(input_ids=torch.tensor([ids], device=where)).logits[0].float().cpu()
-    adapter = export_lora(peft.to("cpu"), folder / "gpu-check-lora.gguf")
+    adapter = export_lora(peft.to("cpu"), folder / f"gpu-check-lora-{kind}.gguf")
     original = lib.llama_model_default_params
 
     def params() -> Any:  # llama.cpp's CPU repacking faults on VMs that advertise AMX
@@ -199,8 +208,9 @@ def lora_parity(folder: Path) -> int:
     delta = float(np.abs(tuned.numpy() - theirs).max())
     effect = float((tuned - plain).abs().max())
     tolerance = PARITY_TOLERANCE[where]
-    line = (f"lora parity: peft on {where} vs llama.cpp on {'the GPU' if offload else 'the CPU'}"
-            f", max |Δlogit| {delta:.2e} (tolerance {tolerance:g}) over {len(ids)} positions; "
+    served = "the GPU" if offload else "the CPU"
+    line = (f"lora parity {arch}: peft on {where} vs llama.cpp on {served}, max |Δlogit| "
+            f"{delta:.2e} (tolerance {tolerance:g}) over {len(ids)} positions; "
             f"the adapter moves logits by up to {effect:.2f}")
     if not (delta < tolerance and effect > 0.1):
         return fail(line)
@@ -217,7 +227,7 @@ def main(argv: list[str]) -> int:
     if command == "grpo":
         return grpo(args[0], Path(args[1]), int(args[2]))
     if command == "lora-parity":
-        return lora_parity(Path(args[0]))
+        return lora_parity(Path(args[0]), *args[1:2])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -39,9 +39,12 @@ def test_without_a_gpu_the_cpu_fallback_runs_and_says_what_was_skipped(
     assert "overhead" in lines[1] and "decode" in lines[1]
     assert lines[2].startswith("grpo tiny: 2 steps on cpu in float32, median ")
     assert "loss finite" in lines[2] and "LoRA changed" in lines[2]
-    assert lines[3].startswith("lora parity: peft on cpu vs llama.cpp on the CPU, max |Δlogit|")
-    assert lines[4].startswith("gpu-check: CPU fallback (GPU parts skipped): 3 passed, 0 failed")
-    assert len(lines) == 5
+    assert lines[3].startswith("lora parity qwen2vl: peft on cpu vs llama.cpp on the CPU, max "
+                               "|Δlogit|")
+    assert lines[4].startswith("lora parity qwen3vl: peft on cpu vs llama.cpp on the CPU, max "
+                               "|Δlogit|")
+    assert lines[5].startswith("gpu-check: CPU fallback (GPU parts skipped): 4 passed, 0 failed")
+    assert len(lines) == 6
 
 
 def _tool(folder: Path, name: str, text: str) -> Path:
@@ -51,7 +54,7 @@ def _tool(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_with_a_gpu_the_five_checks_run_in_order(tmp_path: Path) -> None:
+def test_with_a_gpu_the_six_checks_run_in_order(tmp_path: Path) -> None:
     fake = tmp_path / "bin"
     (tmp_path / "venv" / "bin").mkdir(parents=True)
     fake.mkdir()
@@ -70,7 +73,7 @@ def test_with_a_gpu_the_five_checks_run_in_order(tmp_path: Path) -> None:
     work = str(tmp_path / "work")
     assert recorded == [["device", "0"], ["bench", "tiny", work, "-1", "4", "32"],
                         ["bench", "real", work, "-1", "4", "32"], ["grpo", "real", work, "10"],
-                        ["lora-parity", work]]
+                        ["lora-parity", work], ["lora-parity", work, "tiny-qwen3"]]
     assert lines[4].startswith("figures of grpo real") and "— FAILED (exit 1; see " in lines[4]
-    assert lines[-1].startswith("gpu-check: GPU: 4 passed, 1 failed in ")
+    assert lines[-1].startswith("gpu-check: GPU: 5 passed, 1 failed in ")
     assert done.returncode == 1
