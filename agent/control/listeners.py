@@ -5,15 +5,25 @@ thread is blocked reading, without flushing it; once any event has been recorded
 then waits until the next input event (pynput PR #583, unmerged). ``stop_listener`` also
 sends the disable on the listener's second connection and flushes it, which wakes the thread
 at once. Every listener in this package goes through these two functions.
+
+A listener that can be abandoned (``xrecord.RecordListener``: it delivers everything the
+server recorded before the stop, which takes as long as its callbacks take) is given
+``JOIN_SECONDS`` to do so; past that it is abandoned — it delivers nothing more and its
+thread is woken from its socket — so a stop returns within ``JOIN_SECONDS +
+ABANDON_SECONDS`` and leaves no thread blocked on the X server.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from types import TracebackType
 from typing import Any, Self
 
 JOIN_SECONDS = 5.0
+ABANDON_SECONDS = 1.0  # for an abandoned listener's thread to leave its callback
+
+log = logging.getLogger(__name__)
 
 
 def start_listener(listener: Any) -> None:
@@ -41,6 +51,12 @@ def stop_listener(listener: Any) -> None:
         disable_record_context(getattr(listener, "_display_stop", None),
                                getattr(listener, "_context", None))
     listener.join(JOIN_SECONDS)
+    if listener.is_alive() and hasattr(listener, "abandon"):
+        log.warning("%s: events still being delivered after %s s; the rest are dropped",
+                    type(listener).__name__, JOIN_SECONDS)
+        listener.abandon()
+        listener.join(ABANDON_SECONDS)
+        return  # it delivers nothing more; a callback still running ends on its own
     if listener.is_alive():
         raise RuntimeError(f"{type(listener).__name__} did not stop within {JOIN_SECONDS} s")
 

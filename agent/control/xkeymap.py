@@ -1,13 +1,15 @@
-"""The X server's keyboard mapping as it is now, for naming recorded keys (``xkeys``).
+"""The X server's keyboard mapping for naming recorded keys (``xkeys``), kept as it was when
+each key was pressed.
 
-``LiveKeymap`` reads the mapping on an X connection of its own and reads it again whenever
-the server announces a change: every client gets a MappingNotify when a keycode is remapped
-(xmodmap, a layout switch, the agent borrowing a keycode to type ``é``).
+Every client gets a MappingNotify when a keycode is remapped (xmodmap, a layout switch, the
+agent borrowing a keycode to type ``é``). ``xrecord.RecordListener`` records those deliveries in
+the same stream as the keys, so ``LiveKeymap`` is told of a change exactly where it happened
+among them (``changed``) and reads the mapping again before naming the next key (``now``).
 
-The one design choice a reader must know: ``now()`` makes one round trip before answering.
-The server handled any remapping before the key event that asks, and sent its MappingNotify
-then; after the round trip that notice has surely arrived, so a key pressed right after a
-remap is named by the new mapping, never the old one.
+The one design choice a reader must know: the mapping is read again only when the stream says
+it changed, never simply "now". The listener reads events later than they happen (on a loaded
+machine, much later); reading the current mapping for each key would name a key pressed
+before a remap by the mapping after it.
 """
 
 from __future__ import annotations
@@ -28,25 +30,27 @@ def read_keymap(display: Any) -> Keymap:
 
 
 class LiveKeymap:
-    """``LiveKeymap(display).now()``: the mapping, re-read after any MappingNotify. Use the
-    display for nothing else (its events are read and dropped here)."""
+    """``LiveKeymap(display)``: ``now()`` is the mapping, read on ``display`` (used for
+    nothing else) at first and again after each ``changed()``."""
 
     def __init__(self, display: Any) -> None:
         self._display = display
         self._keymap = read_keymap(display)
+        self._stale = False
+
+    def changed(self) -> None:
+        """The server announced a new mapping (a MappingNotify in the recorded stream)."""
+        self._stale = True
 
     def now(self) -> Keymap:
-        """The mapping now; the one last read if the server cannot be asked (a key named by
-        a stale mapping is better than a key lost)."""
-        from Xlib import X
-
-        try:
-            self._display.sync()
-            changed = False
-            while self._display.pending_events():
-                changed |= self._display.next_event().type == X.MappingNotify
-            if changed:
+        """The mapping since the last change; the one read before if the server cannot be
+        asked (a key named by an old mapping is better than a key lost)."""
+        if self._stale:
+            self._stale = False
+            try:
+                while self._display.pending_events():  # its own MappingNotify: not needed
+                    self._display.next_event()
                 self._keymap = read_keymap(self._display)
-        except Exception:
-            pass
+            except Exception:
+                pass
         return self._keymap
