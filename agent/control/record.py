@@ -1,7 +1,7 @@
 """The "let me do it" recorder: the person's own input, recorded as Deskhand actions.
 
-While the agent is paused the person acts; ``UserActionRecorder`` listens (pynput) and folds
-the raw events into the action vocabulary, which the loop stores as the corrected action:
+While the agent is paused the person acts; ``UserActionRecorder`` listens and folds the raw
+events into the action vocabulary, which the loop stores as the corrected action:
 a press and release close together is a click (repeated within the double-click time: one
 click with a count), far apart a drag; wheel clicks at one point add up to one scroll;
 printable keys merge into one ``type`` (backspace edits it); a fold never grows past the
@@ -14,10 +14,19 @@ shows the actions so far), and anything that started before the recorder did —
 with no press, a modifier already held — is ignored, so the click that opened "let me do
 it" never becomes part of the recording; clicks inside ``ignore`` regions (Deskhand's own
 window, where the person will press "done") are dropped.
+
+On X11 it listens to one X RECORD stream (``xrecord.RecordListener``): keys and buttons in the
+order the server handled them, every event the server handled before ``finish`` delivered, and
+keys named as pynput names them (``xkeys``). pynput's two listeners put the mouse and the
+keyboard on two threads (a click then typing came back under load as the typing then the
+click) and drop what is still in flight once stopped (a click just before ``finish`` was
+lost). Elsewhere, or with another pynput backend chosen (``PYNPUT_BACKEND``), pynput listens.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +35,7 @@ from typing import Any
 
 from agent.control.keys import key_name
 from agent.control.listeners import ListenerGroup
+from agent.control.xrecord import BUTTONS, WHEEL, RecordedEvent, RecordListener
 from agent.screen import Rect
 from models.actions import (
     MAX_CLICK_COUNT,
@@ -163,6 +173,8 @@ class UserActionRecorder(ListenerGroup):
 
     # -- listening ------------------------------------------------------------------------
     def _make_listeners(self) -> list[Any]:
+        if uses_x_record():
+            return [RecordListener(self._recorded, name_keys=True)]
         from pynput import keyboard, mouse
 
         def on_click(x: int, y: int, button: Any, pressed: bool, *_: Any) -> None:
@@ -175,3 +187,26 @@ class UserActionRecorder(ListenerGroup):
             keyboard.Listener(on_press=lambda key, *_: self.key_press(key_name(key)),
                               on_release=lambda key, *_: self.key_release(key_name(key))),
         ]
+
+    def _recorded(self, event: RecordedEvent) -> None:
+        """One event of the X RECORD stream, folded as pynput's would be."""
+        if event.kind == "key":
+            (self.key_press if event.pressed else self.key_release)(event.name)
+        elif event.kind != "button":
+            return
+        elif event.detail in WHEEL:
+            if event.pressed:
+                self.wheel(event.x, event.y, *WHEEL[event.detail])
+        else:
+            button = BUTTONS.get(event.detail, f"button{event.detail}")  # pynput's names
+            (self.mouse_press if event.pressed else self.mouse_release)(event.x, event.y, button)
+
+
+def uses_x_record() -> bool:
+    """Whether the recorder listens through X RECORD: on Linux, unless a pynput backend other
+    than X11's is chosen (``PYNPUT_BACKEND``, e.g. ``uinput``: that one keeps pynput)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    chosen = {os.environ.get(name, "") for name in (
+        "PYNPUT_BACKEND", "PYNPUT_BACKEND_KEYBOARD", "PYNPUT_BACKEND_MOUSE")} - {""}
+    return chosen <= {"xorg"}

@@ -37,11 +37,9 @@ from typing import Any
 from agent.actuator import SentEvent, TakenOver
 from agent.control.keys import key_name
 from agent.control.listeners import ListenerGroup
-from agent.control.xrecord import RecordedEvent, RecordListener
+from agent.control.xrecord import BUTTONS, WHEEL, RecordedEvent, RecordListener
 
 Point = tuple[int, int]
-_BUTTONS = {1: "left", 2: "middle", 3: "right"}
-_WHEEL = {4: (0, 1), 5: (0, -1), 6: (-1, 0), 7: (1, 0)}  # X button → (dx, dy) of one click
 _TEXT_KEYS = {"\n": "enter", "\r": "enter", "\t": "tab", " ": "space", "\b": "backspace"}
 
 
@@ -314,7 +312,7 @@ class TakeoverMonitor(ListenerGroup):
             return
         elif event.kind == "key":
             self.seen_key(event.label, event.detail)
-        elif event.detail in _WHEEL:
-            self.seen_scroll(event.x, event.y, *_WHEEL[event.detail])
+        elif event.detail in WHEEL:
+            self.seen_scroll(event.x, event.y, *WHEEL[event.detail])
         else:
-            self.seen_press(event.x, event.y, _BUTTONS.get(event.detail, f"button {event.detail}"))
+            self.seen_press(event.x, event.y, BUTTONS.get(event.detail, f"button {event.detail}"))

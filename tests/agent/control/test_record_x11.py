@@ -1,0 +1,168 @@
+""""Let me do it" on X11, with real XTEST input on Xvfb: every input made before ``finish`` is
+recorded, in the order the server handled it, and keys read as pynput would read them.
+
+The races were measured with three busy Python loops beside the test: pynput's listeners
+lost a click made right before ``finish`` and delivered typing before the click before it.
+The short load test runs by default; the long one is marked slow.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from agent.control.record import UserActionRecorder, uses_x_record
+from models.actions import Action, Click, Key, Type
+from tests.fixtures.display import XDisplay
+from tests.fixtures.xhands import BusyLoops, XHands
+
+pytestmark = [
+    pytest.mark.display,
+    pytest.mark.skipif(not uses_x_record(), reason="X RECORD is the recorder's way on X11"),
+]
+FINISH_LIMIT_S = 2.0  # a finish takes milliseconds; this is far from it, even under load
+
+
+@pytest.fixture
+def hands(xdisplay: XDisplay) -> Iterator[XHands]:
+    hands = XHands()
+    try:
+        yield hands
+    finally:
+        hands.close()
+
+
+def _record(act: Callable[[], None]) -> list[Action]:
+    with UserActionRecorder() as rec:
+        act()
+        return rec.finish()
+
+
+def _rounds(hands: XHands, rounds: int, typed: str) -> tuple[list[object], list[float]]:
+    """Rounds of a click (then ``typed``) and an immediate ``finish``: what went wrong, and
+    how long each finish took."""
+    wrong: list[object] = []
+    took: list[float] = []
+    for i in range(rounds):
+        x, y = 200 + 10 * i, 300
+        with UserActionRecorder() as rec:
+            hands.click(x, y)
+            hands.type(typed)
+            started = time.monotonic()
+            actions = rec.finish()
+            took.append(time.monotonic() - started)
+        expected = [Click(x, y)] + ([Type(typed)] if typed else [])
+        if actions != expected:
+            wrong.append((i, actions))
+    return wrong, took
+
+
+def _no_listener_left() -> list[str]:
+    return [t.name for t in threading.enumerate()
+            if t.name == "deskhand-record" or type(t).__module__.startswith("pynput")]
+
+
+def test_a_click_right_before_finish_is_delivered_under_load(hands: XHands) -> None:
+    with BusyLoops(3):
+        wrong, took = _rounds(hands, 10, "")
+    assert not wrong, wrong
+    assert max(took) < FINISH_LIMIT_S, took
+    assert not _no_listener_left()
+
+
+def test_click_then_typing_comes_back_in_order_under_load(hands: XHands) -> None:
+    with BusyLoops(3):
+        wrong, took = _rounds(hands, 10, "ok")
+    assert not wrong, wrong
+    assert max(took) < FINISH_LIMIT_S, took
+    assert not _no_listener_left()
+
+
+@pytest.mark.slow
+def test_many_rounds_under_load(hands: XHands) -> None:
+    """The long version of the two tests above (the bench that found the races: 20 rounds,
+    four runs)."""
+    with BusyLoops(3):
+        wrong, took = [], []
+        for typed in ("", "ok", "", "ok"):
+            w, t = _rounds(hands, 20, typed)
+            wrong += w
+            took += t
+    assert not wrong, wrong
+    assert max(took) < FINISH_LIMIT_S, took
+
+
+def test_shift_leaves_nothing_held(hands: XHands) -> None:
+    """Shift's release is read under Shift (another level): it must still release Shift, and
+    Ctrl+Shift+S must release both, so what is typed after is plain text."""
+    def act() -> None:
+        hands.down("Shift_L")
+        hands.tap("a")
+        hands.up("Shift_L")
+        hands.type("bc")
+        hands.tap("Return")
+        hands.down("Control_L")
+        hands.down("Shift_L")
+        hands.tap("s")
+        hands.up("Shift_L")
+        hands.up("Control_L")
+        hands.type("x")
+        hands.tap("Tab")
+
+    assert _record(act) == [Type("Abc"), Key(("enter",)), Key(("ctrl", "shift", "s")),
+                                   Type("x"), Key(("tab",))]
+
+
+def test_shift_then_alt_reads_alt_and_releases_it(hands: XHands) -> None:
+    """Alt pressed while Shift is held is Meta_L at that level; it is still Alt, and it is
+    released whichever of the two is let go first."""
+    def act() -> None:
+        hands.down("Shift_L")
+        hands.down("Alt_L")
+        hands.tap("x")
+        hands.up("Alt_L")
+        hands.up("Shift_L")
+        hands.type("y")
+        hands.down("Shift_L")
+        hands.down("Alt_L")
+        hands.up("Shift_L")
+        hands.tap("z")
+        hands.up("Alt_L")
+        hands.type("w")
+
+    assert _record(act) == [Key(("alt", "shift", "x")), Type("y"), Key(("alt", "z")),
+                                   Type("w")]
+
+
+def test_keypad_digits_follow_num_lock(hands: XHands) -> None:
+    keypad = [hands.code(k) for k in ("KP_End", "KP_Down", "KP_Begin", "KP_Insert", "KP_Delete")]
+
+    def act() -> None:
+        with hands.lock("Num_Lock", on=True):
+            hands.tap(*keypad)
+        with hands.lock("Num_Lock", on=False):
+            hands.tap(*keypad)
+
+    actions = [a for a in _record(act) if a != Key(("numlock",))]
+    # the 5 without Num Lock is KP_Begin: pynput names no key for it, nor does the recorder
+    assert actions == [Type("1250."), Key(("end",)), Key(("down",)), Key(("insert",)),
+                       Key(("delete",))]
+
+
+def test_a_cyrillic_keysym_types_the_cyrillic_letter(hands: XHands) -> None:
+    """A legacy keysym (Cyrillic_ya, 0x6D1) on a spare keycode, and the same keycode remapped
+    while recording (to Greek_alpha): the mapping is followed as it changes."""
+    code = hands.spare_keycode()
+    with hands.remapped(code, "Cyrillic_ya", "Cyrillic_YA"):
+        def act() -> None:
+            hands.tap(code)
+            hands.down("Shift_L")
+            hands.tap(code)
+            hands.up("Shift_L")
+            hands.remap(code, "Greek_alpha", "Greek_ALPHA")
+            hands.tap(code)
+
+        assert _record(act) == [Type("яЯα")]
