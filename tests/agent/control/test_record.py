@@ -120,3 +120,22 @@ def test_records_real_input(xdisplay: XDisplay) -> None:
             time.sleep(0.05)
         actions = rec.finish()
     assert actions == expected
+
+
+def test_x_record_is_used_on_linux_unless_another_pynput_backend_is_chosen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from agent.control.record import uses_x_record
+
+    for name in ("PYNPUT_BACKEND", "PYNPUT_BACKEND_KEYBOARD", "PYNPUT_BACKEND_MOUSE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert uses_x_record()
+    monkeypatch.setenv("PYNPUT_BACKEND", "xorg")
+    assert uses_x_record()
+    monkeypatch.setenv("PYNPUT_BACKEND_KEYBOARD", "uinput")
+    assert not uses_x_record()
+    monkeypatch.delenv("PYNPUT_BACKEND_KEYBOARD")
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert not uses_x_record()

@@ -166,3 +166,15 @@ def test_a_cyrillic_keysym_types_the_cyrillic_letter(hands: XHands) -> None:
             hands.tap(code)
 
         assert _record(act) == [Type("яЯα")]
+
+
+def test_caps_lock_types_capitals(hands: XHands) -> None:
+    """Where pynput differs on purpose (it ignores Caps Lock): the letters as they appear."""
+    def act() -> None:
+        with hands.lock("Caps_Lock", on=True):
+            hands.type("ab1")
+            hands.down("Shift_L")
+            hands.tap("c")
+            hands.up("Shift_L")
+
+    assert [a for a in _record(act) if a != Key(("capslock",))] == [Type("AB1c")]
