@@ -1,5 +1,5 @@
 """Every key, button and pointer event the X server handles, from any device or client, with
-the raw keycode: a RECORD listener for the takeover monitor on X11.
+the raw keycode: the RECORD listener of the takeover monitor and recorder on X11.
 
 pynput reports keys by name, mapped through the keymap it read when it started, so a keycode
 that the agent borrowed for a moment (to type ``é``) reads as nothing, or as whatever it was
