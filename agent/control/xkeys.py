@@ -10,6 +10,10 @@ key, or the character the keysym types (``keysyms``), upper-cased under Shift.
 Where pynput is plainly wrong this differs, on purpose:
 - a modifier key is named by its own first keysym whatever the state: pynput reads Alt
   pressed after Shift as Meta_L, which it cannot name, so Alt was never held;
+- a key pressed with Ctrl, Alt or Super held is read on the first group, as applications read
+  a shortcut: Ctrl+C typed in a Cyrillic second group is ``c``, which the actuator can press
+  on replay, not ``с``, which it refuses (pynput ignores an XKB group, so it named shortcuts
+  right but typed Latin for Cyrillic; with Mode_switch it reads the second pair even then);
 - the keypad follows Num Lock as X does (Shift inverts it): pynput drops the 5 with Num Lock
   on (its first level, KP_Begin, is no keypad key to pynput) and types ``,`` for KP_Decimal;
 - Caps Lock inverts a letter's case (pynput ignores it, recording ``hello`` for ``HELLO``);
@@ -33,7 +37,7 @@ from functools import cache
 from agent.control.keys import pynput_name
 from agent.control.keysyms import keysym_char
 
-SHIFT_MASK, LOCK_MASK = 0x1, 0x2
+SHIFT_MASK, LOCK_MASK, CONTROL_MASK = 0x1, 0x2, 0x4
 GROUP_BITS = 0x6000  # XKB's group in a core state (bits 13–14): not the first group
 
 # X keysym names → pynput ``Key`` member names (pynput.keyboard._xorg.Key).
@@ -107,6 +111,7 @@ class Keymap:
     num_lock: int = 0
     caps_lock: int = 0  # LOCK_MASK when the Lock modifier is Caps Lock
     shift_lock: int = 0  # LOCK_MASK when the Lock modifier is Shift Lock
+    shortcut: int = CONTROL_MASK  # the bits of Control, Alt and Super: a shortcut is held
 
     @classmethod
     def build(cls, keysyms: Mapping[int, Sequence[int]],
@@ -114,13 +119,16 @@ class Keymap:
         """From ``keysyms`` and the 8 modifiers' keycodes (Shift, Lock, Control, Mod1–5)."""
         from Xlib import XK
 
-        def bits(name: str) -> int:
-            wanted = int(XK.string_to_keysym(name))
+        def bits(*names: str) -> int:
+            wanted = {int(XK.string_to_keysym(name)) for name in names}
             return sum(1 << index for index, codes in enumerate(modifiers)
-                       if any(wanted in keysyms.get(code, ()) for code in codes if code))
+                       if any(wanted & set(keysyms.get(code, ())) for code in codes if code))
 
-        return cls(keysyms, bits("Mode_switch"), bits("Num_Lock"),
-                   bits("Caps_Lock") & LOCK_MASK, bits("Shift_Lock") & LOCK_MASK)
+        mode_switch, num_lock = bits("Mode_switch"), bits("Num_Lock")
+        shortcut = CONTROL_MASK | bits("Alt_L", "Alt_R", "Meta_L", "Meta_R", "Super_L",
+                                       "Super_R")
+        return cls(keysyms, mode_switch, num_lock, bits("Caps_Lock") & LOCK_MASK,
+                   bits("Shift_Lock") & LOCK_MASK, shortcut & ~(mode_switch | num_lock))
 
     def level(self, keycode: int, index: int) -> int:
         """The keysym at core index ``index``; an empty one falls back to the first group,
@@ -146,6 +154,8 @@ def key_name(keymap: Keymap, keycode: int, state: int) -> str | None:
         return modifiers[first]
     shift = bool(state & SHIFT_MASK or state & keymap.shift_lock)
     group = 2 if state & keymap.mode_switch or state & GROUP_BITS else 0
+    if group and state & keymap.shortcut and keymap.level(keycode, 0):
+        group = 0  # a shortcut is read on the first group, as applications read it
     keysym = keymap.level(keycode, group + shift)
     if state & keymap.num_lock and _is_keypad(keymap.level(keycode, group + 1)):
         keysym = keymap.level(keycode, group + (not shift))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from agent.control.record import UserActionRecorder, uses_x_record
+from agent.input_plan import canonical
 from models.actions import Action, Click, Key, Type
 from tests.fixtures.display import XDisplay
 from tests.fixtures.xhands import BusyLoops, XHands
@@ -39,6 +40,14 @@ def _record(act: Callable[[], None]) -> list[Action]:
     with UserActionRecorder() as rec:
         act()
         return rec.finish()
+
+
+def _chord(hands: XHands, modifiers: tuple[str, ...], key: str | int) -> None:
+    for modifier in modifiers:
+        hands.down(modifier)
+    hands.tap(key)
+    for modifier in reversed(modifiers):
+        hands.up(modifier)
 
 
 def _rounds(hands: XHands, rounds: int, typed: str) -> tuple[list[object], list[float]]:
@@ -178,3 +187,28 @@ def test_caps_lock_types_capitals(hands: XHands) -> None:
             hands.up("Shift_L")
 
     assert [a for a in _record(act) if a != Key(("capslock",))] == [Type("AB1c")]
+
+
+def test_a_shortcut_in_a_second_group_is_the_first_groups_key(hands: XHands) -> None:
+    """Ctrl+C, Ctrl+Shift+C, Alt+C, Super+C typed while a second (Cyrillic) group is active,
+    as a Russian user copies all day: the first group's c, as applications read a shortcut,
+    and a key the actuator can press (it refuses ctrl+с); typing in that group stays с."""
+    key = hands.spare_keycode()
+    with hands.remapped(key, "c", "C", "Cyrillic_es", "Cyrillic_ES"):
+        switch = hands.spare_keycode()
+        with hands.remapped(switch, "ISO_Next_Group"):
+            def act() -> None:
+                hands.tap(switch)  # to the second group
+                try:
+                    hands.tap(key)
+                    for modifiers in (("Control_L",), ("Control_L", "Shift_L"), ("Alt_L",),
+                                      ("Super_L",)):
+                        _chord(hands, modifiers, key)
+                    hands.tap(key)
+                finally:
+                    hands.tap(switch)  # back to the first
+
+            actions = _record(act)
+    assert actions == [Type("с"), Key(("ctrl", "c")), Key(("ctrl", "shift", "c")),
+                       Key(("alt", "c")), Key(("win", "c")), Type("с")]
+    assert [canonical(a) for a in actions] == actions  # what the actuator presses on replay

@@ -12,7 +12,8 @@ from agent.control.keys import key_name as pynput_key_name
 from agent.control.xkeys import Keymap, KeyNamer, key_name
 from tests.fixtures.display import XDisplay
 
-SHIFT, LOCK, CONTROL, MOD1, MOD2, MOD5 = 0x1, 0x2, 0x4, 0x8, 0x10, 0x80
+SHIFT, LOCK, CONTROL, MOD1, MOD2, MOD4, MOD5 = 0x1, 0x2, 0x4, 0x8, 0x10, 0x40, 0x80
+GROUP2 = 0x2000  # XKB's second group in a core state
 XK = {  # keysyms used below (X11's keysymdef.h)
     "a": 0x61, "A": 0x41, "1": 0x31, "exclam": 0x21, "e": 0x65, "E": 0x45,
     "EuroSign": 0x20AC, "cent": 0xA2, "Shift_L": 0xFFE1, "Control_L": 0xFFE3,
@@ -22,7 +23,8 @@ XK = {  # keysyms used below (X11's keysymdef.h)
     "KP_Begin": 0xFF9D, "KP_5": 0xFFB5, "KP_Delete": 0xFF9F, "KP_Decimal": 0xFFAE,
     "KP_Enter": 0xFF8D, "Cyrillic_ya": 0x06D1, "Cyrillic_YA": 0x06F1, "Greek_alpha": 0x07E1,
     "dead_acute": 0xFE51, "dead_belowdot": 0xFE60, "Return": 0xFF0D, "F13": 0xFFCA,
-    "hebrew_aleph": 0x0CE0, "Hangul_Kiyeog": 0x0EA1, "ssharp": 0xDF,
+    "hebrew_aleph": 0x0CE0, "Hangul_Kiyeog": 0x0EA1, "ssharp": 0xDF, "c": 0x63, "C": 0x43,
+    "Cyrillic_es": 0x06D3, "Cyrillic_ES": 0x06F3, "Super_L": 0xFFEB,
 }
 
 
@@ -44,8 +46,10 @@ ROWS = {
     98: _row("Cyrillic_ya"), 99: _row("Greek_alpha"), 100: _row("hebrew_aleph"),
     101: _row("Hangul_Kiyeog"), 48: _row("dead_acute", "dead_belowdot"),
     36: _row("Return", "", "Return"), 191: _row("F13", "F13"), 102: _row("ssharp"),
+    54: _row("c", "C", "Cyrillic_es", "Cyrillic_ES"), 105: _row("", "", "Cyrillic_ya"),
+    133: _row("Super_L", "", "Super_L"),
 }
-MODIFIERS = [(50,), (66,), (37,), (64,), (77,), (), (), (92, 203)]
+MODIFIERS = [(50,), (66,), (37,), (64,), (77,), (), (133,), (92, 203)]
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +58,8 @@ def keymap() -> Keymap:
 
 
 def test_the_modifier_bits_come_from_the_modifier_mapping(keymap: Keymap) -> None:
-    assert (keymap.mode_switch, keymap.num_lock, keymap.caps_lock, keymap.shift_lock) == (
-        MOD5, MOD2, LOCK, 0)
+    assert (keymap.mode_switch, keymap.num_lock, keymap.caps_lock, keymap.shift_lock,
+            keymap.shortcut) == (MOD5, MOD2, LOCK, 0, CONTROL | MOD1 | MOD4)
 
 
 def test_levels_follow_shift_and_fall_back_to_the_first(keymap: Keymap) -> None:
@@ -72,6 +76,16 @@ def test_mode_switch_and_a_second_xkb_group_select_the_second_pair(keymap: Keyma
     names = [key_name(keymap, 26, state) for state in (MOD5, MOD5 | SHIFT, 0x2000)]
     assert names == ["€", "¢", "€"]
     assert key_name(keymap, 97, MOD5) == "я"  # no second group: the first
+
+
+def test_a_shortcut_is_read_on_the_first_group(keymap: Keymap) -> None:
+    """Ctrl, Alt or Super held: the first group's key, as applications read a shortcut (the
+    second group's only where the first has none)."""
+    names = [key_name(keymap, code, state) for code, state in (
+        (54, GROUP2), (54, GROUP2 | CONTROL), (54, GROUP2 | CONTROL | SHIFT),
+        (54, GROUP2 | MOD1), (54, GROUP2 | MOD4), (54, MOD5 | CONTROL), (54, MOD5),
+        (105, GROUP2 | CONTROL))]
+    assert names == ["с", "c", "C", "c", "c", "c", "с", "я"]
 
 
 def test_a_modifier_is_named_by_its_key_whatever_the_level(keymap: Keymap) -> None:
