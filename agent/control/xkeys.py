@@ -14,8 +14,10 @@ Where pynput is plainly wrong this differs, on purpose:
   a shortcut: Ctrl+C typed in a Cyrillic second group is ``c``, which the actuator can press
   on replay, not ``с``, which it refuses (pynput ignores an XKB group, so it named shortcuts
   right but typed Latin for Cyrillic; with Mode_switch it reads the second pair even then);
-- the keypad follows Num Lock as X does (Shift inverts it): pynput drops the 5 with Num Lock
-  on (its first level, KP_Begin, is no keypad key to pynput) and types ``,`` for KP_Decimal;
+- the keypad follows Num Lock as X does (XKB's KEYPAD type: the digits with Num Lock alone,
+  the keys with Shift as well, Shift alone changes nothing): pynput types digits for Shift
+  with Num Lock, drops the 5 with Num Lock (its first level, KP_Begin, is no keypad key to
+  pynput) and types ``,`` for KP_Decimal;
 - Caps Lock inverts a letter's case (pynput ignores it, recording ``hello`` for ``HELLO``);
 - dead keys without a spacing accent give None (pynput gives a lone combining mark), and
   Shift leaves a dead key as it is (pynput upper-cases dead_iota's mark into a Greek Iota);
@@ -156,9 +158,10 @@ def key_name(keymap: Keymap, keycode: int, state: int) -> str | None:
     group = 2 if state & keymap.mode_switch or state & GROUP_BITS else 0
     if group and state & keymap.shortcut and keymap.level(keycode, 0):
         group = 0  # a shortcut is read on the first group, as applications read it
-    keysym = keymap.level(keycode, group + shift)
-    if state & keymap.num_lock and _is_keypad(keymap.level(keycode, group + 1)):
-        keysym = keymap.level(keycode, group + (not shift))
+    level = int(shift)
+    if _is_keypad(keymap.level(keycode, group + 1)):  # XKB's KEYPAD type: Num Lock alone
+        level = int(bool(state & keymap.num_lock) and not shift)  # gives the second level
+    keysym = keymap.level(keycode, group + level)
     if keysym in named:
         return named[keysym]
     char = chars.get(keysym) if keysym in chars else keysym_char(keysym)

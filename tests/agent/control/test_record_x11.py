@@ -161,6 +161,22 @@ def test_keypad_digits_follow_num_lock(hands: XHands) -> None:
                        Key(("delete",))]
 
 
+def test_shift_with_the_keypad_types_digits_in_no_case(hands: XHands) -> None:
+    """X's rule (XKB's KEYPAD type): the digits with Num Lock alone; with Shift, Num Lock on
+    or off, the keypad's own keys (Shift+End selects), never the digits."""
+    keypad = [hands.code(k) for k in ("KP_End", "KP_Down", "KP_Begin")]
+
+    def act() -> None:
+        for on in (False, True):
+            with hands.lock("Num_Lock", on=on):
+                hands.down("Shift_L")
+                hands.tap(*keypad)
+                hands.up("Shift_L")
+
+    actions = [a for a in _record(act) if a != Key(("numlock",))]
+    assert actions == [Key(("shift", "end")), Key(("shift", "down"))] * 2
+
+
 def test_a_cyrillic_keysym_types_the_cyrillic_letter(hands: XHands) -> None:
     """A legacy keysym (Cyrillic_ya, 0x6D1) on a spare keycode, and the same keycode remapped
     while recording (to Greek_alpha): the mapping is followed as it changes."""
