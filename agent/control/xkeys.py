@@ -5,7 +5,10 @@ server's order; see ``record``), so it names keys here, the way pynput's X11 lis
 the keysym at the level the event's modifier state selects — Shift for the second level, the
 Mode_switch modifier (or a second XKB group) for the second pair, an empty level falling back
 to the first — then a named key (``keys.pynput_name`` of pynput's ``Key`` member), a keypad
-key, or the character the keysym types (``keysyms``), upper-cased under Shift.
+key, or the character the keysym types (``keysyms``), upper-cased under Shift. Caps Lock is
+ignored, as pynput ignores it: the recorder stores the Caps Lock key itself and replay presses
+it, so a letter is stored as it types without Lock (stored as it appeared, ``AB`` typed with
+Caps Lock on, replay would invert it twice and type ``ab``).
 
 Where pynput is plainly wrong this differs, on purpose:
 - a modifier key is named by its own first keysym whatever the state: pynput reads Alt
@@ -18,7 +21,8 @@ Where pynput is plainly wrong this differs, on purpose:
   the keys with Shift as well, Shift alone changes nothing): pynput types digits for Shift
   with Num Lock, drops the 5 with Num Lock (its first level, KP_Begin, is no keypad key to
   pynput) and types ``,`` for KP_Decimal;
-- Caps Lock inverts a letter's case (pynput ignores it, recording ``hello`` for ``HELLO``);
+- Shift Lock shifts the level as X does (pynput ignores it): the key names nothing and is
+  not replayed, so what it shifted is stored as it appeared;
 - dead keys without a spacing accent give None (pynput gives a lone combining mark), and
   Shift leaves a dead key as it is (pynput upper-cases dead_iota's mark into a Greek Iota);
 - a character with no one-letter capital (ß) stays itself under Shift (pynput: no name);
@@ -111,7 +115,6 @@ class Keymap:
     keysyms: Mapping[int, Sequence[int]]
     mode_switch: int = 0  # the modifier bits holding Mode_switch (select group 2)
     num_lock: int = 0
-    caps_lock: int = 0  # LOCK_MASK when the Lock modifier is Caps Lock
     shift_lock: int = 0  # LOCK_MASK when the Lock modifier is Shift Lock
     shortcut: int = CONTROL_MASK  # the bits of Control, Alt and Super: a shortcut is held
 
@@ -129,8 +132,8 @@ class Keymap:
         mode_switch, num_lock = bits("Mode_switch"), bits("Num_Lock")
         shortcut = CONTROL_MASK | bits("Alt_L", "Alt_R", "Meta_L", "Meta_R", "Super_L",
                                        "Super_R")
-        return cls(keysyms, mode_switch, num_lock, bits("Caps_Lock") & LOCK_MASK,
-                   bits("Shift_Lock") & LOCK_MASK, shortcut & ~(mode_switch | num_lock))
+        return cls(keysyms, mode_switch, num_lock, bits("Shift_Lock") & LOCK_MASK,
+                   shortcut & ~(mode_switch | num_lock))
 
     def level(self, keycode: int, index: int) -> int:
         """The keysym at core index ``index``; an empty one falls back to the first group,
@@ -167,8 +170,7 @@ def key_name(keymap: Keymap, keycode: int, state: int) -> str | None:
     char = chars.get(keysym) if keysym in chars else keysym_char(keysym)
     if char is None or _is_keypad(keysym) or keysym >> 8 == 0xFE:
         return char
-    upper = shift != bool(state & keymap.caps_lock)
-    cased = char.upper() if upper else (char.lower() if state & keymap.caps_lock else char)
+    cased = char.upper() if shift else char
     return cased if len(cased) == 1 else char
 
 

@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from agent.actuator import Pacing, PyAutoGuiActuator
 from agent.control.record import UserActionRecorder, uses_x_record
 from agent.input_plan import canonical
 from models.actions import Action, Click, Key, Type
 from tests.fixtures.display import XDisplay
+from tests.fixtures.probe import Probe
 from tests.fixtures.xhands import BusyLoops, XHands
 
 pytestmark = [
@@ -48,6 +50,12 @@ def _chord(hands: XHands, modifiers: tuple[str, ...], key: str | int) -> None:
     hands.tap(key)
     for modifier in reversed(modifiers):
         hands.up(modifier)
+
+
+def _entry_text(probe: Probe) -> str | None:
+    """The text in the probe window's entry once the keys sent so far have arrived."""
+    texts = [e["value"] for e in probe.drain(settle=0.5) if e["ev"] == "text"]
+    return texts[-1] if texts else None
 
 
 def _rounds(hands: XHands, rounds: int, typed: str) -> tuple[list[object], list[float]]:
@@ -193,16 +201,31 @@ def test_a_cyrillic_keysym_types_the_cyrillic_letter(hands: XHands) -> None:
         assert _record(act) == [Type("яЯα")]
 
 
-def test_caps_lock_types_capitals(hands: XHands) -> None:
-    """Where pynput differs on purpose (it ignores Caps Lock): the letters as they appear."""
+def test_caps_lock_is_replayed_as_the_person_typed_it(
+        hands: XHands, probe: Probe, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caps Lock is recorded as a key of its own, and replay presses it: letters are named as
+    pynput names them (without Lock), so the actuator types what the person typed. Named as
+    they appeared (AB1c), the replay typed ab1Cd."""
     def act() -> None:
-        with hands.lock("Caps_Lock", on=True):
-            hands.type("ab1")
-            hands.down("Shift_L")
-            hands.tap("c")
-            hands.up("Shift_L")
+        hands.tap("Caps_Lock")
+        hands.type("ab1")
+        _chord(hands, ("Shift_L",), "c")
+        hands.tap("Caps_Lock")
+        hands.type("d")
 
-    assert [a for a in _record(act) if a != Key(("capslock",))] == [Type("AB1c")]
+    probe.drain()
+    actions = _record(act)
+    assert _entry_text(probe) == "AB1cd"  # what X typed
+    assert actions == [Key(("capslock",)), Type("ab1C"), Key(("capslock",)), Type("d")]
+    monkeypatch.delenv("DESKHAND_DRY_RUN", raising=False)
+    actuator = PyAutoGuiActuator(pacing=Pacing(move_duration=0.01, between_chunks=0.0))
+    try:
+        for action in actions:
+            actuator.execute(action)
+    finally:
+        actuator.close()
+    assert _entry_text(probe) == "AB1cdAB1cd"
+    assert not hands.locked("Caps_Lock")
 
 
 def test_a_shortcut_in_a_second_group_is_the_first_groups_key(hands: XHands) -> None:

@@ -58,8 +58,8 @@ def keymap() -> Keymap:
 
 
 def test_the_modifier_bits_come_from_the_modifier_mapping(keymap: Keymap) -> None:
-    assert (keymap.mode_switch, keymap.num_lock, keymap.caps_lock, keymap.shift_lock,
-            keymap.shortcut) == (MOD5, MOD2, LOCK, 0, CONTROL | MOD1 | MOD4)
+    assert (keymap.mode_switch, keymap.num_lock, keymap.shift_lock, keymap.shortcut) == (
+        MOD5, MOD2, 0, CONTROL | MOD1 | MOD4)
 
 
 def test_levels_follow_shift_and_fall_back_to_the_first(keymap: Keymap) -> None:
@@ -105,10 +105,12 @@ def test_the_keypad_follows_num_lock(keymap: Keymap) -> None:
                      None]
 
 
-def test_caps_lock_inverts_the_case_of_letters_only(keymap: Keymap) -> None:
+def test_caps_lock_is_ignored_and_shift_lock_shifts(keymap: Keymap) -> None:
+    """Caps Lock as pynput reads it (not at all): replay presses the Caps Lock key itself.
+    Shift Lock, which is not recorded, shifts as X does."""
     names = [key_name(keymap, code, state) for code, state in (
         (38, LOCK), (38, LOCK | SHIFT), (97, LOCK), (10, LOCK), (10, LOCK | SHIFT))]
-    assert names == ["A", "a", "Я", "1", "!"]
+    assert names == ["a", "A", "я", "1", "!"]
     shift_lock = Keymap.build({**ROWS, 66: _row("Shift_Lock")}, MODIFIERS)
     assert [key_name(shift_lock, c, LOCK) for c in (38, 10)] == ["A", "!"]
 
@@ -214,8 +216,8 @@ def test_every_keysym_pynput_knows_is_named_as_pynput_names_it(xdisplay: XDispla
 
 @pytest.mark.display
 def test_the_displays_own_keymap_is_named_as_pynput_names_it(xdisplay: XDisplay) -> None:
-    """Every key of the real (Xvfb) keymap under Shift, Num Lock, Mode_switch and their
-    combinations: pynput's names, but for the differences ``xkeys`` documents."""
+    """Every key of the real (Xvfb) keymap under Shift, Num Lock, Mode_switch, Caps Lock and
+    their combinations: pynput's names, but for the differences ``xkeys`` documents."""
     from Xlib import display
 
     from agent.control.xkeymap import read_keymap
@@ -228,7 +230,7 @@ def test_the_displays_own_keymap_is_named_as_pynput_names_it(xdisplay: XDisplay)
         conn.close()
     rows = dict(keymap.keysyms)
     states = (0, SHIFT, keymap.num_lock, keymap.num_lock | SHIFT, keymap.mode_switch,
-              keymap.mode_switch | SHIFT, CONTROL)
+              keymap.mode_switch | SHIFT, CONTROL, LOCK, LOCK | SHIFT)  # Lock: Caps Lock
     unexplained, compared = [], 0
     for code, state, theirs in _pynput_names(rows, modifiers, states):
         if not any(rows[code]):
