@@ -17,6 +17,8 @@ Where pynput is plainly wrong this differs, on purpose:
   a shortcut: Ctrl+C typed in a Cyrillic second group is ``c``, which the actuator can press
   on replay, not ``с``, which it refuses (pynput ignores an XKB group, so it named shortcuts
   right but typed Latin for Cyrillic; with Mode_switch it reads the second pair even then);
+- Shift+Tab (ISO_Left_Tab, with or without Ctrl or Alt) is tab, so the recorder stores
+  shift+tab: pynput names no key for it and the key was dropped from a correction;
 - the keypad follows Num Lock as X does (XKB's KEYPAD type: the digits with Num Lock alone,
   the keys with Shift as well, Shift alone changes nothing): pynput types digits for Shift
   with Num Lock, drops the 5 with Num Lock (its first level, KP_Begin, is no keypad key to
@@ -56,6 +58,7 @@ _PYNPUT_KEYS = {
     "Tab": "tab", "Up": "up", "Insert": "insert", "Menu": "menu", "Num_Lock": "num_lock",
     "Pause": "pause", "Print": "print_screen", "Scroll_Lock": "scroll_lock",
     **{f"F{i}": f"f{i}" for i in range(1, 21)},
+    "ISO_Left_Tab": "tab",  # Shift+Tab: not pynput's (it drops the key)
 }
 # Keys that are modifiers by their first keysym → their name at any level (None: unnamed).
 _MODIFIER_KEYS = {

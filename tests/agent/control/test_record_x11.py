@@ -185,6 +185,23 @@ def test_shift_with_the_keypad_types_digits_in_no_case(hands: XHands) -> None:
     assert actions == [Key(("shift", "end")), Key(("shift", "down"))] * 2
 
 
+def test_shift_tab_is_recorded(hands: XHands) -> None:
+    """X sends ISO_Left_Tab for Shift+Tab (previous field, previous tab, previous window):
+    pynput names no key for it, and the key was dropped (ab, Shift+Tab, cd came back as
+    Type('abcd')). It is tab, with Shift held: a chord the actuator presses."""
+    def act() -> None:
+        hands.type("ab")
+        _chord(hands, ("Shift_L",), "Tab")
+        hands.type("cd")
+        _chord(hands, ("Control_L", "Shift_L"), "Tab")
+        _chord(hands, ("Alt_L", "Shift_L"), "Tab")
+
+    actions = _record(act)
+    assert actions == [Type("ab"), Key(("shift", "tab")), Type("cd"),
+                       Key(("ctrl", "shift", "tab")), Key(("alt", "shift", "tab"))]
+    assert [canonical(a) for a in actions] == actions
+
+
 def test_a_cyrillic_keysym_types_the_cyrillic_letter(hands: XHands) -> None:
     """A legacy keysym (Cyrillic_ya, 0x6D1) on a spare keycode, and the same keycode remapped
     while recording (to Greek_alpha): the mapping is followed as it changes."""

@@ -25,6 +25,7 @@ XK = {  # keysyms used below (X11's keysymdef.h)
     "dead_acute": 0xFE51, "dead_belowdot": 0xFE60, "Return": 0xFF0D, "F13": 0xFFCA,
     "hebrew_aleph": 0x0CE0, "Hangul_Kiyeog": 0x0EA1, "ssharp": 0xDF, "c": 0x63, "C": 0x43,
     "Cyrillic_es": 0x06D3, "Cyrillic_ES": 0x06F3, "Super_L": 0xFFEB,
+    "Tab": 0xFF09, "ISO_Left_Tab": 0xFE20,
 }
 
 
@@ -47,7 +48,7 @@ ROWS = {
     101: _row("Hangul_Kiyeog"), 48: _row("dead_acute", "dead_belowdot"),
     36: _row("Return", "", "Return"), 191: _row("F13", "F13"), 102: _row("ssharp"),
     54: _row("c", "C", "Cyrillic_es", "Cyrillic_ES"), 105: _row("", "", "Cyrillic_ya"),
-    133: _row("Super_L", "", "Super_L"),
+    133: _row("Super_L", "", "Super_L"), 23: _row("Tab", "ISO_Left_Tab", "Tab", "ISO_Left_Tab"),
 }
 MODIFIERS = [(50,), (66,), (37,), (64,), (77,), (), (133,), (92, 203)]
 
@@ -67,9 +68,9 @@ def test_levels_follow_shift_and_fall_back_to_the_first(keymap: Keymap) -> None:
         (38, 0), (38, SHIFT), (10, SHIFT), (38, CONTROL), (97, 0), (97, SHIFT),
         (98, SHIFT),  # a key with one level: the first, upper-cased (pynput's rule)
         (99, 0), (100, 0), (101, 0), (102, SHIFT),  # ß has no one-letter capital
-        (36, SHIFT), (191, 0), (48, 0), (48, SHIFT), (255, 0))]
+        (36, SHIFT), (23, SHIFT), (191, 0), (48, 0), (48, SHIFT), (255, 0))]
     assert names == ["a", "A", "!", "a", "я", "Я", "Я", "α", "א", "\u3131", "ß",
-                     "enter", "f13", "´", None, None]
+                     "enter", "tab", "f13", "´", None, None]
 
 
 def test_mode_switch_and_a_second_xkb_group_select_the_second_pair(keymap: Keymap) -> None:
@@ -176,6 +177,8 @@ def _why_different(keysym: int, row: Sequence[int], state: int, ours: str | None
     tables = _pynput_tables()
     if theirs is None and ours is not None and keysym not in tables.KEYSYMS:
         return "a keysym pynput's table lacks"
+    if keysym == XK["ISO_Left_Tab"]:
+        return "Shift+Tab, which pynput cannot name"
     if keysym in (0x10001D1, 0x1002248):
         return "pynput's table names this Unicode keysym wrongly"
     if 0xFE50 <= keysym <= 0xFE93 and (ours is None or state & SHIFT):
