@@ -6,8 +6,9 @@ a press and release close together is a click (repeated within the double-click 
 click with a count), far apart a drag; wheel clicks at one point add up to one scroll;
 printable keys merge into one ``type`` (backspace edits it); a fold never grows past the
 vocabulary's bounds (a fourth click, a 51st wheel click, the 10,001st character start a new
-action), so what is recorded always reads back; a key with Ctrl, Alt or Win held
-is a chord; other named keys (enter, tab, arrows, esc, ...) are single ``key`` actions.
+action), so what is recorded always reads back (side buttons, button 8 and up, which no
+click names, are left out); a key with Ctrl, Alt or Win held is a chord; other named keys
+(enter, tab, arrows, esc, ...) are single ``key`` actions.
 
 The one design choice a reader must know: events are folded as they arrive (``snapshot``
 shows the actions so far), and anything that started before the recorder did — a release
@@ -41,6 +42,7 @@ from models.actions import (
     MAX_CLICK_COUNT,
     MAX_SCROLL_CLICKS,
     MAX_TEXT_CHARS,
+    MOUSE_BUTTONS,
     Action,
     Click,
     Drag,
@@ -96,11 +98,15 @@ class UserActionRecorder(ListenerGroup):
 
     # -- folding (callable directly, e.g. by tests) ---------------------------------------
     def mouse_press(self, x: int, y: int, button: str) -> None:
+        if button not in MOUSE_BUTTONS:
+            return  # a side button (back, forward: button8...): no click action names it
         with self._lock:
             self._flush_text()
             self._press = (int(x), int(y), button)
 
     def mouse_release(self, x: int, y: int, button: str) -> None:
+        if button not in MOUSE_BUTTONS:
+            return
         with self._lock:
             press, self._press = self._press, None
             if press is None or press[2] != button or self._ignored(press[0], press[1]):

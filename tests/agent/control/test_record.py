@@ -57,6 +57,20 @@ def test_drags_scrolls_and_ignored_regions() -> None:
                             Scroll(600, 400, 0, -4), Scroll(900, 400, 0, 1)]
 
 
+def test_side_buttons_make_no_click() -> None:
+    """pynput and X name buttons 8 and up ``button8``...: no click action has them."""
+    clock = FakeClock()
+    rec = UserActionRecorder(clock=clock)
+    rec.key_press("a")
+    rec.mouse_press(100, 100, "left")
+    rec.mouse_press(100, 100, "button8")  # a side button while the left one is down
+    rec.mouse_release(100, 100, "button8")
+    rec.mouse_release(100, 100, "left")
+    _click(rec, clock, 50, 50, "button9")
+    rec.key_press("b")
+    assert rec.finish() == [Type("a"), Click(100, 100), Type("b")]
+
+
 def test_folds_stay_within_the_bounds_of_one_action() -> None:
     clock = FakeClock()
     rec = UserActionRecorder(clock=clock)

@@ -202,6 +202,21 @@ def test_shift_tab_is_recorded(hands: XHands) -> None:
     assert [canonical(a) for a in actions] == actions
 
 
+def test_side_buttons_are_left_out(hands: XHands) -> None:
+    """Buttons 8 and up (back, forward) name no click: recorded, they were
+    Click(button='button8'), which no action reads back. They are left out, and a click
+    or typing around them is recorded as if they were not there."""
+    def act() -> None:
+        hands.click(100, 100, button=8)
+        hands.type("a")
+        hands.click(200, 200, button=9)
+        hands.type("b")
+        hands.click(300, 300)
+
+    actions = _record(act)
+    assert actions == [Type("ab"), Click(300, 300)]
+
+
 def test_a_cyrillic_keysym_types_the_cyrillic_letter(hands: XHands) -> None:
     """A legacy keysym (Cyrillic_ya, 0x6D1) on a spare keycode, and the same keycode remapped
     while recording (to Greek_alpha): the mapping is followed as it changes."""
