@@ -27,13 +27,14 @@ def runtime(
     tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per step")] = 32,
     repeats: Annotated[int, typer.Option(
         "--repeats", min=1, help="Cold/bare runs per step (the fastest counts)")] = 3,
-    family: Annotated[str, typer.Option("--family", help="Prompt family")] = "qwen25vl",
+    family: Annotated[str | None, typer.Option(
+        "--family", help="Prompt family (default: qwen25vl, or the --size model's)")] = None,
     screen: Annotated[str, typer.Option(
         "--screen", help="Simulated screen WIDTHxHEIGHT (resized by the family)")] = "1280x720",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
     size: Annotated[str | None, typer.Option(
         "--size", help="Bench a random model with the published dimensions of this model "
-                       "(qwen2.5-vl-3b), served as Q4_K_M; built once")] = None,
+                       "(qwen2.5-vl-3b, qwen3-vl-2b), served as Q4_K_M; built once")] = None,
     layers: Annotated[int | None, typer.Option(
         "--layers", min=1, help="With --size: text layers and vision blocks (default: the "
                                 "published depth)")] = None,
@@ -59,7 +60,9 @@ def runtime(
     if size is not None:
         if model is not None:
             raise fail("give --size or --model, not both", code=2)
-        model, mmproj = _real_dims(cli.paths.ensure().models_dir / "real", size, layers)
+        model, mmproj, size_family = _real_dims(cli.paths.ensure().models_dir / "real", size,
+                                                layers)
+        family = family or size_family
     elif layers is not None:
         raise fail("--layers goes with --size", code=2)
     if model is None or mmproj is None:
@@ -68,7 +71,8 @@ def runtime(
         tiny = build_tiny(cli.paths.ensure().models_dir / "tiny")
         model, mmproj = tiny.gguf_path, tiny.mmproj_path
     config = getattr(cli.config, "runtime", None) or RuntimeConfig()
-    report = run_bench(model, mmproj, steps=steps, config=config, family_name=family,
+    report = run_bench(model, mmproj, steps=steps, config=config,
+                       family_name=family or "qwen25vl",
                        screen=(width, height), max_new_tokens=tokens, repeats=repeats)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
@@ -100,8 +104,9 @@ def _offload(gpu_layers: int) -> str:
     return f"GPU ({'all' if gpu_layers < 0 else gpu_layers} layers)"
 
 
-def _real_dims(folder: Path, name: str, layers: int | None) -> tuple[Path, Path]:
-    """The Q4_K_M text model and f16 projector of ``name``'s published dimensions."""
+def _real_dims(folder: Path, name: str, layers: int | None) -> tuple[Path, Path, str]:
+    """The Q4_K_M text model and f16 projector of ``name``'s published dimensions, and the
+    prompt family of the model they stand for."""
     from rich.console import Console
 
     from models.real_dims import PUBLISHED, build_real_dims
@@ -114,7 +119,7 @@ def _real_dims(folder: Path, name: str, layers: int | None) -> tuple[Path, Path]
                                highlight=False, soft_wrap=True)
     built = build_real_dims(folder, name, layers=layers, vision_layers=layers, dtype="f16",
                             quantize=("Q4_K_M",))
-    return built.quantized["Q4_K_M"], built.mmproj_path
+    return built.quantized["Q4_K_M"], built.mmproj_path, str(PUBLISHED[name]["family"])
 
 
 @group.command()

@@ -62,8 +62,35 @@ def test_bench_runtime_size_builds_the_published_dimensions(
                                       "--screen", "224x224", "--repeats", "1", "--json"])
     assert result.exit_code == 0, result.output
     assert asked == [("qwen2.5-vl-3b", 3, 3, ("Q4_K_M",))]
-    assert json.loads(result.stdout)["steps"]
+    report = json.loads(result.stdout)
+    assert report["steps"] and report["family"] == "qwen25vl"
     unknown = CliRunner().invoke(cli, ["bench", "runtime", "--size", "gpt-5"])
     assert unknown.exit_code == 2 and "no published dimensions for 'gpt-5'" in unknown.output
     alone = CliRunner().invoke(cli, ["bench", "runtime", "--layers", "3"])
     assert alone.exit_code == 2 and "--layers goes with --size" in alone.output
+
+
+def test_bench_runtime_size_qwen3_uses_the_qwen3vl_family(
+        tiny_qwen3: TinyModel, home: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--size qwen3-vl-2b`` builds Qwen3-VL-2B's dimensions (stand-in: the tiny Qwen3-VL) and
+    renders Qwen3-VL's prompts (its resize: a Qwen2.5-VL prompt's image would not make the
+    tokens mtmd makes of it); ``--layers`` omitted means the published depth."""
+    import models.real_dims
+
+    asked: list[tuple[str, int | None]] = []
+
+    def build(folder: Path, name: str, *, layers: int | None, vision_layers: int | None,
+              dtype: str, quantize: tuple[str, ...]) -> TinyModel:
+        asked.append((name, layers))
+        return TinyModel(tiny_qwen3.hf_dir, tiny_qwen3.gguf_path, tiny_qwen3.mmproj_path,
+                         {"Q4_K_M": tiny_qwen3.gguf_path})
+
+    monkeypatch.setattr(models.real_dims, "build_real_dims", build)
+    args = ["bench", "runtime", "--size", "qwen3-vl-2b", "--steps", "1", "--tokens", "2",
+            "--screen", "256x256", "--repeats", "1", "--json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert asked == [("qwen3-vl-2b", None)]
+    assert report["family"] == "qwen3vl" and report["steps"]
+    assert report["image"][0] % 32 == 0 and report["image"][1] % 32 == 0  # Qwen3-VL's factor
