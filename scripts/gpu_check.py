@@ -9,8 +9,11 @@ exit status 1 when what must hold does not).
                                      exported LoRA: llama.cpp vs peft logits
 
 KIND is ``tiny`` (a Qwen2.5-VL 64 wide, 2 layers), ``tiny-qwen3`` (a Qwen3-VL 64 wide, deepstack
-included) or ``real`` (Qwen2.5-VL-3B's published dimensions, 4 layers; ``models.real_dims``),
-built once under WORK and reused.
+included), ``real`` (Qwen2.5-VL-3B's published dimensions, 4 layers; ``models.real_dims``) or
+``real-qwen3`` (Qwen3-VL-2B's, 4 layers and 4 vision blocks: all three deepstack features),
+built once under WORK and reused. ``scripts/gpu-check.sh`` benches ``real`` only: each real
+build takes about a minute on a loaded 2-core CPU and the sequence's time limits already add
+up to 585 s, so ``bench real-qwen3`` is run by hand until its GPU time is known.
 
 The design choice a reader must know: every check runs on whatever device the machine has
 (CUDA when torch and llama.cpp see a GPU, else the CPU), so the same code is the GPU proof on a
@@ -33,9 +36,11 @@ sys.path.insert(0, str(ROOT))
 # max |Δlogit|, f32 GGUF + LoRA vs peft: the suite's CPU tolerance; on CUDA cuBLAS may run f32
 # GEMMs in TF32 (10-bit mantissa), so 1e-2, still far below the adapter's own effect (~0.8)
 PARITY_TOLERANCE = {"cpu": 1e-4, "cuda": 1e-2}
-# a random model with Qwen2.5-VL-3B's published dimensions (models.real_dims), 4 text layers and
-# 4 vision blocks deep so it builds in under a minute; served as Q4_K_M like a real one
-REAL_NAME, REAL_LAYERS = "qwen2.5-vl-3b", 4
+# random models with a recommended model's published dimensions (models.real_dims), 4 text layers
+# and 4 vision blocks deep so each builds in about a minute; served as Q4_K_M like a real one
+REAL = {"real": "qwen2.5-vl-3b", "real-qwen3": "qwen3-vl-2b"}
+REAL_LAYERS = 4
+TINY_FAMILY = {"tiny": "qwen25vl", "tiny-qwen3": "qwen3vl"}  # the prompts each tiny model takes
 
 
 def fail(line: str) -> int:
@@ -55,8 +60,8 @@ def device(seconds: float) -> int:
 
 
 def built_model(kind: str, work: Path) -> Any:
-    """The ``tiny``, ``tiny-qwen3`` or ``real`` random model under ``work`` (built the first
-    time)."""
+    """The ``tiny``, ``tiny-qwen3``, ``real`` or ``real-qwen3`` random model under ``work``
+    (built the first time)."""
     if kind == "tiny":
         from models.tiny import build_tiny
 
@@ -65,25 +70,31 @@ def built_model(kind: str, work: Path) -> Any:
         from models.tiny_qwen3 import build_tiny_qwen3
 
         return build_tiny_qwen3(work, hidden=64, seed=0)
+    if kind not in REAL:
+        raise ValueError(f"unknown model kind {kind!r}: tiny, tiny-qwen3, {', '.join(REAL)}")
     from models.real_dims import build_real_dims
 
-    return build_real_dims(work / "real", REAL_NAME, layers=REAL_LAYERS,
+    return build_real_dims(work / "real", REAL[kind], layers=REAL_LAYERS,
                            vision_layers=REAL_LAYERS, quantize=("Q4_K_M",))
 
 
 def bench(kind: str, work: Path, layers: int, steps: int, tokens: int) -> int:
-    """``deskhand bench runtime --json`` on the model (Q4_K_M for ``real``), one line."""
+    """``deskhand bench runtime --json`` on the model (Q4_K_M for the real ones, with the
+    prompt family of the model they stand for), one line."""
     import subprocess
 
+    from models.real_dims import published
+
     built = built_model(kind, work)
-    gguf = built.quantized["Q4_K_M"] if kind == "real" else built.gguf_path
+    gguf = built.quantized["Q4_K_M"] if kind in REAL else built.gguf_path
+    family = published(REAL[kind])["family"] if kind in REAL else TINY_FAMILY[kind]
     out = work / f"bench-{kind}.json"
     with out.open("w", encoding="utf-8") as file:
         subprocess.run([sys.executable, "-m", "app.cli", "--home", str(work / "home"), "--set",
                         f"runtime.gpu_layers={layers}", "bench", "runtime", "--json", "--model",
-                        str(gguf), "--mmproj", str(built.mmproj_path), "--steps", str(steps),
-                        "--tokens", str(tokens), "--repeats", "1"], stdout=file, check=True,
-                       cwd=ROOT)
+                        str(gguf), "--mmproj", str(built.mmproj_path), "--family", family,
+                        "--steps", str(steps), "--tokens", str(tokens), "--repeats", "1"],
+                       stdout=file, check=True, cwd=ROOT)
     report = json.loads(out.read_text(encoding="utf-8"))
     rows = report["steps"]
     resolved = report.get("gpu_layers", 0)

@@ -5,11 +5,14 @@ the parity check."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from models.tiny import TinyModel
 
@@ -77,3 +80,31 @@ def test_with_a_gpu_the_six_checks_run_in_order(tmp_path: Path) -> None:
     assert lines[4].startswith("figures of grpo real") and "— FAILED (exit 1; see " in lines[4]
     assert lines[-1].startswith("gpu-check: GPU: 5 passed, 1 failed in ")
     assert done.returncode == 1
+
+
+def test_bench_real_qwen3_serves_the_quantized_model_with_qwen3_prompts(
+        tiny_qwen3: TinyModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``gpu_check.py bench real-qwen3`` benches the Q4_K_M build of Qwen3-VL-2B's dimensions
+    (a stand-in here: the tiny Qwen3-VL; the real build is ``tests/models/test_real_dims_qwen3``)
+    with Qwen3-VL's prompt family, on the CPU when told ``0`` layers."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "scripts" / "gpu_check.py")
+    assert spec is not None and spec.loader is not None
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    asked: list[str] = []
+
+    def built(kind: str, work: Path) -> TinyModel:
+        asked.append(kind)
+        return TinyModel(tiny_qwen3.hf_dir, Path("unused.gguf"), tiny_qwen3.mmproj_path,
+                         {"Q4_K_M": tiny_qwen3.gguf_path})
+
+    monkeypatch.setattr(gpu_check, "built_model", built)
+    assert gpu_check.bench("real-qwen3", tmp_path, 0, 1, 2) == 0
+    line = capsys.readouterr().out.strip()
+    assert asked == ["real-qwen3"]
+    assert line.startswith("bench real-qwen3 (") and ": CPU, image " in line, line
+    report = json.loads((tmp_path / "bench-real-qwen3.json").read_text())
+    assert report["family"] == "qwen3vl" and report["model"] == str(tiny_qwen3.gguf_path)
