@@ -8,6 +8,7 @@ in ``deepstack_visual_indexes``, each a post-shuffle LayerNorm + two-layer GELU 
 ``v.deepstack.{block}.*`` with ``clip.vision.is_deepstack_layers`` flagging their blocks. mtmd
 concatenates their outputs after the main merger's, so one image embedding is
 ``out_hidden_size × (1 + len(deepstack))`` wide, which the ``qwen3vl`` text model splits.
+The learned position table stays f32 in an f16 or bf16 file (``F32_TENSORS``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     import torch
 
 VISION_EPS = 1e-6  # HF's LayerNorm eps in every Qwen3-VL vision block and merger
+# written in f32 whatever the dtype: mtmd resizes the learned position grid to each image with
+# ggml_interpolate, which takes only f32 (an f16 table aborts the process at the first image
+# whose grid is not the table's); llama.cpp's own converter keeps it in f32 for the same reason
+F32_TENSORS = frozenset({"v.position_embd.weight"})
 _BLOCK = {"attn.qkv": "attn_qkv", "attn.proj": "attn_out", "norm1": "ln1", "norm2": "ln2",
           "mlp.linear_fc1": "ffn_up", "mlp.linear_fc2": "ffn_down"}
 _MERGER = {"norm": "v.post_ln", "linear_fc1": "mm.0", "linear_fc2": "mm.2"}

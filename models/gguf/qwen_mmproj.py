@@ -29,7 +29,12 @@ from models.gguf.hf import (
     read_config,
     write_gguf,
 )
-from models.gguf.qwen3_mmproj import add_qwen3_hparams, deepstack_indexes, qwen3_vision_tensors
+from models.gguf.qwen3_mmproj import (
+    F32_TENSORS,
+    add_qwen3_hparams,
+    deepstack_indexes,
+    qwen3_vision_tensors,
+)
 from models.vision_input import CLIP_MEAN, CLIP_STD
 
 if TYPE_CHECKING:
@@ -144,7 +149,7 @@ def convert_mmproj(hf_dir: Path, out_path: Path, *, dtype: DType = "f32") -> Pat
         count = 0
         for hf_name, tensor in iter_tensors(hf_dir):
             for name, part in tensors(hf_name, tensor):
-                add_tensor(writer, name, part, dtype)
+                add_tensor(writer, name, part, "f32" if name in F32_TENSORS else dtype)
                 count += 1
         if count == 0:
             raise UnsupportedModelError(f"{hf_dir} has no visual.* tensors")

@@ -140,3 +140,33 @@ def test_a_deepstack_on_the_last_layer_is_refused(tiny_qwen3: TinyModel, tmp_pat
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(UnsupportedModelError, match="deepstack"):
         convert_text(folder, tmp_path / "t.gguf", dtype="f32")
+
+
+def test_an_f16_mmproj_keeps_the_position_table_in_f32(tiny_qwen3: TinyModel,
+                                                       tmp_path: Path) -> None:
+    """mtmd resizes the learned position grid with ggml_interpolate, which takes only f32 and
+    aborts the process otherwise: in an f16 mmproj that table stays f32 (the rest is f16), and
+    llama.cpp encodes an image whose grid is not the table's. The encoding runs in a child
+    process, so a regression fails this test instead of killing the suite."""
+    import subprocess
+    import sys
+
+    from gguf import GGMLQuantizationType, GGUFReader
+
+    from models.gguf.qwen_mmproj import convert_mmproj
+
+    mmproj = convert_mmproj(tiny_qwen3.hf_dir, tmp_path / "mmproj-f16.gguf", dtype="f16")
+    types = {t.name: t.tensor_type for t in GGUFReader(str(mmproj)).tensors}
+    assert types["v.position_embd.weight"] == GGMLQuantizationType.F32
+    assert types["v.blk.0.attn_qkv.weight"] == types["mm.0.weight"] == GGMLQuantizationType.F16
+    script = (
+        "import sys\n"
+        "from models.runtime import LlamaRuntime\n"
+        "from tests.models.runtime.helpers import PARITY_CONFIG, prompt\n"
+        "with LlamaRuntime(sys.argv[1], sys.argv[2], PARITY_CONFIG) as rt:\n"
+        "    print(rt.logits(prompt(1, height=96, width=160)).shape)\n")  # a 6x10 grid, not 8x8
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script, str(tiny_qwen3.gguf_path), str(mmproj)],
+                          capture_output=True, text=True, timeout=300, cwd=root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith(",)")  # one row of logits
