@@ -119,11 +119,20 @@ def _cuda_name() -> str | None:
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
 
 
+def _reward(completions: list[Any], **_: Any) -> list[float]:
+    """A reward with variance on any of the check's models: the decoded length (in 100s of
+    characters) plus the share of digits. A random model as wide as a real one samples mostly
+    ids beyond the tiny tokenizer's vocabulary, which decode to nothing: with the digit share
+    alone (``bench learner``'s reward) every group was flat and no step had anything to learn."""
+    texts = [c if isinstance(c, str) else str(c) for c in completions]
+    return [len(t) / 100 + sum(ch.isdigit() for ch in t) / max(1, len(t)) for t in texts]
+
+
 def grpo(kind: str, work: Path, steps: int) -> int:
     """``steps`` GRPO steps of our trainer on the model: bf16 on CUDA, f32 on the CPU."""
     import torch
 
-    from learner.bench import PROMPT, _reward
+    from learner.bench import PROMPT
     from learner.grpo import GRPOSettings, Prompted, grpo_step
     from learner.policy import Processor, load_lora_model, pick_device
 
@@ -141,6 +150,7 @@ def grpo(kind: str, work: Path, steps: int) -> int:
     times: list[float] = []
     losses: list[float] = []
     rewards: list[float] = []
+    learned = 0  # steps with at least one group that was not flat (something to learn from)
     processor = Processor(base)
     for _ in range(steps):
         start = time.perf_counter()
@@ -149,6 +159,7 @@ def grpo(kind: str, work: Path, steps: int) -> int:
         times.append(time.perf_counter() - start)
         losses.append(result.loss)
         rewards.append(result.reward)
+        learned += result.groups > result.dropped
     changed = any(not torch.equal(a, b.detach()) for a, b in zip(before, trainable, strict=True))
     finite = all(v == v and abs(v) != float("inf") for v in losses)
     peak = (f", peak CUDA {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB" if gpu else "")
@@ -156,7 +167,8 @@ def grpo(kind: str, work: Path, steps: int) -> int:
     line = (f"grpo {kind}: {steps} steps on {where}{name} in {str(dtype).removeprefix('torch.')}, "
             f"median {statistics.median(times):.2f} s/step, loss "
             f"{'finite' if finite else 'NOT finite'}, reward {rewards[0]:.3f} -> "
-            f"{rewards[-1]:.3f}, LoRA {'changed' if changed else 'UNCHANGED'}{peak}")
+            f"{rewards[-1]:.3f}, {learned} of {steps} steps with a learning signal, LoRA "
+            f"{'changed' if changed else 'UNCHANGED'}{peak}")
     if not (finite and changed):
         return fail(line)
     print(line, flush=True)
