@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from agent.control import listeners
 from agent.control.listeners import start_listener, stop_listener
 from agent.control.xrecord import RecordedEvent, RecordListener
-from tests.fixtures.display import XDisplay
 from tests.fixtures.xhands import XHands
 
 pytestmark = pytest.mark.display
-
-
-@pytest.fixture
-def hands(xdisplay: XDisplay) -> Iterator[XHands]:
-    hands = XHands()
-    try:
-        yield hands
-    finally:
-        hands.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -18,7 +18,6 @@ from agent.actuator import Pacing, PyAutoGuiActuator
 from agent.control.record import UserActionRecorder, uses_x_record
 from agent.input_plan import canonical
 from models.actions import Action, Click, Key, Type
-from tests.fixtures.display import XDisplay
 from tests.fixtures.probe import Probe
 from tests.fixtures.xhands import BusyLoops, XHands
 
@@ -27,15 +26,6 @@ pytestmark = [
     pytest.mark.skipif(not uses_x_record(), reason="X RECORD is the recorder's way on X11"),
 ]
 FINISH_LIMIT_S = 2.0  # a finish takes milliseconds; this is far from it, even under load
-
-
-@pytest.fixture
-def hands(xdisplay: XDisplay) -> Iterator[XHands]:
-    hands = XHands()
-    try:
-        yield hands
-    finally:
-        hands.close()
 
 
 def _record(act: Callable[[], None]) -> list[Action]:
