@@ -90,6 +90,21 @@ class Ranks:
         dist.all_gather_object(out, obj)
         return out
 
+    def share(self, obj: T) -> T:
+        """Rank 0's ``obj`` on every rank (a run id, an error message)."""
+        if self.world == 1:
+            return obj
+        import torch.distributed as dist
+
+        box: list[Any] = [obj]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]  # type: ignore[no-any-return]
+
+    def any(self, flags: Sequence[bool]) -> list[bool]:
+        """Each flag true on at least one rank: decisions every rank must take together
+        (stop, out of time), or a rank would wait forever in a collective the others left."""
+        return [v > 0 for v in self.sum([float(bool(f)) for f in flags])]
+
     def barrier(self) -> None:
         if self.world > 1:
             import torch.distributed as dist
@@ -105,13 +120,35 @@ class Ranks:
 SINGLE = Ranks()
 
 
+def lost_peer(exc: BaseException) -> bool:
+    """Whether ``exc`` is a collective failing because another rank died (killed, out of
+    memory): the run is then interrupted, not failed, and the next run resumes it.
+
+    >>> lost_peer(RuntimeError("[gloo/transport/tcp/pair.cc:537] Connection reset by peer"))
+    True
+    >>> lost_peer(ValueError("no training states"))
+    False
+    """
+    import torch.distributed as dist
+
+    if isinstance(exc, dist.DistError):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(
+        mark in text for mark in ("gloo", "NCCL", "Connection reset", "Connection closed"))
+
+
 def current() -> Ranks:
     """This process's ranks: ``SINGLE`` unless a launcher (accelerate, torchrun) set
     ``WORLD_SIZE`` > 1, in which case accelerate's state joins the process group."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return SINGLE
+    from datetime import timedelta
+
     import torch
     from accelerate import PartialState
 
-    state = PartialState(cpu=not torch.cuda.is_available())  # no GPU: gloo over the CPUs
+    # no GPU: gloo over the CPUs; the long timeout covers rank 0's export, served evaluation
+    # and gate, which the other ranks wait out before the next role's run
+    state = PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(hours=12))
     return Ranks(state.process_index, state.num_processes, state.local_process_index)

@@ -16,7 +16,8 @@ Several GPUs (or CPU processes): under ``accelerate launch --num_processes K`` e
 runs this recipe on the same run folder; each step's states (and SFT batches) are split
 between the ranks and their gradients summed (:mod:`learner.distributed`), each state samples
 from a stream seeded by (run seed, step, state), so K processes train the weights one process
-would, and only rank 0 writes checkpoints.
+would, and only rank 0 writes checkpoints. The ranks agree on stopping (SIGTERM, the time
+budget) before each step, so under several processes a stop waits for the step to finish.
 
 The design choice a reader must know: the stop request is a plain callable (SIGTERM sets it)
 checked between steps and after every sampled token; a step cut short applies nothing, and
@@ -130,15 +131,19 @@ class Recipe:
         since_save = 0
         if self.state.step == 0 and not self.state.warmed:
             self.warm_up()
+        # several ranks decide to stop together, between steps (see module doc)
+        in_step = stop if self.ranks.world == 1 else None
         while self.state.step < total:
-            if stop():
+            stopped, late = self.ranks.any(
+                [stop(), deadline is not None and time.monotonic() >= deadline])
+            if stopped:
                 return "stopped"
-            if deadline is not None and time.monotonic() >= deadline:
+            if late:
                 return "time"
             try:
                 result = grpo_step(self.model, self.processor, self.optimizer,
                                    self.batch(self.state.step), self.job.reward_fns, settings,
-                                   cfg.max_grad_norm, stop, seed=self.step_seed(),
+                                   cfg.max_grad_norm, in_step, seed=self.step_seed(),
                                    ranks=self.ranks)
             except Interrupted:  # mid-step: nothing was applied, the step runs again later
                 return "stopped"

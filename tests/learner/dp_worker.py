@@ -1,7 +1,10 @@
-"""One data-parallel trainer process for the tests: ``python -m tests.learner.dp_worker BASE
-RUN_DIR OUT STEPS`` trains a synthetic actor job with :class:`learner.train.Recipe` (rank
-from the launcher's environment) and writes this rank's final LoRA weights to
-``OUT/rank<r>.safetensors``.
+"""One data-parallel trainer process for the tests (rank from the launcher's environment).
+
+``python -m tests.learner.dp_worker recipe BASE RUN_DIR OUT STEPS`` trains a synthetic actor
+job with :class:`learner.train.Recipe` and writes this rank's final LoRA weights to
+``OUT/rank<r>.safetensors``; ``... job BASE HOME STEPS`` runs the same job through
+:func:`learner.runs.run_job` in the Deskhand home ``HOME`` (store, lock, export, gate),
+printing ``pid <rank> <pid>``, ``step <n>`` (rank 0) and ``outcome ...``.
 
 The reward is the completion's length modulo 5: on the random tiny model every group then has
 reward variance, so each step really updates the weights.
@@ -12,28 +15,50 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def length_reward(completions: list[str], **_: object) -> list[float]:
     return [float(len(c) % 5) for c in completions]
 
 
-def main(base: Path, run_dir: Path, out: Path, steps: int) -> None:
-    import torch
-    from safetensors.torch import save_file
-
+def job(base: Path, steps: int) -> Any:
+    """The synthetic actor job every mode trains (3 states a step, groups of 4)."""
     from learner import grpo_actor
-    from learner.train import Recipe
     from learner.train_config import ActorTrainConfig
 
-    torch.set_num_threads(1)
     cfg = ActorTrainConfig(lr=5e-3, lora_rank=4, lora_alpha=8, group_size=4, states_per_step=3,
                            max_steps=steps, max_new_tokens=12, temperature=1.0, beta=0.04,
                            checkpoint_every=1, device="cpu", sft_steps=1, sft_batch=3,
                            sft_lr=1e-3, entropy_floor=0.0)
-    job = grpo_actor.synthetic_job(base, cfg, train_screens=6, holdout_screens=1)
-    job = dataclasses.replace(job, reward_fns=[length_reward], reward_weights=(1.0,))
-    recipe = Recipe(job, run_dir)
+    built = grpo_actor.synthetic_job(base, cfg, train_screens=6, holdout_screens=1)
+    return dataclasses.replace(built, reward_fns=[length_reward], reward_weights=(1.0,))
+
+
+def run(base: Path, home: Path, steps: int) -> None:
+    import os
+
+    from agent.paths import Paths
+    from agent.store.repo import open_store
+    from learner.distributed import current
+    from learner.runs import StopRequest, run_job
+
+    print("pid", current().rank, os.getpid(), flush=True)
+    paths = Paths.resolve(home)
+    store = open_store(paths)
+    out = run_job(paths, store, job(base, steps), stop=StopRequest().install(),
+                  on_step=lambda step, total, m: print("step", step, flush=True))
+    print("outcome", current().rank, out.status, out.resumed_from, out.steps, out.run_id,
+          out.version, flush=True)
+    store.close()
+
+
+def main(base: Path, run_dir: Path, out: Path, steps: int) -> None:
+    from safetensors.torch import save_file
+
+    from learner.train import Recipe
+
+    recipe = Recipe(job(base, steps), run_dir)
     recipe.setup()
     recipe.train(steps)
     recipe.save_checkpoint()
@@ -46,4 +71,10 @@ def main(base: Path, run_dir: Path, out: Path, steps: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+    import torch
+
+    torch.set_num_threads(1)
+    if sys.argv[1] == "recipe":
+        main(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
+    else:
+        run(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))

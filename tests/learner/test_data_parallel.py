@@ -28,17 +28,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def launch(processes: int, args: list[str], timeout: float = 240) -> str:
-    """``accelerate launch`` of ``tests.learner.dp_worker`` (or plain python for one)."""
+def command(processes: int, args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """``accelerate launch`` of ``tests.learner.dp_worker`` (plain python for one process),
+    one thread per process, and its environment."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    env.pop("WORLD_SIZE", None)
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):
+        env.pop(name, None)
     head = [sys.executable, "-m"]
     if processes > 1:
         head += ["accelerate.commands.launch", "--multi_gpu", "--num_processes", str(processes),
                  "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                  "--main_process_port", str(free_port()), "-m"]
-    proc = subprocess.run([*head, "tests.learner.dp_worker", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return [*head, "tests.learner.dp_worker", *args], env
+
+
+def launch(processes: int, args: list[str], mode: str = "recipe", timeout: float = 240) -> str:
+    """Run the worker to the end; its stdout (the test fails on a non-zero exit)."""
+    argv, env = command(processes, [mode, *args])
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
@@ -63,3 +71,15 @@ def test_two_processes_train_the_weights_of_one(tiny_model: TinyModel, tmp_path:
     assert max_diff(rank0, rank1) == 0.0  # every rank applied the same update
     assert max_diff(single, rank0) < TOLERANCE
     assert (two / "run" / "checkpoint").is_dir()
+
+
+def test_a_run_resumes_with_another_number_of_processes(tiny_model: TinyModel,
+                                                         tmp_path: Path) -> None:
+    base = str(tiny_model.hf_dir)
+    split, straight = tmp_path / "split", tmp_path / "straight"
+    launch(2, [base, str(split / "run"), str(split / "out"), "2"])
+    out = launch(1, [base, str(split / "run"), str(split / "out"), "3"])
+    assert "trained 0 1 3 2" in out  # resumed at step 2, went on to 3 alone
+    launch(1, [base, str(straight / "run"), str(straight / "out"), "3"])
+    resumed = load_file(str(split / "out" / "rank0.safetensors"))
+    assert max_diff(resumed, load_file(str(straight / "out" / "rank0.safetensors"))) < TOLERANCE
