@@ -62,15 +62,17 @@ class Ranks:
     def sum_grads(self, params: Iterable[Any]) -> None:
         """Sum the gradients of ``params`` over the ranks in place (a rank that computed
         none contributes zeros), in one flat all-reduce."""
+        if self.world == 1:
+            return
         import torch
+        import torch.distributed as dist
 
         params = [p for p in params if p.requires_grad]
         for p in params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
-        if self.world == 1 or not params:
+        if not params:
             return
-        import torch.distributed as dist
 
         flat = torch.cat([p.grad.reshape(-1) for p in params])  # [sum of numel]
         dist.all_reduce(flat)
