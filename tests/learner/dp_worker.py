@@ -4,7 +4,8 @@
 job with :class:`learner.train.Recipe` and writes this rank's final LoRA weights to
 ``OUT/rank<r>.safetensors``; ``... job BASE HOME STEPS`` runs the same job through
 :func:`learner.runs.run_job` in the Deskhand home ``HOME`` (store, lock, export, gate),
-printing ``pid <rank> <pid>``, ``step <n>`` (rank 0) and ``outcome ...``.
+writing ``HOME/pid-<rank>`` and ``HOME/outcome-<rank>`` (``status resumed_from steps
+run_id version``) and printing ``step <n>`` (rank 0).
 
 The reward is the completion's length modulo 5: on the random tiny model every group then has
 reward variance, so each step really updates the weights.
@@ -43,13 +44,14 @@ def run(base: Path, home: Path, steps: int) -> None:
     from learner.distributed import current
     from learner.runs import StopRequest, run_job
 
-    print("pid", current().rank, os.getpid(), flush=True)
     paths = Paths.resolve(home)
+    home.mkdir(parents=True, exist_ok=True)  # ranks share stdout: pids go to files
+    (home / f"pid-{current().rank}").write_text(str(os.getpid()))
     store = open_store(paths)
     out = run_job(paths, store, job(base, steps), stop=StopRequest().install(),
                   on_step=lambda step, total, m: print("step", step, flush=True))
-    print("outcome", current().rank, out.status, out.resumed_from, out.steps, out.run_id,
-          out.version, flush=True)
+    line = f"{out.status} {out.resumed_from} {out.steps} {out.run_id} {out.version}"
+    (home / f"outcome-{current().rank}").write_text(line)
     store.close()
 
 
