@@ -4,6 +4,7 @@ launcher's status."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def test_learn_processes_relaunches_through_accelerate(tmp_path: Path,
 
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     monkeypatch.setattr(sys, "argv", ["deskhand", *args])
-    monkeypatch.setattr(learn_launch.subprocess, "call", call)
+    monkeypatch.setattr(subprocess, "call", call)
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 7, result.output
     (argv,) = calls
