@@ -83,3 +83,26 @@ def test_a_run_resumes_with_another_number_of_processes(tiny_model: TinyModel,
     launch(1, [base, str(straight / "run"), str(straight / "out"), "3"])
     resumed = load_file(str(split / "out" / "rank0.safetensors"))
     assert max_diff(resumed, load_file(str(straight / "out" / "rank0.safetensors"))) < TOLERANCE
+
+
+def test_two_processes_warm_up_as_one(tiny_model: TinyModel, tmp_path: Path) -> None:
+    """The warm-up's shuffled passes (one seed, so the same batches on every rank, each rank
+    taking its share) and its decaying rate give two processes the weights of one."""
+    base = str(tiny_model.hf_dir)
+    one, two = tmp_path / "one", tmp_path / "two"
+    launch(1, [base, str(one / "run"), str(one / "out"), "2.0"], mode="warmup")
+    world, steps, loss = (one / "out" / "warmed-0").read_text().split()
+    assert (world, steps) == ("1", "5")  # ceil(2 passes * 12 examples / 5 a batch)
+    launch(2, [base, str(two / "run"), str(two / "out"), "2.0"], mode="warmup")
+    for rank in (0, 1):
+        world, steps, rank_loss = (two / "out" / f"warmed-{rank}").read_text().split()
+        assert (world, steps) == ("2", "5")
+        # the last step's loss is the whole batch's, summed over the ranks
+        assert abs(float(rank_loss) - float(loss)) < TOLERANCE * max(1.0, abs(float(loss)))
+    single = load_file(str(one / "out" / "rank0.safetensors"))
+    rank0 = load_file(str(two / "out" / "rank0.safetensors"))
+    rank1 = load_file(str(two / "out" / "rank1.safetensors"))
+    moved = max(float(v.abs().max()) for k, v in single.items() if "lora_B" in k)
+    assert moved > 100 * TOLERANCE  # the warm-up really changed the (zero-initialised) B
+    assert max_diff(rank0, rank1) == 0.0  # every rank applied the same updates
+    assert max_diff(single, rank0) < TOLERANCE
