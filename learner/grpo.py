@@ -10,7 +10,8 @@ reference pass). Token losses are averaged over all kept tokens of the step (DAP
 The design choice a reader must know: a step samples and scores one state's group at a time
 (one prompt repeated G times needs no padding) and accumulates gradients across the step's
 states before one optimizer step; with ``iterations`` > 1 the same samples are reused for more
-updates, which is where the clip does its work.
+updates, which is where the clip does its work. Several processes split the states of a
+step between them (:mod:`learner.distributed`) and sum what they computed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from learner.distributed import SINGLE, Ranks
 from learner.policy import Encoded, Processor, completion_mask, sample, token_logprobs
 
 if TYPE_CHECKING:
@@ -173,28 +175,60 @@ class StepResult:
                 "dropped_groups": float(self.dropped), "groups": float(self.groups)}
 
 
+def seeded(seed: int | None, index: int, device: Any) -> Any:
+    """A context in which sampling draws from its own stream for state ``index`` of a step
+    seeded ``seed`` (None: the global stream), so a state samples the same completions
+    whichever rank rolls it out; the global RNG is left as it was."""
+    import contextlib
+
+    import torch
+
+    if seed is None:
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def scope() -> Any:
+        devices = [device] if str(device).startswith("cuda") else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed((seed * 1_000_003 + index) % 2**63)
+            yield
+
+    return scope()
+
+
 def grpo_step(model: Any, processor: Processor, optimizer: Any, states: Sequence[Prompted],
               fns: Sequence[RewardFn], settings: GRPOSettings, max_grad_norm: float = 1.0,
-              stop: Callable[[], bool] | None = None) -> StepResult:
+              stop: Callable[[], bool] | None = None, seed: int | None = None,
+              ranks: Ranks = SINGLE) -> StepResult:
     """Roll out every state, drop flat groups, and apply ``iterations`` optimizer updates.
+
+    Data-parallel (``ranks``, :mod:`learner.distributed`): this rank rolls out its share of
+    ``states`` (the global batch), token counts, gradients and statistics are summed over
+    the ranks, so every rank applies the update one process would make on the whole batch;
+    ``seed`` gives each state its own sampling stream, the same on any rank.
 
     A ``stop`` during the roll-outs raises ``Interrupted`` before any weight changed, so the
     step can be run again from the same state."""
     import torch
 
-    groups = [roll_out(model, processor, s, settings, fns, stop) for s in states]
-    rewards = [r for g in groups for r in g.rewards]
+    groups = []
+    for index, state in ranks.shard(states):
+        with seeded(seed, index, model.device):
+            groups.append(roll_out(model, processor, state, settings, fns, stop))
     kept = [g for g in groups if not g.flat]
+    n_groups, n_kept, global_tokens = ranks.sum(
+        [len(groups), len(kept), sum(float(g.mask.sum()) for g in kept)])
     totals = {"entropy_sum": 0.0, "kl_sum": 0.0, "clipped_sum": 0.0, "tokens": 0.0}
     loss_value = 0.0
     model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
     olds: list[torch.Tensor | None] = [None] * len(kept)
     if settings.iterations > 1:
         with torch.no_grad():
             olds = [token_logprobs(model, g.enc, g.completion, processor.suppress_ids,
                                    settings.temperature)[0] for g in kept]
-    for _ in range(settings.iterations if kept else 0):
-        tokens = max(1.0, float(sum(float(g.mask.sum()) for g in kept)))
+    for _ in range(settings.iterations if n_kept else 0):
+        tokens = max(1.0, global_tokens)
         optimizer.zero_grad(set_to_none=True)
         loss_value = 0.0
         for group, old in zip(kept, olds, strict=True):
@@ -203,21 +237,28 @@ def grpo_step(model: Any, processor: Processor, optimizer: Any, states: Sequence
             loss_value += float(loss.detach()) / tokens
             for key in totals:
                 totals[key] += stats[key]
-        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad],
-                                       max_grad_norm)
+        ranks.sum_grads(params)  # the global batch's gradient (each rank divided by all tokens)
+        torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
         optimizer.step()
-    seen = max(1.0, totals["tokens"])
-    if not kept:  # still measure the policy's entropy, so collapse is seen even then
+    if not n_kept:  # still measure the policy's entropy, so collapse is seen even then
         with torch.no_grad():
             for g in groups:
                 _, ent = token_logprobs(model, g.enc, g.completion, processor.suppress_ids,
-                                   settings.temperature)
+                                        settings.temperature)
                 totals["entropy_sum"] += float((ent * g.mask).sum())
                 totals["tokens"] += float(g.mask.sum())
-        seen = max(1.0, totals["tokens"])
-    result = StepResult(loss_value, float(np.mean(rewards)), totals["entropy_sum"] / seen,
-                        totals["kl_sum"] / seen, totals["clipped_sum"] / seen, len(groups),
-                        len(groups) - len(kept), [t for g in groups for t in g.texts])
+    rewards = [r for g in groups for r in g.rewards]
+    loss_value, reward_sum, reward_n, *sums = ranks.sum(
+        [loss_value, sum(rewards), len(rewards), *totals.values()])
+    totals = dict(zip(totals, sums, strict=True))
+    seen = max(1.0, totals["tokens"])
+    texts = ranks.gather([(i, g.texts) for (i, _), g in zip(ranks.shard(states), groups,
+                                                               strict=True)])
+    ordered = sorted((pair for part in texts for pair in part), key=lambda pair: pair[0])
+    result = StepResult(loss_value, reward_sum / max(1.0, reward_n),
+                        totals["entropy_sum"] / seen, totals["kl_sum"] / seen,
+                        totals["clipped_sum"] / seen, int(n_groups), int(n_groups - n_kept),
+                        [t for _, group_texts in ordered for t in group_texts])
     if not math.isfinite(result.loss):
         raise FloatingPointError(f"GRPO loss is not finite: {result.loss}")
     return result

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from agent.critic import ModelCritic
 from agent.paths import Paths
 from agent.settings import AgentConfig
-from learner import gate
+from learner import distributed, gate
 from learner.adapters import AdapterRegistry
 from learner.config import LearnerConfig
 from learner.data import Datasets, StepRecord, build_datasets, states
@@ -109,8 +109,11 @@ class Night:
         return results
 
     # -- one role -----------------------------------------------------------------------
-    def prepare(self, role: str) -> tuple[Job, ServedEvaluator]:
-        """The role's job and its served evaluator, or ``NotReady`` saying what is missing."""
+    def prepare(self, role: str) -> tuple[Job, ServedEvaluator | None]:
+        """The role's job and its served evaluator, or ``NotReady`` saying what is missing.
+
+        Under several processes only rank 0 evaluates, so only it loads the served model
+        for that (the others get no evaluator)."""
         from learner import grpo_actor, grpo_reward
         from learner.train_config import train_config
 
@@ -127,7 +130,8 @@ class Night:
         evaluator = ServedEvaluator(self._runtime(model), data.holdout,
                                     with_reasoning=self.agent.critic_reasoning,
                                     sigma=self.learner.rewards.click_sigma,
-                                    max_new_tokens=self.agent.max_new_tokens or None)
+                                    max_new_tokens=self.agent.max_new_tokens or None,
+                                    ) if distributed.current().main else None
         if role == "reward":
             job = grpo_reward.build_job(data.train, data.holdout, base_dir, cfg.reward_model,
                                         with_reasoning=self.agent.critic_reasoning,

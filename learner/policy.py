@@ -118,13 +118,15 @@ class Processor:
         return text
 
 
-def pick_device(prefer: str = "auto") -> str:
-    """``cuda`` when present (or asked for), else ``cpu``."""
+def pick_device(prefer: str = "auto", local_rank: int = 0) -> str:
+    """``cuda`` when present (or asked for), else ``cpu``; a data-parallel process with
+    ``local_rank`` > 0 gets its own GPU, ``cuda:<local_rank>``."""
     import torch
 
-    if prefer == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return prefer
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if prefer == "auto" else prefer
+    if device == "cuda" and local_rank > 0:
+        return f"cuda:{local_rank}"
+    return device
 
 
 def load_lora_model(hf_dir: Path, *, rank: int, alpha: int, adapter_dir: Path | None = None,

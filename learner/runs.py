@@ -11,6 +11,9 @@ here, ``adapters`` through the registry), and the active adapter changes only by
 registry's atomic promote after the gate, so a trainer killed at any point leaves the app with
 the adapter it had; a killed run's row stays ``running`` (or ``interrupted`` after SIGTERM)
 and the next run of that role resumes it from its checkpoint.
+
+Several processes (``accelerate launch``, :mod:`learner.distributed`) train one run: rank 0
+owns the lock, the row, the folder, the checkpoints, the export and the gate.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,7 @@ from agent.locks import training_lock
 from agent.paths import Paths
 from agent.store.repo import Store
 from agent.store.schema import TrainingRun, utcnow
-from learner import checkpoint, gate
+from learner import checkpoint, distributed, gate
 from learner.adapters import AdapterRegistry
 from learner.config import GateConfig
 from learner.train import Job, Recipe, StepCallback
@@ -103,12 +107,19 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
             stop: Callable[[], bool] = lambda: False, on_step: StepCallback | None = None,
             resume: bool = True, keep_versions: int = 5,
             evaluator: Evaluator | None = None) -> RunOutcome:
-    """Train ``job`` as a run of the store (see module doc); holds the training lock."""
+    """Train ``job`` as a run of the store (see module doc); holds the training lock.
+
+    Under ``accelerate launch`` every rank calls this: rank 0 alone takes the lock, opens the
+    run (row and folder), writes checkpoints and rows, exports, evaluates and gates; the
+    others train their share of each step in the same folder and return when training ends.
+    """
+    ranks = distributed.current()
     paths.ensure()
-    with training_lock(paths.locks_dir):
-        run_id, _ = open_run(store, paths, job, resume)
+    with ExitStack() as held:
+        run_id = _open_shared(paths, store, job, resume, ranks, held)
         folder = run_dir(paths, run_id, job.role)
         steps: list[dict[str, float | None]] = []
+        main = ranks.main
 
         def step_done(step: int, total: int, metrics: dict[str, float]) -> None:
             steps.append(_finite(metrics))
@@ -116,19 +127,20 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
             if on_step is not None:
                 on_step(step, total, metrics)
 
-        recipe = Recipe(job, folder, step_done)
+        recipe = Recipe(job, folder, step_done if main else None, ranks)
         try:
             recipe.setup()
             steps.extend(_finite(m) for m in recipe.state.metrics)
             minutes = max_minutes if max_minutes is not None else job.config.max_minutes
             why = recipe.train(max_steps, time.monotonic() + 60 * minutes, stop)
             recipe.save_checkpoint()
-            if why == "stopped":
-                _update(store, run_id, status="interrupted", ended_at=utcnow(),
-                        reason=f"stopped at step {recipe.state.step} (signal)",
-                        metrics={"steps": steps})
-                return RunOutcome(run_id, "interrupted", recipe.state.step,
-                                  recipe.resumed_from)
+            if why == "stopped" or not main:
+                if main:
+                    _update(store, run_id, status="interrupted", ended_at=utcnow(),
+                            reason=f"stopped at step {recipe.state.step} (signal)",
+                            metrics={"steps": steps})
+                return RunOutcome(run_id, "interrupted" if why == "stopped" else "done",
+                                  recipe.state.step, recipe.resumed_from)
             outcome = finish(paths, store, recipe, run_id, gate_config or GateConfig(),
                              keep_versions, evaluator)
             _update(store, run_id, status="done", ended_at=utcnow(),
@@ -141,11 +153,34 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
                              "gate": outcome.decision.to_json() if outcome.decision else None})
             return outcome
         except BaseException as exc:
-            _update(store, run_id, status="failed", ended_at=utcnow(),
-                    reason=f"{type(exc).__name__}: {exc}"[:2000], metrics={"steps": steps})
+            if main:  # another rank died: interrupted, so the next run resumes from the checkpoint
+                lost = ranks.world > 1 and distributed.lost_peer(exc)
+                _update(store, run_id, status="interrupted" if lost else "failed",
+                        ended_at=utcnow(), metrics={"steps": steps},
+                        reason=(("a training process was lost: " if lost else "")
+                                + f"{type(exc).__name__}: {exc}")[:2000])
             raise
         finally:
             recipe.cleanup()
+
+
+def _open_shared(paths: Paths, store: Store, job: Job, resume: bool,
+                 ranks: distributed.Ranks, held: ExitStack) -> int:
+    """Rank 0 takes the training lock (held until ``held`` closes) and opens the run; every
+    rank gets its id, or rank 0's error (a busy lock) as a ``RuntimeError``."""
+    opened: int | str | None = None
+    if ranks.main:
+        try:
+            held.enter_context(training_lock(paths.locks_dir))
+            opened = open_run(store, paths, job, resume)[0]
+        except BaseException as exc:
+            ranks.share(f"{type(exc).__name__}: {exc}")
+            raise
+    opened = ranks.share(opened)
+    if isinstance(opened, str):
+        raise RuntimeError(f"rank 0 could not open the {job.role} run: {opened}")
+    assert opened is not None
+    return opened
 
 
 def finish(paths: Paths, store: Store, recipe: Recipe, run_id: int, gate_config: GateConfig,

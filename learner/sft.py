@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from learner.distributed import SINGLE, Ranks
 from learner.policy import Processor
 
 
@@ -46,27 +47,35 @@ def example_loss(model: Any, processor: Processor, example: Example) -> tuple[An
 
 
 def sft_step(model: Any, processor: Processor, optimizer: Any, batch: Sequence[Example],
-             max_grad_norm: float = 1.0) -> float:
-    """One optimizer step on ``batch``; returns the mean token loss."""
+             max_grad_norm: float = 1.0, ranks: Ranks = SINGLE) -> float:
+    """One optimizer step on ``batch``; returns the mean token loss.
+
+    Data-parallel (``ranks``): this rank's share of ``batch``, divided by the whole batch's
+    token count, gradients summed over the ranks: the update one process makes on ``batch``.
+    """
     import torch
 
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    losses = [example_loss(model, processor, ex) for ex in batch]
-    tokens = max(1, sum(n for _, n in losses))
-    total = sum((loss for loss, _ in losses), torch.zeros((), device=model.device)) / tokens
-    total.backward()
-    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad],
-                                   max_grad_norm)
+    losses = [example_loss(model, processor, ex) for _, ex in ranks.shard(batch)]
+    (tokens,) = ranks.sum([sum(n for _, n in losses)])
+    total = (sum((loss for loss, _ in losses), torch.zeros((), device=model.device))
+             / max(1.0, tokens))
+    if losses:
+        total.backward()
+    params = [p for p in model.parameters() if p.requires_grad]
+    ranks.sum_grads(params)
+    torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
     optimizer.step()
-    value = float(total.detach())
+    (value,) = ranks.sum([float(total.detach())])
     if value != value:  # NaN
         raise FloatingPointError("SFT loss is NaN")
     return value
 
 
 def sft_phase(model: Any, processor: Processor, optimizer: Any, examples: Sequence[Example],
-              steps: int, batch_size: int, seed: int, decay: bool = False) -> list[float]:
+              steps: int, batch_size: int, seed: int, decay: bool = False,
+              ranks: Ranks = SINGLE) -> list[float]:
     """``steps`` SFT steps on ``examples``; the losses.
 
     Batches walk seeded shuffles of the examples, epoch after epoch, so every example is seen
@@ -74,6 +83,9 @@ def sft_phase(model: Any, processor: Processor, optimizer: Any, examples: Sequen
     and which depended on the seed). With ``decay``, each parameter group's learning rate
     falls linearly from its value to nearly 0 over the phase (and is restored after it), so the
     weights it ends on do not hinge on the last few batches.
+
+    Data-parallel (``ranks``): every rank draws the same shuffles (same seed) and so builds
+    the same global batches; :func:`sft_step` then takes this rank's share of each batch.
     """
     if not examples or steps <= 0:
         return []
@@ -92,7 +104,7 @@ def sft_phase(model: Any, processor: Processor, optimizer: Any, examples: Sequen
                     order = list(range(len(examples)))
                     rng.shuffle(order)
                 batch.append(examples[order.pop()])
-            losses.append(sft_step(model, processor, optimizer, batch))
+            losses.append(sft_step(model, processor, optimizer, batch, ranks=ranks))
     finally:
         for group, lr in zip(optimizer.param_groups, start_lrs, strict=True):
             group["lr"] = lr

@@ -12,9 +12,12 @@ We run our own GRPO loop rather than TRL's ``GRPOTrainer``: TRL needs a transfor
 cannot pause for Entropulse, and it drops no zero-variance groups; the loop is ~150 lines in
 :mod:`learner.grpo`. ``deskhand bench learner`` measures it against TRL on the same model.
 
-Several GPUs: the step is data-parallel-safe (gradients are accumulated, then one optimizer
-step), so ``accelerate launch -m app.cli learn ...`` is the intended route; this version runs
-one process per machine and that route is documented, not tested.
+Several GPUs (or CPU processes): under ``accelerate launch --num_processes K`` every process
+runs this recipe on the same run folder; each step's states (and SFT batches) are split
+between the ranks and their gradients summed (:mod:`learner.distributed`), each state samples
+from a stream seeded by (run seed, step, state), so K processes train the weights one process
+would, and only rank 0 writes checkpoints. The ranks agree on stopping (SIGTERM, the time
+budget) before each step, so under several processes a stop waits for the step to finish.
 
 The design choice a reader must know: the stop request is a plain callable (SIGTERM sets it)
 checked between steps and after every sampled token; a step cut short applies nothing, and
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learner import checkpoint
+from learner import checkpoint, distributed
 from learner.evaluate import kl_to_base
 from learner.gate import Evaluation
 from learner.grpo import GRPOSettings, Prompted, RewardFn, grpo_step
@@ -70,8 +73,10 @@ class Job:
 class Recipe:
     """One GRPO run of one job in ``run_dir`` (see module doc)."""
 
-    def __init__(self, job: Job, run_dir: Path, on_step: StepCallback | None = None) -> None:
+    def __init__(self, job: Job, run_dir: Path, on_step: StepCallback | None = None,
+                 ranks: distributed.Ranks | None = None) -> None:
         self.job, self.run_dir, self.on_step = job, Path(run_dir), on_step
+        self.ranks = ranks if ranks is not None else distributed.current()
         self.model: Any = None
         self.processor: Any = None  # a Processor once set up
         self.optimizer: Any = None
@@ -84,13 +89,13 @@ class Recipe:
 
         cfg = self.job.config
         torch.manual_seed(cfg.seed)
-        device = pick_device(cfg.device)
+        device = pick_device(cfg.device, self.ranks.local_rank)
         self.processor = Processor(self.job.base_dir)
         self.model = load_lora_model(
             self.job.base_dir, rank=cfg.lora_rank, alpha=cfg.lora_alpha,
             adapter_dir=self.job.parent_peft, device=device,
-            load_in_4bit=cfg.load_in_4bit and device == "cuda",
-            gradient_checkpointing=cfg.gradient_checkpointing and device == "cuda")
+            load_in_4bit=cfg.load_in_4bit and device.startswith("cuda"),
+            gradient_checkpointing=cfg.gradient_checkpointing and device.startswith("cuda"))
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
         found = checkpoint.latest(self.run_dir)
@@ -105,6 +110,10 @@ class Recipe:
                             temperature=cfg.temperature, beta=cfg.beta, clip_low=cfg.clip_low,
                             clip_high=cfg.clip_high, iterations=cfg.iterations,
                             reward_weights=self.job.reward_weights)
+
+    def step_seed(self) -> int:
+        """The sampling seed of the next step (per state below it: :func:`learner.grpo.seeded`)."""
+        return self.job.config.seed * 100_003 + self.state.step
 
     # -- train ---------------------------------------------------------------------------
     def batch(self, step: int) -> list[Prompted]:
@@ -122,15 +131,20 @@ class Recipe:
         since_save = 0
         if self.state.step == 0 and not self.state.warmed:
             self.warm_up()
+        # several ranks decide to stop together, between steps (see module doc)
+        in_step = stop if self.ranks.world == 1 else None
         while self.state.step < total:
-            if stop():
+            stopped, late = self.ranks.any(
+                [stop(), deadline is not None and time.monotonic() >= deadline])
+            if stopped:
                 return "stopped"
-            if deadline is not None and time.monotonic() >= deadline:
+            if late:
                 return "time"
             try:
                 result = grpo_step(self.model, self.processor, self.optimizer,
                                    self.batch(self.state.step), self.job.reward_fns, settings,
-                                   cfg.max_grad_norm, stop)
+                                   cfg.max_grad_norm, in_step, seed=self.step_seed(),
+                                   ranks=self.ranks)
             except Interrupted:  # mid-step: nothing was applied, the step runs again later
                 return "stopped"
             metrics = {"step": float(self.state.step + 1), **result.metrics()}
@@ -164,7 +178,7 @@ class Recipe:
             group["lr"] = cfg.sft_lr
         try:
             return sft_phase(self.model, self.processor, self.optimizer, self.job.sft_examples,
-                             steps, cfg.sft_batch, seed, decay)
+                             steps, cfg.sft_batch, seed, decay, self.ranks)
         finally:
             for group, lr in zip(self.optimizer.param_groups, rl_lrs, strict=True):
                 group["lr"] = lr
@@ -188,8 +202,12 @@ class Recipe:
         return losses[-1] if losses else float("nan")
 
     # -- save / evaluate / cleanup -------------------------------------------------------
-    def save_checkpoint(self) -> Path:
-        return checkpoint.save(self.run_dir, self.model, self.optimizer, self.state)
+    def save_checkpoint(self) -> Path | None:
+        """Rank 0 writes the checkpoint (the others hold the same weights); all wait for it."""
+        folder = (checkpoint.save(self.run_dir, self.model, self.optimizer, self.state)
+                  if self.ranks.main else None)
+        self.ranks.barrier()
+        return folder
 
     def save_adapter(self, folder: Path) -> Path:
         """The trained LoRA as a peft folder (what the registry copies in)."""

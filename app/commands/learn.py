@@ -7,6 +7,8 @@ what is missing within seconds instead of training for nothing), then each role'
 served evaluation and the gate, whose decision is printed with its n and p. A role that
 trains on the CPU gets the CPU budget (``learner.budget``), and the command says so. SIGTERM
 stops the run within one sampled completion and checkpoints it (the next run resumes).
+``--processes K`` runs the same command under ``accelerate launch``
+(:mod:`app.commands.learn_launch`).
 
 Exit status: 0 when every asked role trained or was skipped for a reason it states, 1 when a
 run failed, 2 for a problem to fix first (no model, bad options).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -80,8 +83,15 @@ def register(app: typer.Typer) -> None:
             "--nightly", help="Train only if the nightly conditions hold")] = False,
         base: Annotated[Path | None, typer.Option(
             "--base", help="HF folder of the base model", exists=True, file_okay=False)] = None,
+        processes: Annotated[int, typer.Option(
+            "--processes", min=1,
+            help="Data-parallel processes (one per GPU) through accelerate launch")] = 1,
     ) -> None:
         """Train the reward-model and actor adapters from your judgments."""
+        from app.commands import learn_launch
+
+        if processes > 1 and not learn_launch.launched():
+            raise typer.Exit(learn_launch.relaunch(processes, sys.argv[1:]))
         from agent.store.repo import open_store
         from learner.nightly import Night
         from learner.runs import StopRequest

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from learner import sft
+from learner.distributed import SINGLE, Ranks
 from learner.sft import Example
 from learner.train_config import ActorTrainConfig
 
@@ -21,8 +22,10 @@ class Optimizer:
 def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], float]]:
     steps: list[tuple[list[str], float]] = []
 
-    def step(model: Any, processor: Any, optimizer: Optimizer, batch: list[Example]) -> float:
-        steps.append(([ex.target for ex in batch], optimizer.param_groups[0]["lr"]))
+    def step(model: Any, processor: Any, optimizer: Optimizer, batch: list[Example],
+             ranks: Ranks = SINGLE) -> float:
+        steps.append(([ex.target for _, ex in ranks.shard(batch)],
+                      optimizer.param_groups[0]["lr"]))
         return 1.0 / len(steps)
 
     monkeypatch.setattr(sft, "sft_step", step)
@@ -58,6 +61,22 @@ def test_the_rate_decays_to_nearly_zero_and_is_restored(
     seen.clear()
     sft.sft_phase(None, None, optimizer, _examples(5), 4, 2, seed=0)  # Entropulse: no decay
     assert {lr for _, lr in seen} == {1e-3}
+
+
+def test_ranks_share_the_shuffle_and_split_each_batch(
+        seen: list[tuple[list[str], float]]) -> None:
+    examples = _examples(7)
+    sft.sft_phase(None, None, Optimizer(1e-3), examples, 6, 3, seed=5, decay=True)
+    single = list(seen)
+    parts = []
+    for rank in (0, 1):
+        seen.clear()
+        sft.sft_phase(None, None, Optimizer(1e-3), examples, 6, 3, seed=5, decay=True,
+                      ranks=Ranks(rank, 2))
+        parts.append(list(seen))
+    for (whole, lr), (even, lr0), (odd, lr1) in zip(single, *parts, strict=True):
+        assert lr == lr0 == lr1  # the same decay on every rank
+        assert even == whole[0::2] and odd == whole[1::2]  # each rank its share of one batch
 
 
 def test_the_warm_up_grows_with_the_data_but_never_shrinks() -> None:

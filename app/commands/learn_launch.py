@@ -1,0 +1,63 @@
+"""``deskhand learn --processes K``: the same command again under ``accelerate launch``.
+
+Data-parallel training is accelerate's job (:mod:`learner.distributed` reads the ranks it
+sets up); this module only rewrites the command line: ``deskhand [global options] learn ...
+--processes K`` becomes ``python -m accelerate.commands.launch --multi_gpu --num_processes K
+... -m app.cli [global options] learn ...`` (``--multi_gpu`` is accelerate's name for "one
+process per device" and runs on CPUs too, over gloo).
+
+The design choice a reader must know: the launched processes see ``WORLD_SIZE``, so their own
+``--processes`` never launches again; one process (``--processes 1``) never involves
+accelerate at all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+
+def without_processes(args: Sequence[str]) -> list[str]:
+    """``args`` without ``--processes K`` / ``--processes=K``.
+
+    >>> without_processes(["--home", "h", "learn", "--processes", "2", "--max-steps", "1"])
+    ['--home', 'h', 'learn', '--max-steps', '1']
+    >>> without_processes(["learn", "--processes=4"])
+    ['learn']
+    """
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--processes":
+            skip = True
+        elif not arg.startswith("--processes="):
+            out.append(arg)
+    return out
+
+
+def launch_argv(processes: int, args: Sequence[str]) -> list[str]:
+    """The ``accelerate launch`` command line that runs ``deskhand args`` on ``processes``.
+
+    >>> launch_argv(2, ["learn", "--processes", "2"])[3:6]
+    ['--multi_gpu', '--num_processes', '2']
+    >>> launch_argv(2, ["learn", "--processes", "2"])[-3:]
+    ['-m', 'app.cli', 'learn']
+    """
+    return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
+            "--num_processes", str(processes), "--num_machines", "1",
+            "--mixed_precision", "no", "--dynamo_backend", "no",
+            "-m", "app.cli", *without_processes(args)]
+
+
+def launched() -> bool:
+    """Whether this process is already one of a launcher's ranks."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def relaunch(processes: int, args: Sequence[str]) -> int:
+    """Run ``deskhand args`` on ``processes`` through accelerate; its exit status."""
+    return subprocess.call(launch_argv(processes, args))
