@@ -46,33 +46,36 @@ def decode(model: Any, base: Any, inputs: dict[str, Any], n: int, *, max_new_tok
            temperature: float, eos_ids: list[int], pad_id: int, suppress_ids: list[int],
            stop: Callable[[], bool] | None = None) -> tuple[torch.Tensor, bool]:
     """``n`` completions ``[n, C]`` of the batch-1 prompt ``inputs`` (padded with ``pad_id``
-    after each row's EOS) and whether ``stop`` ended the loop early."""
+    after each row's EOS) and whether ``stop`` ended the loop early.
+
+    The prompt goes through the whole model (image included); each later token only through
+    the language model and the LM head (the LoRA in them active as the model's is)."""
     import torch
 
     device = inputs["input_ids"].device
     start = next_position(base, inputs)
     eos = torch.tensor(eos_ids, device=device)
-    banned = torch.tensor(suppress_ids, dtype=torch.long, device=device)
+    text, head = base.model.language_model, base.lm_head
     with torch.no_grad():
         out = model(**inputs, use_cache=True, logits_to_keep=1)
         cache = out.cache
         cache.batch_repeat_interleave(n)  # one prompt's KV, shared by the n samples
         logits = out.logits[:, -1, :].float().expand(n, -1)  # [n, V]
+        banned = torch.zeros(logits.shape[-1], device=device)  # [V]: -inf at special tokens
+        banned[suppress_ids] = float("-inf")
+        pad = torch.full((n,), pad_id, dtype=torch.long, device=device)
         done = torch.zeros(n, dtype=torch.bool, device=device)
         tokens: list[torch.Tensor] = []
         for step in range(max_new_tokens):
-            if len(banned):
-                logits = logits.index_fill(-1, banned, float("-inf"))
-            token = torch.where(done, torch.full_like(done, pad_id, dtype=torch.long),
-                                draw(logits, temperature))  # [n]
+            token = torch.where(done, pad, draw(logits + banned, temperature))  # [n]
             tokens.append(token)
-            done = done | torch.isin(token, eos)
+            done = done | (token[:, None] == eos).any(-1)
             if stop is not None and stop():
                 return torch.stack(tokens, dim=1), True
             if bool(done.all()) or step == max_new_tokens - 1:
                 break
             position = torch.full((3, n, 1), start + step, dtype=torch.long, device=device)
-            out = model(input_ids=token[:, None], position_ids=position, cache=cache,
-                        use_cache=True)
-            logits = out.logits[:, -1, :].float()  # [n, V]
+            hidden = text(input_ids=token[:, None], position_ids=position, cache=cache,
+                          use_cache=True).last_hidden_state  # [n, 1, H]
+            logits = head(hidden[:, -1, :]).float()  # [n, V]
     return torch.stack(tokens, dim=1), False  # [n, C]
