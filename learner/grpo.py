@@ -22,8 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from learner.policy import (Encoded, Processor, completion_mask, sample, token_logprobs,
-                            with_image_features)
+from learner.policy import (
+    Encoded,
+    Processor,
+    completion_mask,
+    sample,
+    token_logprobs,
+    with_image_features,
+)
 
 if TYPE_CHECKING:
     import torch

@@ -13,8 +13,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from learner.policy import (Encoded, Processor, load_lora_model, sample, token_logprobs,
-                            with_image_features)
+from learner.policy import (
+    Encoded,
+    Processor,
+    load_lora_model,
+    sample,
+    token_logprobs,
+    with_image_features,
+)
 from models.families.base import HF_VISION_BLOCK
 from models.tiny import TinyModel
 
@@ -89,10 +95,11 @@ def test_shared_prompt_sampling_decodes_as_generate_does(
     model, processor, enc = arch
     inputs = enc.repeat(3)
     with torch.no_grad():
-        want = model.generate(**inputs, attention_mask=torch.ones_like(inputs["input_ids"]),
-                              max_new_tokens=10, do_sample=False, eos_token_id=processor.eos_ids,
-                              pad_token_id=processor.pad_id,
-                              suppress_tokens=processor.suppress_ids)[:, enc.input_ids.shape[1]:]
+        generated = model.generate(**inputs, attention_mask=torch.ones_like(inputs["input_ids"]),
+                                   max_new_tokens=10, do_sample=False,
+                                   eos_token_id=processor.eos_ids, pad_token_id=processor.pad_id,
+                                   suppress_tokens=processor.suppress_ids)
+    want = generated[:, enc.input_ids.shape[1]:]
     got = sample(model, with_image_features(model, enc), 3, max_new_tokens=10, temperature=0.0,
                  processor=processor)
     assert torch.equal(got, want)
@@ -101,7 +108,8 @@ def test_shared_prompt_sampling_decodes_as_generate_does(
 
 def test_sampled_tokens_have_the_scored_distribution(
         arch: tuple[Any, Processor, Encoded]) -> None:
-    """Drawn at a low temperature (the tiny model is nearly flat), a first token's frequency matches ``exp(token_logprobs)``."""
+    """A first token's sampled frequency matches ``exp(token_logprobs)`` at that temperature
+    (a low one: the tiny model's logits are nearly flat)."""
     import torch
 
     model, processor, enc = arch
