@@ -3,7 +3,10 @@
 Both train the same tiny model's LoRA (same rank, targets, learning rate, β, group size G,
 states per step B, completion length, sampling temperature) on the same prompts with the same
 reward, each in a process of its own, so each one's peak memory (``ru_maxrss``; on CUDA also
-``torch.cuda.max_memory_allocated``) is its own. The ratio is ours / TRL's median step time.
+``torch.cuda.max_memory_allocated``) is its own. The ratio is ours / TRL's median step time;
+``cpu_ratio`` is the same ratio in CPU seconds of each process (``time.process_time``), the
+figure to read on a shared machine, where wall time also measures the neighbours' load (run it
+with ``OMP_NUM_THREADS=1`` there, so idle threads spinning do not count as work).
 
 The design choice a reader must know: the prompts are text-only (the synthetic task's prompt
 without its image), because TRL's image path needs a transformers ``ProcessorMixin`` and
@@ -18,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +37,15 @@ class Side:
     step_s: list[float]
     peak_rss_mb: float
     cuda_peak_mb: float | None
+    cpu_s: list[float] = field(default_factory=list)  # process CPU seconds per step
 
     @property
     def median_s(self) -> float:
         return statistics.median(self.step_s[1:] or self.step_s)  # the first step warms up
+
+    @property
+    def cpu_median_s(self) -> float:
+        return statistics.median(self.cpu_s[1:] or self.cpu_s or [float("nan")])
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,15 @@ class BenchReport:
     def ratio(self) -> float:
         return self.ours.median_s / self.trl.median_s
 
+    @property
+    def cpu_ratio(self) -> float:
+        return self.ours.cpu_median_s / self.trl.cpu_median_s
+
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ours_median_s": self.ours.median_s,
-                "trl_median_s": self.trl.median_s, "ratio": self.ratio}
+                "trl_median_s": self.trl.median_s, "ratio": self.ratio,
+                "ours_cpu_median_s": self.ours.cpu_median_s,
+                "trl_cpu_median_s": self.trl.cpu_median_s, "cpu_ratio": self.cpu_ratio}
 
 
 def _reward(completions: list[Any], **_: Any) -> list[float | None]:
@@ -87,12 +101,13 @@ def run_ours(base: Path, steps: int, group: int, batch: int, max_new: int) -> Si
     settings = GRPOSettings(group_size=group, max_new_tokens=max_new, temperature=1.0,
                             beta=0.04)
     states = [Prompted(PROMPT, None)] * batch
-    times = []
+    times, cpu = [], []
     for _ in range(steps):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         grpo_step(model, processor, optimizer, states, [_reward], settings)
         times.append(time.perf_counter() - start)
-    return Side("deskhand", times, *_peaks())
+        cpu.append(time.process_time() - start_cpu)
+    return Side("deskhand", times, *_peaks(), cpu)
 
 
 def run_trl(base: Path, steps: int, group: int, batch: int, max_new: int, out: Path) -> Side:
@@ -105,13 +120,15 @@ def run_trl(base: Path, steps: int, group: int, batch: int, max_new: int, out: P
     from models.gguf.lora import TEXT_TARGET_MODULES
 
     times: list[float] = []
+    cpu: list[float] = []
 
     class Clock(TrainerCallback):
         def on_step_begin(self, *args: Any, **kwargs: Any) -> None:
-            self.start = time.perf_counter()
+            self.start, self.start_cpu = time.perf_counter(), time.process_time()
 
         def on_step_end(self, *args: Any, **kwargs: Any) -> None:
             times.append(time.perf_counter() - self.start)
+            cpu.append(time.process_time() - self.start_cpu)
 
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = load_base(base)
@@ -127,7 +144,7 @@ def run_trl(base: Path, steps: int, group: int, batch: int, max_new: int, out: P
                           peft_config=LoraConfig(r=8, lora_alpha=16,
                                                  target_modules=TEXT_TARGET_MODULES))
     trainer.train()
-    return Side("trl", times, *_peaks())
+    return Side("trl", times, *_peaks(), cpu)
 
 
 def _cuda() -> bool:
@@ -146,7 +163,8 @@ def _child(which: str, base: Path, steps: int, group: int, batch: int, max_new: 
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"bench {which} failed: {done.stderr[-3000:]}")
     raw = json.loads(lines[-1])
-    return Side(raw["name"], raw["step_s"], raw["peak_rss_mb"], raw["cuda_peak_mb"])
+    return Side(raw["name"], raw["step_s"], raw["peak_rss_mb"], raw["cuda_peak_mb"],
+                raw.get("cpu_s", []))
 
 
 def run_bench(base: Path, work: Path, *, steps: int = 6, group: int = 8, batch: int = 2,

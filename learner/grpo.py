@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from learner.distributed import SINGLE, Ranks
-from learner.policy import Encoded, Processor, completion_mask, sample, token_logprobs
+from learner.policy import (
+    Encoded,
+    Processor,
+    completion_mask,
+    sample,
+    token_logprobs,
+    with_image_features,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -112,7 +119,7 @@ def roll_out(model: Any, processor: Processor, state: Prompted, settings: GRPOSe
     """Sample G completions of one state and reward them (``Interrupted`` on a stop)."""
     import torch
 
-    enc = processor.encode(state.text, state.image)
+    enc = with_image_features(model, processor.encode(state.text, state.image))  # once per group
     model.eval()
     completion = sample(model, enc, settings.group_size, max_new_tokens=settings.max_new_tokens,
                         temperature=settings.temperature, processor=processor,

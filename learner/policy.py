@@ -8,13 +8,18 @@ plus :mod:`models.vision_input`, so training sees exactly the pixels the llama.c
 The design choice a reader must know: a prompt is the family's *rendered text* (``hf_text()``)
 with one ``<|vision_start|><|image_pad|><|vision_end|>`` block that ``encode`` expands to the
 image's token count — the same bytes the runtime sends, never a re-templated conversation.
+For GRPO, ``with_image_features`` runs the vision tower once per state (the LoRA never touches
+it) and every later forward of that state reuses the features (transformers'
+``mm_encoder_outputs``, deepstack included); ``sample`` (in :mod:`learner.sampling`) encodes
+the prompt once and shares its KV cache among the G samples.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,36 +42,73 @@ class Encoded:
     pixel_values: torch.Tensor | None  # [patches, 3*2*patch*patch] (1176 for Qwen2.5-VL)
     image_grid_thw: torch.Tensor | None  # [1, 3]
     image_mask: torch.Tensor | None = None  # [1, P] 1 at the image's tokens
+    features: Any = None  # the vision tower's output for this image (no grad), or None
 
-    def repeat(self, n: int) -> dict[str, torch.Tensor]:
-        """Model keyword arguments for ``n`` copies of this prompt (for ``generate``).
+    def repeat(self, n: int) -> dict[str, Any]:
+        """Model keyword arguments for ``n`` copies of this prompt.
 
         ``mm_token_type_ids`` marks the image's tokens: without it transformers gives them
         1-D positions instead of Qwen-VL's (t, h, w) M-RoPE positions — a model trained so
-        would not be the model llama.cpp runs.
+        would not be the model llama.cpp runs. With ``features`` the image is not encoded
+        again: its features (and deepstack features) are handed over ``n`` times.
         """
-        out = {"input_ids": self.input_ids.repeat(n, 1)}  # [n, P]
+        out: dict[str, Any] = {"input_ids": self.input_ids.repeat(n, 1)}  # [n, P]
         if self.pixel_values is not None and self.image_grid_thw is not None:
-            out["pixel_values"] = self.pixel_values.repeat(n, 1)  # [n*patches, 3*2*patch*patch]
+            if self.features is not None:
+                out["mm_encoder_outputs"] = {"image": _repeat_features(self.features, n)}
+            else:  # [n*patches, 3*2*patch*patch]
+                out["pixel_values"] = self.pixel_values.repeat(n, 1)
             out["image_grid_thw"] = self.image_grid_thw.repeat(n, 1)  # [n, 3]
             assert self.image_mask is not None
             out["mm_token_type_ids"] = self.image_mask.repeat(n, 1)  # [n, P]
         return out
 
-    def with_completion(self, completion: torch.Tensor) -> dict[str, torch.Tensor]:
+    def with_completion(self, completion: torch.Tensor) -> dict[str, Any]:
         """Model keyword arguments for the prompt followed by ``completion`` ``[n, C]``."""
         import torch
 
         n, length = completion.shape
-        out = self.repeat(n)
         device = completion.device
-        out = {k: v.to(device) for k, v in out.items()}
+        out = {k: v.to(device) if isinstance(v, torch.Tensor) else v
+               for k, v in self.repeat(n).items()}
         out["input_ids"] = torch.cat([out["input_ids"], completion], dim=1)  # [n, P+C]
         if "mm_token_type_ids" in out:
             zeros = torch.zeros((n, length), dtype=out["mm_token_type_ids"].dtype, device=device)
             out["mm_token_type_ids"] = torch.cat([out["mm_token_type_ids"], zeros], dim=1)
         out["attention_mask"] = torch.ones_like(out["input_ids"])
         return out
+
+
+def _repeat_features(features: Any, n: int) -> Any:
+    """The vision output for ``n`` copies of one image: the same tensors, referenced ``n`` times
+    (transformers concatenates them in image order, one image per row here)."""
+    out = copy.copy(features)
+    out.pooler_output = tuple(features.pooler_output) * n
+    deepstack = getattr(features, "deepstack_features", None)
+    if deepstack is not None:  # Qwen3-VL: per injected layer, one tensor per image
+        out.deepstack_features = [tuple(layer) * n for layer in deepstack]
+    return out
+
+
+def with_image_features(model: Any, enc: Encoded) -> Encoded:
+    """``enc`` with its image encoded once (no grad: the LoRA only adapts the text model, so the
+    features are the same with the adapter on, off, in eval or in train mode)."""
+    import torch
+
+    if enc.pixel_values is None or enc.image_grid_thw is None or enc.features is not None:
+        return enc
+    inner = _base(model).model  # the ForConditionalGeneration's multimodal model
+    with torch.no_grad():
+        features = inner.get_image_features(enc.pixel_values.to(model.device),
+                                            enc.image_grid_thw.to(model.device),
+                                            return_dict=True)
+    return replace(enc, features=features)
+
+
+def _base(model: Any) -> Any:
+    """The transformers model under a peft wrapper (or the model itself)."""
+    get = getattr(model, "get_base_model", None)
+    return get() if callable(get) else model
 
 
 class Processor:
@@ -192,29 +234,21 @@ def sample(model: Any, enc: Encoded, n: int, *, max_new_tokens: int, temperature
     """``n`` sampled completions of one prompt: ``[n, C]`` ids, padded with ``pad_id``.
 
     ``temperature`` 0 decodes greedily (for evaluation). ``stop`` is checked after every
-    generated token; when it says so, sampling ends and ``Interrupted`` is raised.
+    generated token; when it says so, sampling ends and ``Interrupted`` is raised. The prompt
+    (and its image) is encoded once for the ``n`` samples (:mod:`learner.sampling`).
     """
     import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
 
-    class _Stop(StoppingCriteria):
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            return torch.full((input_ids.shape[0],), bool(stop and stop()),
-                              dtype=torch.bool, device=input_ids.device)
+    from learner.sampling import decode
 
-    inputs = {k: v.to(model.device) for k, v in enc.repeat(n).items()}
-    greedy = temperature <= 0
-    with torch.no_grad():
-        out = model.generate(
-            **inputs, attention_mask=torch.ones_like(inputs["input_ids"]),
-            max_new_tokens=max_new_tokens, do_sample=not greedy,
-            temperature=None if greedy else temperature, top_k=None if greedy else 0,
-            top_p=None, eos_token_id=processor.eos_ids, pad_token_id=processor.pad_id,
-            suppress_tokens=processor.suppress_ids,
-            stopping_criteria=StoppingCriteriaList([_Stop()]) if stop else None)
-    if stop is not None and stop():
+    inputs = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v
+              for k, v in enc.repeat(1).items()}
+    completion, stopped = decode(model, _base(model), inputs, n, max_new_tokens=max_new_tokens,
+                                 temperature=temperature, eos_ids=processor.eos_ids,
+                                 pad_id=processor.pad_id, suppress_ids=processor.suppress_ids,
+                                 stop=stop)
+    if stopped or (stop is not None and stop()):
         raise Interrupted("stopped while sampling")
-    completion: torch.Tensor = out[:, enc.input_ids.shape[1]:]  # [n, C]
     return completion
 
 
@@ -243,8 +277,8 @@ def token_logprobs(model: Any, enc: Encoded, completion: torch.Tensor,
     import torch
 
     n, length = completion.shape
-    logits = model(**enc.with_completion(completion.to(model.device))).logits  # [n, P+C, V]
-    logits = logits[:, -length - 1:-1, :].float()  # [n, C, V]: position t predicts token t+1
+    out = model(**enc.with_completion(completion.to(model.device)), logits_to_keep=length + 1)
+    logits = out.logits[:, :-1, :].float()  # [n, C, V]: position t predicts token t+1
     if temperature > 0 and temperature != 1.0:
         logits = logits / temperature
     if suppress_ids:

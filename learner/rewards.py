@@ -305,17 +305,29 @@ def critic_reward(completions: Sequence[Completion], *, critic: Critic,
     """The reward model's score of each parseable completion (0 when unparseable); the
     ``critic`` gets the parsed action and the row, and returns a reward in [0, 1].
 
-    Bind the critic with ``functools.partial(critic_reward, critic=...)`` for TRL.
+    The reward model judges greedily, so a group's samples that propose the same action with
+    the same reasoning on the same row are judged once (a converging policy repeats itself;
+    each judgment is a whole generation). Bind the critic with
+    ``functools.partial(critic_reward, critic=...)`` for TRL.
 
     >>> frame = {"left": 0, "top": 0, "width": 100, "height": 100, "image_width": 100,
     ...          "image_height": 100}
-    >>> a = '<answer>{"type": "done"}</answer>'
-    >>> critic_reward([a, "junk"], critic=lambda parsed, row: 0.8,
-    ...               family=["deskhand"] * 2, frame=[frame] * 2)
-    [0.8, 0.0]
+    >>> a, b = '<answer>{"type": "done"}</answer>', '<answer>{"type": "wait"}</answer>'
+    >>> calls = []
+    >>> critic_reward([a, "junk", a, b], critic=lambda p, row: calls.append(p) or 0.8,
+    ...               family=["deskhand"] * 4, frame=[frame] * 4), len(calls)
+    ([0.8, 0.0, 0.8, 0.8], 2)
     """
+    judged: dict[tuple[Any, ...], float] = {}
+
     def score(parsed: Parsed | None, row: dict[str, Any]) -> float:
-        return 0.0 if parsed is None else min(1.0, max(0.0, float(critic(parsed, row))))
+        if parsed is None:
+            return 0.0
+        key = (json.dumps(actions.to_json(parsed.action), sort_keys=True), parsed.reasoning,
+               tuple((k, id(v)) for k, v in row.items()))  # same objects: the same row
+        if key not in judged:
+            judged[key] = min(1.0, max(0.0, float(critic(parsed, row))))
+        return judged[key]
 
     return [0.0 if s is None else s for s in _each(completions, columns, score)]
 

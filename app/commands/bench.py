@@ -281,7 +281,8 @@ def learner(
                       "-" if side.cuda_peak_mb is None else f"{side.cuda_peak_mb:.0f}")
     out = Console()
     out.print(table)
-    out.print(f"ratio deskhand / TRL (median step time): {report.ratio:.3f}x")
+    out.print(f"ratio deskhand / TRL (median step time): {report.ratio:.3f}x; in CPU seconds "
+              f"per step: {report.cpu_ratio:.3f}x")
 
 
 @group.command()
