@@ -130,8 +130,11 @@ def run_trl(base: Path, steps: int, group: int, batch: int, max_new: int, out: P
             times.append(time.perf_counter() - self.start)
             cpu.append(time.process_time() - self.start_cpu)
 
+    import torch
+
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = load_base(base)
+    # the dtype ours trains in (bf16 weights on CUDA, f32 on the CPU), so both do the same work
+    model = load_base(base, dtype=torch.bfloat16 if _cuda() else torch.float32)
     args = GRPOConfig(output_dir=str(out), max_steps=steps,
                       per_device_train_batch_size=batch * group,
                       num_generations=group, max_completion_length=max_new, learning_rate=1e-4,
