@@ -1,5 +1,6 @@
 """Data-parallel throughput: GRPO samples/s of K one-thread processes against one process with
-K threads, on the same global batch (``python -m learner.bench_dp [--base HF_DIR]``).
+K threads, on the same global batch (``deskhand bench learner --processes K``, or
+``python -m learner.bench_dp``).
 
 The goal it checks: K processes on K cores lose nothing to coordination, samples/s of the
 K-process run >= 0.9x the single process's. Each configuration runs in its own processes
@@ -76,6 +77,46 @@ def run(processes: int, threads: int, base: Path, folder: Path, args: list[str])
                  .split()[1])
 
 
+@dataclasses.dataclass(frozen=True)
+class Scaling:
+    """samples/s of each repeat: one process with K threads, K processes with one thread."""
+
+    processes: int
+    single: list[float]
+    multi: list[float]
+    states: int
+    group: int
+    steps: int
+
+    @property
+    def ratio(self) -> float:
+        return max(self.multi) / max(self.single)  # best of each: the machine may be shared
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "ratio": self.ratio}
+
+
+def compare(base: Path | None, work: Path, *, processes: int = 2, steps: int = 3,
+            states: int = 8, group: int = 4, tokens: int = 24, repeats: int = 2,
+            say: Any = print) -> Scaling:
+    """Alternate the two configurations ``repeats`` times on ``base`` (None: the 64-wide tiny
+    model, built under ``work``)."""
+    if base is None:
+        from models.tiny import build_tiny
+
+        base = build_tiny(work / "tiny", hidden=64, seed=0).hf_dir
+    shape = ["--steps", str(steps), "--states", str(states), "--group", str(group),
+             "--tokens", str(tokens)]
+    single: list[float] = []
+    multi: list[float] = []
+    for i in range(repeats):
+        single.append(run(1, processes, base, work / f"one-{i}", shape))
+        multi.append(run(processes, 1, base, work / f"many-{i}", shape))
+        say(f"repeat {i}: 1 process x {processes} threads {single[-1]:.2f} samples/s, "
+            f"{processes} processes x 1 thread {multi[-1]:.2f} samples/s")
+    return Scaling(processes, single, multi, states, group, steps)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--base", type=Path, help="HF folder (default: the 64-wide tiny model)")
@@ -89,28 +130,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--run-dir", type=Path, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    shape = ["--steps", str(a.steps), "--states", str(a.states), "--group", str(a.group),
-             "--tokens", str(a.tokens)]
     if a.worker:
         import torch
 
         torch.set_num_threads(int(os.environ.get("DP_BENCH_THREADS", "1")))
         worker(a.base, a.run_dir, a.steps, a.states, a.group, a.tokens)
         return
-    base = a.base
-    if base is None:
-        from models.tiny import build_tiny
-
-        base = build_tiny(a.work / "tiny", hidden=64, seed=0).hf_dir
-    k = a.processes
-    single, multi = [], []
-    for i in range(a.repeats):
-        single.append(run(1, k, base, a.work / f"one-{i}", shape))
-        multi.append(run(k, 1, base, a.work / f"many-{i}", shape))
-        print(f"repeat {i}: 1 process x {k} threads {single[-1]:.2f} samples/s, "
-              f"{k} processes x 1 thread {multi[-1]:.2f} samples/s", flush=True)
-    print(f"ratio (best of each): {max(multi) / max(single):.3f}  "
-          f"(global batch {a.states} states x {a.group} samples, {a.steps} timed steps)")
+    result = compare(a.base, a.work, processes=a.processes, steps=a.steps, states=a.states,
+                     group=a.group, tokens=a.tokens, repeats=a.repeats)
+    print(f"ratio (best of each): {result.ratio:.3f}  (global batch {a.states} states x "
+          f"{a.group} samples, {a.steps} timed steps)")
 
 
 if __name__ == "__main__":

@@ -248,9 +248,15 @@ def learner(
     group: Annotated[int, typer.Option("--group", min=2, help="Completions per state")] = 8,
     batch: Annotated[int, typer.Option("--batch", min=1, help="States per step")] = 2,
     tokens: Annotated[int, typer.Option("--tokens", min=1, help="Completion tokens")] = 32,
+    processes: Annotated[int, typer.Option(
+        "--processes", min=1, help="Also measure K data-parallel processes (one thread each) "
+        "against one K-thread process on the same global batch (1: skip)")] = 1,
+    repeats: Annotated[int, typer.Option(
+        "--repeats", min=1, help="With --processes: runs of each (the best counts)")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
-    """Time per GRPO step vs plain TRL, and peak memory."""
+    """Time per GRPO step vs plain TRL, and peak memory; with ``--processes K``, samples/s of
+    K data-parallel processes vs one."""
     import json
     import tempfile
 
@@ -265,11 +271,20 @@ def learner(
         from models.tiny import build_tiny
 
         base = build_tiny(cli.paths.ensure().models_dir / "tiny").hf_dir
+    scaling = None
     with tempfile.TemporaryDirectory(prefix="deskhand-bench-") as work:
         report = run_bench(base, Path(work), steps=steps, group=group, batch=batch,
                            max_new_tokens=tokens)
+        if processes > 1:
+            from learner.bench_dp import compare
+
+            scaling = compare(base, Path(work) / "dp", processes=processes, repeats=repeats,
+                              say=(lambda _: None) if as_json else typer.echo)
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2))
+        figures = report.as_dict()
+        if scaling is not None:
+            figures["processes"] = scaling.as_dict()
+        typer.echo(json.dumps(figures, indent=2))
         return
     table = Table(title=f"deskhand bench learner — {base.name}, {report.device}, G={group}, "
                         f"B={batch}, {tokens} tokens, {steps} steps")
@@ -283,6 +298,11 @@ def learner(
     out.print(table)
     out.print(f"ratio deskhand / TRL (median step time): {report.ratio:.3f}x; in CPU seconds "
               f"per step: {report.cpu_ratio:.3f}x")
+    if scaling is not None:
+        out.print(f"{processes} processes x 1 thread vs 1 process x {processes} threads: "
+                  f"{max(scaling.multi):.2f} vs {max(scaling.single):.2f} samples/s (best of "
+                  f"{len(scaling.multi)}), ratio {scaling.ratio:.3f} (goal >= 0.9; global batch "
+                  f"{scaling.states} states x {scaling.group} samples)")
 
 
 @group.command()
