@@ -95,9 +95,13 @@ def with_image_features(model: Any, enc: Encoded) -> Encoded:
     features are the same with the adapter on, off, in eval or in train mode)."""
     import torch
 
+    from learner.sampling import accepts
+
     if enc.pixel_values is None or enc.image_grid_thw is None or enc.features is not None:
         return enc
     inner = _base(model).model  # the ForConditionalGeneration's multimodal model
+    if not accepts(inner.forward, "mm_encoder_outputs"):  # older transformers: every forward
+        return enc  # encodes the image again (the same result, more work)
     with torch.no_grad():
         features = inner.get_image_features(enc.pixel_values.to(model.device),
                                             enc.image_grid_thw.to(model.device),

@@ -22,6 +22,17 @@ if TYPE_CHECKING:
     import torch
 
 
+def accepts(fn: Any, name: str) -> bool:
+    """Whether ``fn`` takes the keyword ``name``: transformers renames and adds them between
+    releases (``past_key_values`` became ``cache``; ``mm_encoder_outputs`` is recent)."""
+    import inspect
+
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def next_position(base: Any, inputs: dict[str, Any]) -> int:
     """The M-RoPE position of the first token after the prompt in ``inputs`` (batch 1)."""
     ids = inputs["input_ids"]  # [1, P]
@@ -58,7 +69,10 @@ def decode(model: Any, base: Any, inputs: dict[str, Any], n: int, *, max_new_tok
     text, head = base.model.language_model, base.lm_head
     with torch.no_grad():
         out = model(**inputs, use_cache=True, logits_to_keep=1)
-        cache = out.cache
+        cache = getattr(out, "cache", None)
+        if cache is None:  # transformers before the rename
+            cache = out.past_key_values
+        cache_kwarg = "cache" if accepts(text.forward, "cache") else "past_key_values"
         cache.batch_repeat_interleave(n)  # one prompt's KV, shared by the n samples
         logits = out.logits[:, -1, :].float().expand(n, -1)  # [n, V]
         banned = torch.zeros(logits.shape[-1], device=device)  # [V]: -inf at special tokens
@@ -75,7 +89,7 @@ def decode(model: Any, base: Any, inputs: dict[str, Any], n: int, *, max_new_tok
             if bool(done.all()) or step == max_new_tokens - 1:
                 break
             position = torch.full((3, n, 1), start + step, dtype=torch.long, device=device)
-            hidden = text(input_ids=token[:, None], position_ids=position, cache=cache,
-                          use_cache=True).last_hidden_state  # [n, 1, H]
+            hidden = text(input_ids=token[:, None], position_ids=position, use_cache=True,
+                          **{cache_kwarg: cache}).last_hidden_state  # [n, 1, H]
             logits = head(hidden[:, -1, :]).float()  # [n, V]
     return torch.stack(tokens, dim=1), False  # [n, C]
