@@ -73,7 +73,7 @@ class BenchSettings:
                           "beta": 0.0, "entropy_floor": 0.0, "sft_steps": self.actor_sft_steps,
                           "sft_lr": 3e-3, "sft_batch": 4, "sft_epochs": self.sft_epochs},
                 # GRPO at the actor's rate: at 3e-3 one update of the reward model could
-                # wreck its verdict format after the warm-up (2 of 3 seeds, see the README)
+                # wreck its verdict format after the warm-up (4 of 6 seeded runs, see the README)
                 "reward_model": {**trainer, "max_steps": self.reward_steps, "lr": 1e-3,
                                  "lora_rank": 16, "lora_alpha": 32, "max_new_tokens": 8,
                                  "group_size": 6, "temperature": 1.0, "beta": 0.0,
