@@ -33,13 +33,13 @@ from models.actions import (
     Wait,
 )
 from models.keys import send_chord
+from models.typed_text import check_typed
 
 MAX_CLICK_COUNT = 3  # a triple click selects a paragraph; more is a runaway
 MAX_SCROLL_CLICKS = 50  # wheel clicks per axis in one action (the Qwen parsers cap at 25)
 MAX_CHORD_KEYS = 5
 MAX_TYPE_CHARS = 10_000
 MAX_WAIT_SECONDS = 60.0
-_TEXT_CONTROLS = frozenset("\n\r\t\b")  # control characters that are a key of their own
 
 Low = tuple[str, tuple[Any, ...]]
 
@@ -112,24 +112,23 @@ def _clicks(name: str, value: object, most: int) -> None:
 
 
 def check_text(text: object) -> None:
-    """Refuse text the actuator will not type.
+    """Refuse text the actuator will not type: ``models.typed_text``'s rule (tab, newline and
+    carriage return are typed as their keys; other control characters, line separators and
+    bidirectional controls are refused), the same one every parser's ``validate`` applies.
 
     >>> check_text("Grüße 東京\\n")
     >>> check_text("exit\\x04")
     Traceback (most recent call last):
     ...
-    models.actions.ActionError: type: control character U+0004 at index 4 (send it as a key)
+    models.actions.ActionError: type: text contains control character U+0004 (ctrl+d) at index 4
     """
     if not isinstance(text, str):
         raise ActionError(f"type: text must be a string, got {text!r}")
     if len(text) > MAX_TYPE_CHARS:
         raise ActionError(f"type: {len(text)} characters, at most {MAX_TYPE_CHARS}")
-    for index, char in enumerate(text):
-        if char in _TEXT_CONTROLS:
-            continue
-        if unicodedata.category(char) in ("Cc", "Cs"):
-            raise ActionError(f"type: control character U+{ord(char):04X} at index {index} "
-                              "(send it as a key)")
+    if any(unicodedata.category(char) == "Cs" for char in text):
+        raise ActionError("type: text holds a lone surrogate, which no keyboard can type")
+    check_typed(text)
 
 
 def canonical(action: Action) -> Action:

@@ -10,6 +10,9 @@ Conversion from a model's own frame happens in the family parsers, never here. E
 that enters the system from outside (a model's output, a replay file, the store, an editor)
 passes ``validate``: the bounds below are refused, never clamped, because an action beyond
 them is a model's (or a file's) mistake, and the stop must be able to cut any action short.
+So is what the actuator could not carry out as shown: a key it cannot press
+(``models.keys.sendable``), and typed text or a shell command that holds a control
+character or hides what it types (``models.typed_text``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from typing import Any, ClassVar
 
 from models.errors import ActionError as ActionError
 from models.keys import KEY_ALIASES as KEY_ALIASES
-from models.keys import MAX_CHORD
+from models.keys import MAX_CHORD, sendable
 from models.keys import MODIFIER_KEYS as MODIFIER_KEYS
 from models.keys import normalize_key as normalize_key
+from models.typed_text import check_typed
 
 MOUSE_BUTTONS = ("left", "right", "middle")
 
@@ -284,6 +288,9 @@ def _validate_keys(keys: Any) -> None:
         if not isinstance(key, str) or not (key.isprintable() and _encodable(key)) or (
                 normalize_key(key) != key):
             raise ActionError(f"key: {_short(key)} is not a canonical key name")
+        if not sendable(key):  # the actuator would refuse it: say so at the parse
+            hint = " (type it instead)" if len(key) == 1 else ""
+            raise ActionError(f"key: {key!r} cannot be pressed by the actuator{hint}")
 
 
 def validate(action: Action) -> Action:
@@ -322,6 +329,7 @@ def validate(action: Action) -> Action:
         _text(action.text, "type: text")
         if action.text == "":
             raise ActionError("type: text is empty")
+        check_typed(action.text)
     elif isinstance(action, Key):
         _validate_keys(action.keys)
     elif isinstance(action, Wait):
@@ -338,6 +346,7 @@ def validate(action: Action) -> Action:
         _text(action.question, "ask_user: question")
     elif isinstance(action, Shell):
         _text(action.command, "shell: command", empty=False)
+        check_typed(action.command, "shell: command")
     elif not isinstance(action, (Move, Drag)):
         raise ActionError(f"not an action: {_short(action)}")
     return action

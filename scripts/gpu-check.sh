@@ -46,7 +46,8 @@ check() {
     FAILED=$((FAILED + 1))
     local why="exit $rc"
     ((rc == 124 || rc == 137)) && why="timed out after ${limit} s"
-    echo "${figures:-$name:} — FAILED ($why; see $log.err)"
+    local line="${figures:-$name:}"
+    echo "${line% — FAILED} — FAILED ($why; see $log.err)"  # gpu_check.py's own mark, once
   fi
 }
 

@@ -120,12 +120,15 @@ def _cuda_name() -> str | None:
 
 
 def _reward(completions: list[Any], **_: Any) -> list[float]:
-    """A reward with variance on any of the check's models: the decoded length (in 100s of
-    characters) plus the share of digits. A random model as wide as a real one samples mostly
-    ids beyond the tiny tokenizer's vocabulary, which decode to nothing: with the digit share
-    alone (``bench learner``'s reward) every group was flat and no step had anything to learn."""
+    """A reward with variance on any of the check's models: ``bench learner``'s digit share
+    plus the decoded length (in 100s of characters). A random model as wide as a real one
+    samples mostly ids beyond the tiny tokenizer's vocabulary, which decode to nothing: with
+    the digit share alone every group was flat and no step had anything to learn."""
+    from learner.bench import digit_share
+
     texts = [c if isinstance(c, str) else str(c) for c in completions]
-    return [len(t) / 100 + sum(ch.isdigit() for ch in t) / max(1, len(t)) for t in texts]
+    return [len(t) / 100 + (share or 0.0)
+            for t, share in zip(texts, digit_share(texts), strict=True)]
 
 
 def grpo(kind: str, work: Path, steps: int) -> int:

@@ -8,7 +8,9 @@ printable keys merge into one ``type`` (backspace edits it); a fold never grows 
 vocabulary's bounds (a fourth click, a 51st wheel click, the 10,001st character start a new
 action), so what is recorded always reads back (side buttons, button 8 and up, which no
 click names, are left out); a key with Ctrl, Alt or Win held is a chord; other named keys
-(enter, tab, arrows, esc, ...) are single ``key`` actions.
+(enter, tab, arrows, esc, ...) are single ``key`` actions. A key action the actuator could
+not press on replay (F13 and up, a shortcut read on a first group that is not Latin, such
+as ctrl+é on AZERTY) fails ``validate`` and is left out, like a key nobody can name.
 
 The one design choice a reader must know: events are folded as they arrive (``snapshot``
 shows the actions so far), and anything that started before the recorder did — a release
@@ -44,11 +46,13 @@ from models.actions import (
     MAX_TEXT_CHARS,
     MOUSE_BUTTONS,
     Action,
+    ActionError,
     Click,
     Drag,
     Key,
     Scroll,
     Type,
+    validate,
 )
 
 CHORD_MODIFIERS = ("ctrl", "alt", "shift", "win")  # the order chords are written in
@@ -152,7 +156,7 @@ class UserActionRecorder(ListenerGroup):
             if self._held & {"ctrl", "alt", "win"}:
                 self._flush_text()
                 mods = tuple(m for m in CHORD_MODIFIERS if m in self._held)
-                self._actions.append(Key((*mods, name.lower())))
+                self._add_key((*mods, name.lower()))
             elif len(name) == 1 and name.isprintable():
                 self._text += name
             elif name == "space":
@@ -162,11 +166,17 @@ class UserActionRecorder(ListenerGroup):
             else:
                 self._flush_text()
                 shift = ("shift",) if "shift" in self._held else ()
-                self._actions.append(Key((*shift, name)))
+                self._add_key((*shift, name))
 
     def key_release(self, name: str | None) -> None:
         with self._lock:
             self._held.discard(name or "")
+
+    def _add_key(self, keys: tuple[str, ...]) -> None:
+        try:
+            self._actions.append(validate(Key(keys)))
+        except ActionError:  # the actuator could not press it: it would never read back
+            pass
 
     def _flush_text(self) -> None:
         for start in range(0, len(self._text), MAX_TEXT_CHARS):

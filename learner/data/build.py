@@ -8,7 +8,8 @@ are simply not in it (their steps and judgments cascade away with them).
 The holdout split is by *episode*: ``sha256(salt, episode key)`` mapped to [0, 1) and compared
 with ``holdout_fraction``. The key is the episode's import reference when it has one, else its
 id and creation time, so the split is the same on every run and never mixes one episode's
-steps into both sets.
+steps into both sets. A stored action that no longer validates (written before
+``models.actions.validate`` refused what it holds) is left out and counted in ``stats``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from agent.store.schema import Episode, Step
 from learner.config import DataConfig, LearnerConfig
 from learner.data.labels import JudgmentView, correction, label_step, reference_action
 from learner.data.records import StepRecord, Target, content_hash
+from models.actions import ActionError, from_json
 from models.families.base import get_family
 from models.frames import Monitor
 
@@ -91,6 +93,17 @@ def snapshot(db_path: Path) -> Iterator[Session]:
             engine.dispose()
 
 
+def _readable(action: dict[str, Any]) -> bool:
+    """Whether a stored action still validates: a row written before ``validate`` refused
+    what it holds (a control character in typed text, a key the actuator cannot press) is
+    left out of the datasets and counted, as an import leaves out a line it cannot read."""
+    try:
+        from_json(action)
+    except ActionError:
+        return False
+    return True
+
+
 def _views(step: Step) -> list[JudgmentView]:
     return [JudgmentView(j.kind, j.value, j.corrected_action, j.reasoning)
             for j in sorted(step.judgments, key=lambda j: j.id)]
@@ -140,17 +153,30 @@ class _Builder:
             self.stats["steps"] += 1
             views = _views(step)
             out.extend(self.step(episode, key, step, views, traces))
-            trace = legacy_trace(step.action, step.outcome, step.reasoning or "",
-                                 correction(views), step.extra)
+            try:
+                trace = legacy_trace(step.action, step.outcome, step.reasoning or "",
+                                     correction(views), step.extra)
+            except ActionError:  # stored before validate refused it: not in later histories
+                self._count("unreadable_history")
+                trace = None
             if trace is not None:
                 traces.append(trace)
         return out
+
+    def _count(self, what: str, n: int = 1) -> None:
+        self.stats[what] = self.stats.get(what, 0) + n
 
     def step(self, episode: Episode, key: str, step: Step, views: list[JudgmentView],
              traces: list[StepTrace]) -> list[StepRecord]:
         labelled = label_step(step.action, step.reasoning or "", views,
                               imported=episode.source == "import",
                               imported_positive=self.config.imported_steps_positive)
+        readable = [cand for cand in labelled if _readable(cand.action)]
+        if len(readable) < len(labelled):
+            self._count("unreadable_actions", len(labelled) - len(readable))
+            if not readable:
+                return []
+            labelled = readable
         if not labelled:
             self.stats["unlabelled_steps"] += 1
             return []

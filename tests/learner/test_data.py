@@ -12,6 +12,7 @@ from agent.paths import Paths
 from agent.store.repo import Store
 from learner.config import DataConfig
 from learner.data import StepRecord, build_datasets, snapshot, states
+from models.actions import Key, Type
 from models.families.base import get_family
 from models.frames import Monitor
 
@@ -195,3 +196,25 @@ def test_steps_without_a_screenshot_file_are_counted_and_left_out(
     store.add_judgment(kind="approve", step_id=step)
     data = build_datasets(store, home, DataConfig())
     assert data.train == data.holdout == [] and data.stats["no_image"] == 1
+
+
+def test_rows_that_no_longer_validate_are_counted_and_left_out(
+        store: Store, home: Paths, screenshot: Shot) -> None:
+    """Rows stored before ``validate`` refused a control character in typed text or a key the
+    actuator cannot press (``Action`` objects are stored as they are) never crash the build."""
+    ep = store.create_episode("t")
+    typed = store.add_step(ep, screenshot=screenshot(1), action=Type("exit\x04"),
+                           outcome="executed")
+    store.add_judgment(kind="approve", step_id=typed)
+    chord = _step(store, screenshot, ep, 2, CLICK)
+    store.add_judgment(kind="correct", step_id=chord, corrected_action=Key(("ctrl", "é")))
+    good = _step(store, screenshot, ep, 3, CLICK)
+    store.add_judgment(kind="approve", step_id=good)
+
+    data = build_datasets(store, home, DataConfig())
+    got = sorted((r.step_id, r.label_source) for r in data.train + data.holdout)
+    assert got == [(chord, "correct_original"), (good, "approve")]
+    assert data.stats["unreadable_actions"] == 2  # the approved text, the correction
+    assert data.stats["unreadable_history"] == 2  # and both steps as history of later ones
+    record = next(r for r in data.train + data.holdout if r.step_id == good)
+    assert record.history_text() == ()  # the unreadable steps are not in the history

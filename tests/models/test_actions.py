@@ -29,9 +29,10 @@ from models.actions import (
     to_json,
     validate,
 )
+from models.typed_text import refused
 
 coords = st.integers(min_value=-10_000, max_value=10_000)
-texts = st.text(min_size=1, max_size=40)
+texts = st.text(min_size=1, max_size=40).filter(lambda t: not any(map(refused, t)))
 actions = st.one_of(
     st.builds(Click, coords, coords, st.sampled_from(["left", "right", "middle"]),
               st.integers(1, 3)),
@@ -196,3 +197,55 @@ def test_from_json_raises_only_action_error(junk: Any, kind: str, fields: dict[s
         except ActionError:
             continue
         assert validate(action) == action
+
+
+# -- what the actuator could not carry out as shown ---------------------------------------
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("a\x00b\x1b[31m", "U+0000"), ("\x1b[31mred", "U+001B"), ("exit\x04", "U+0004"),
+    ("ding\x07", "U+0007"), ("rm -rf ~/x\b\b\b\b\b", "U+0008"), ("a\x7f", "U+007F"),
+    ("line\x85", "U+0085"), ("\x9b31m", "U+009B"), ("a\x0bb", "U+000B"), ("a\x0cb", "U+000C"),
+    ("evil\u202etxt.exe", "U+202E"), ("\u2066hidden\u2069", "U+2066"), ("one\u2028two", "U+2028"),
+    ("one\u2029two", "U+2029"), ("ok\u202a", "U+202A"),
+])
+def test_typed_text_with_a_control_or_hiding_character_is_refused(text: str, code: str) -> None:
+    for action in (Type(text), Shell(text)):
+        with pytest.raises(ActionError) as err:
+            validate(action)
+        assert code in str(err.value)
+        assert all(c.isprintable() for c in str(err.value))  # no raw control byte echoed
+    with pytest.raises(ActionError, match=code.replace("+", r"\+")):
+        from_json({"type": "type", "text": text})
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "two\nlines\tand a tab", "windows\r\n", "Grüße, Zoë, ça va", "emoji 🎉 👩‍💻 🏳️‍🌈",
+    "東京タワー", "مرحبا \u200fبالعالم", "می\u200cخواهم", "a" * 10_000,
+])
+def test_readable_text_keeps_being_typed(text: str) -> None:
+    assert validate(Type(text)) == Type(text)
+    assert from_json(to_json(Type(text))) == Type(text)
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    (("ctrl", "ц"), "'ц' cannot be pressed"), (("ctrl", "東"), "'東' cannot be pressed"),
+    (("ctrl", "é"), "'é' cannot be pressed"), (("ctrl", "alt", "ж"), "'ж' cannot be pressed"),
+    (("é",), "'é' cannot be pressed"), (("ctrl", "f13"), "'f13' cannot be pressed"),
+    (("f24",), "'f24' cannot be pressed"), (("altgr", "e"), "'altgr' cannot be pressed"),
+    (("ctrl", "hyperspace"), "unknown key name"),
+])
+def test_keys_the_actuator_cannot_press_are_refused(keys: tuple[str, ...], message: str) -> None:
+    with pytest.raises(ActionError, match=message):
+        validate(Key(keys))
+    with pytest.raises(ActionError):
+        from_json({"type": "key", "keys": list(keys)})
+
+
+@pytest.mark.parametrize("keys", [
+    ("ctrl", "c"), ("ctrl", "shift", "t"), ("alt", "f4"), ("f1",), ("f12",), ("shift", "f5"),
+    ("enter",), ("esc",), ("a",), ("ctrl", "+"), ("win",), ("menu",), ("ctrl", "alt", "delete"),
+    ("num0",), ("capslock",),
+])
+def test_keys_the_actuator_presses_keep_working(keys: tuple[str, ...]) -> None:
+    assert validate(Key(keys)) == Key(keys)
+    assert from_json({"type": "key", "keys": "+".join(keys)}) == Key(keys)

@@ -18,10 +18,14 @@ import numpy as np
 import pytest
 
 from models.real_dims import QWEN25_VL_3B, build_real_dims, truncated_fullatt
-from models.runtime import LlamaRuntime
 from models.tiny import TinyModel
-from tests.models.runtime.helpers import PARITY_CONFIG, prompt
-from tests.models.test_parity_text import PROMPT, llama_logits, torch_logits
+from tests.models.real_dims_parity import (
+    check_text_parity,
+    fields,
+    served_image_logits,
+    torch_image_logits,
+)
+from tests.models.runtime.helpers import prompt
 
 TEXT, VISION = QWEN25_VL_3B["text"], QWEN25_VL_3B["vision"]
 
@@ -39,16 +43,6 @@ def hf(real: TinyModel) -> Iterator[Any]:
         real.hf_dir, attn_implementation="eager").eval()
     yield model
     del model
-
-
-def fields(path: Path) -> tuple[dict[str, Any], dict[str, list[int]]]:
-    import gguf
-
-    reader = gguf.GGUFReader(path)
-    meta = {k: f.contents() for k, f in reader.fields.items()
-            if not k.startswith(("tokenizer.ggml.tokens", "tokenizer.ggml.token_type",
-                                 "tokenizer.ggml.merges"))}
-    return meta, {t.name: [int(n) for n in t.shape] for t in reader.tensors}
 
 
 def test_the_text_model_has_the_published_shapes(real: TinyModel) -> None:
@@ -88,40 +82,15 @@ def test_truncation_keeps_the_published_attention_pattern() -> None:
 
 
 def test_llama_cpp_and_torch_agree_on_text(real: TinyModel, hf: Any) -> None:
-    from llama_cpp import Llama
-    from transformers import AutoTokenizer
-
-    ids = AutoTokenizer.from_pretrained(real.hf_dir).encode(PROMPT)
-    ours, theirs = torch_logits(hf, ids), llama_logits(real.gguf_path, ids)
-    diff = float(np.abs(ours - theirs).max())
-    print(f"\nQwen2.5-VL-3B dims, text: max |logit diff| = {diff:.2e} over {ours.shape}")
-    assert ours.shape == (len(ids), 151936)
-    assert diff < 1e-4
-    llm = Llama(str(real.gguf_path), vocab_only=True, verbose=False)
-    assert (llm.n_vocab(), llm.metadata["qwen2vl.context_length"]) == (151936, "128000")
+    check_text_parity(real, hf, "Qwen2.5-VL-3B", "qwen2vl", 128000)
 
 
 def test_llama_cpp_and_torch_agree_on_an_image(real: TinyModel, hf: Any) -> None:
-    import torch
-
-    from models.vision_input import ImageParams, vision_inputs
-
     p = prompt(0, height=112, width=168)
-    with LlamaRuntime(real.gguf_path, real.mmproj_path, PARITY_CONFIG) as rt:
-        pad = hf.config.image_token_id
-        ids: list[int] = []
-        for chunk in rt.tokenize(p):
-            ids.extend([pad] * chunk.n_tokens if chunk.is_image else chunk.tokens)
-        ours = rt.logits(p)
-
-    def logits(image: np.ndarray) -> np.ndarray:
-        inputs = vision_inputs([image], ImageParams.from_hf(real.hf_dir))
-        tensor = torch.tensor([ids])
-        with torch.no_grad():
-            out = hf(input_ids=tensor, mm_token_type_ids=(tensor == pad).long(), **inputs)
-        return np.asarray(out.logits[0, -1].float().numpy())
-
-    theirs, other = logits(p.image), logits(255 - p.image)
+    pad = hf.config.image_token_id
+    ids, ours = served_image_logits(real, p, pad)
+    theirs = torch_image_logits(real, hf, ids, p.image, pad)
+    other = torch_image_logits(real, hf, ids, 255 - p.image, pad)
     diff = float(np.abs(ours - theirs).max())
     effect = float(np.abs(other - theirs).max())
     print(f"\nQwen2.5-VL-3B dims, image 168x112: max |logit diff| = {diff:.2e} "

@@ -29,9 +29,15 @@ import pytest
 from models.real_dims import QWEN3_VL_2B, build_real_dims, truncated_deepstack
 from models.runtime import LlamaRuntime
 from models.tiny import TinyModel
+from tests.models.real_dims_parity import (
+    check_text_parity,
+    fields,
+    image_ids,
+    served_image_logits,
+    torch_image_logits,
+)
 from tests.models.runtime.helpers import PARITY_CONFIG, prompt
-from tests.models.test_parity_text import GGML_TYPE_F32, PROMPT, llama_logits, torch_logits
-from tests.models.test_real_dims import fields
+from tests.models.test_parity_text import GGML_TYPE_F32
 
 TEXT, VISION = QWEN3_VL_2B["text"], QWEN3_VL_2B["vision"]
 LAYERS = 4  # decoder layers and vision blocks: room for the published 3 deepstack features
@@ -106,47 +112,23 @@ def test_truncation_keeps_the_deepstack_layout(real: TinyModel) -> None:
 
 
 def test_llama_cpp_and_torch_agree_on_text(real: TinyModel, hf: Any) -> None:
-    from llama_cpp import Llama
-    from transformers import AutoTokenizer
-
-    ids = AutoTokenizer.from_pretrained(real.hf_dir).encode(PROMPT)
-    ours, theirs = torch_logits(hf, ids), llama_logits(real.gguf_path, ids)
-    diff = float(np.abs(ours - theirs).max())
-    print(f"\nQwen3-VL-2B dims, text: max |logit diff| = {diff:.2e} over {ours.shape}, "
-          f"logits' std {ours.std():.2f}")
-    assert ours.shape == (len(ids), 151936)
-    assert ours.std() > 0.05  # not flat: the comparison means something
-    assert diff < 1e-4
-    llm = Llama(str(real.gguf_path), vocab_only=True, verbose=False)
-    assert (llm.n_vocab(), llm.metadata["qwen3vl.context_length"]) == (151936, "262144")
+    check_text_parity(real, hf, "Qwen3-VL-2B", "qwen3vl", 262144)
 
 
 def test_llama_cpp_and_torch_agree_on_an_image(real: TinyModel, hf: Any) -> None:
-    import torch
-
-    from models.vision_input import ImageParams, vision_inputs
-
     p = prompt(0, height=128, width=192)
-    with LlamaRuntime(real.gguf_path, real.mmproj_path, PARITY_CONFIG) as rt:
-        pad = hf.config.image_token_id
-        ids: list[int] = []
-        for chunk in rt.tokenize(p):
-            ids.extend([pad] * chunk.n_tokens if chunk.is_image else chunk.tokens)
-        ours = rt.logits(p)
+    pad = hf.config.image_token_id
+    ids, ours = served_image_logits(real, p, pad)
 
     def logits(image: np.ndarray, deepstack: bool = True) -> np.ndarray:
-        inputs = vision_inputs([image], ImageParams.from_hf(real.hf_dir))
-        tensor = torch.tensor([ids])
         hooks = [] if deepstack else [  # what a runtime that dropped the features computes
             m.register_forward_hook(lambda _m, _i, out: out * 0)
             for m in hf.model.visual.deepstack_merger_list]
         try:
-            with torch.no_grad():
-                out = hf(input_ids=tensor, mm_token_type_ids=(tensor == pad).long(), **inputs)
+            return torch_image_logits(real, hf, ids, image, pad)
         finally:
             for hook in hooks:
                 hook.remove()
-        return np.asarray(out.logits[0, -1].float().numpy())
 
     theirs = logits(p.image)
     diff = float(np.abs(ours - theirs).max())
@@ -196,9 +178,7 @@ def test_the_text_model_reads_the_image_as_torch_does(real: TinyModel, hf: Any) 
     pad = hf.config.image_token_id
     width = VISION["out_hidden_size"] * (1 + len(VISION["deepstack_visual_indexes"]))
     with _f32_kv_cache(), LlamaRuntime(real.gguf_path, real.mmproj_path, PARITY_CONFIG) as rt:
-        ids: list[int] = []
-        for chunk in rt.tokenize(p):
-            ids.extend([pad] * chunk.n_tokens if chunk.is_image else chunk.tokens)
+        ids = image_ids(rt, p, pad)
         ours = rt.logits(p)
         mtmd = MtmdContext(real.mmproj_path, rt.model_pointer, rt.config)
         try:

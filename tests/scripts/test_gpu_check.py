@@ -63,9 +63,11 @@ def test_with_a_gpu_the_six_checks_run_in_order(tmp_path: Path) -> None:
     fake.mkdir()
     calls = tmp_path / "calls"
     _tool(fake, "nvidia-smi", 'echo "NVIDIA H200, 143771 MiB"\n')
-    # the venv's python stands in for every check: it records its arguments and prints figures
+    # the venv's python stands in for every check: it records its arguments and prints figures;
+    # grpo fails the way gpu_check.py's fail() does, its line already marked FAILED
     _tool(tmp_path / "venv" / "bin", "python",
-          f'echo "$*" >> {calls}\necho "figures of $2 $3"\n[ "$2" != grpo ]\n')
+          f'echo "$*" >> {calls}\n[ "$2" != grpo ] && echo "figures of $2 $3" && exit 0\n'
+          'echo "figures of $2 $3 — FAILED"\nexit 1\n')
     env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
            "DESKHAND_VENV": str(tmp_path / "venv"), "GPU_CHECK_SETUP": "true"}
     done = subprocess.run([str(SCRIPT), "--work", str(tmp_path / "work")], capture_output=True,
@@ -77,7 +79,8 @@ def test_with_a_gpu_the_six_checks_run_in_order(tmp_path: Path) -> None:
     assert recorded == [["device", "0"], ["bench", "tiny", work, "-1", "4", "32"],
                         ["bench", "real", work, "-1", "4", "32"], ["grpo", "real", work, "10"],
                         ["lora-parity", work], ["lora-parity", work, "tiny-qwen3"]]
-    assert lines[4].startswith("figures of grpo real") and "— FAILED (exit 1; see " in lines[4]
+    assert lines[4].startswith("figures of grpo real — FAILED (exit 1; see ")
+    assert lines[4].count("FAILED") == 1
     assert lines[-1].startswith("gpu-check: GPU: 5 passed, 1 failed in ")
     assert done.returncode == 1
 

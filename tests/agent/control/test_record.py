@@ -108,6 +108,23 @@ def test_keys_fold_into_text_and_chords() -> None:
                             Key(("backspace",)), Key(("shift", "tab"))]
 
 
+def test_keys_the_actuator_cannot_press_are_left_out() -> None:
+    """Ctrl+é (the 2 key of AZERTY read on its first group), Ctrl+Cyrillic with no Latin
+    group, F13: replay could not press them, so they are not recorded as actions that would
+    never read back; what is typed around them is kept."""
+    rec = UserActionRecorder()
+    rec.key_press("a")
+    rec.key_press("ctrl")
+    for name in ("é", "Ж", "f13", "c"):
+        rec.key_press(name)
+    rec.key_release("ctrl")
+    rec.key_press("f13")
+    rec.key_press("é")
+    done = rec.finish()
+    assert done == [Type("a"), Key(("ctrl", "c")), Type("é")]
+    assert [from_json(to_json(a)) for a in done] == done
+
+
 def _xdotool(*args: str) -> None:
     subprocess.run(["xdotool", *args], check=True, timeout=10)
 

@@ -1,4 +1,5 @@
-"""Every parser against 12,000 hostile outputs per family (fixed seed, see ``fuzzing``).
+"""Every parser against 12,000 hostile outputs per family (fixed seed, see ``fuzzing``);
+the families are the registry's (``FAMILY_NAMES``), so a new one without a writer fails.
 
 What must hold for every case: the parser raises nothing but ``ParseError``; whatever it
 returns is a valid action (``models.actions.validate``) on the frame's monitor, or for the
@@ -14,9 +15,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from models.actions import ActionError, points, validate
-from models.families.base import ParseError, get_family
+from models.families.base import FAMILY_NAMES, ParseError, get_family
 from models.families.critic import parse_verdict
 from tests.models.families.fuzzing import CASES_PER_FAMILY, FAMILIES, Case, cases
+
+FUZZED = (*FAMILY_NAMES, "critic")  # every registered family, and the reward model's verdicts
 
 
 @dataclass
@@ -72,7 +75,11 @@ def run(family: str, n: int = CASES_PER_FAMILY) -> Tally:
     return tally
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+def test_every_registered_family_has_a_writer() -> None:
+    assert sorted(FUZZED) == sorted(FAMILIES), "add the family's writer to fuzzing.WRITERS"
+
+
+@pytest.mark.parametrize("family", FUZZED)
 def test_no_exception_and_no_action_from_garbage(family: str) -> None:
     tally = run(family)
     assert tally.cases >= 10_000

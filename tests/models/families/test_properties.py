@@ -30,11 +30,13 @@ from models.actions import (
     Type,
     Wait,
     points,
+    to_json,
     validate,
 )
 from models.families.base import FAMILY_NAMES, ParseError, get_family
 from models.families.critic import parse_verdict
 from models.frames import Frame, Monitor
+from models.typed_text import refused
 
 SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -209,7 +211,8 @@ def frame_and_action(draw: st.DrawFn) -> tuple[Frame, Action]:
     frame = get_family("qwen25vl").frame(monitor)
     px = st.integers(monitor.left, monitor.right - 1)
     py = st.integers(monitor.top, monitor.bottom - 1)
-    text = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=20)
+    text = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1,
+                   max_size=20).filter(lambda t: not any(map(refused, t)))
     action: Action = draw(st.one_of(
         st.builds(Click, px, py, st.just("left"), st.integers(1, 2)),
         st.builds(Click, px, py, st.just("right"), st.just(1)),
@@ -280,3 +283,25 @@ def test_the_pointer_is_used_only_when_it_is_a_pixel_on_the_monitor(name: str) -
                 (float("nan"), 5)):
         with pytest.raises(ParseError):
             family.parse(text, frame, bad)  # type: ignore[arg-type]
+
+
+# Typed text that hides what it types, and keys the actuator cannot press: written in each
+# family's own words, no parser gives them back as an action (``validate`` refuses them).
+UNSAFE = [Type("a\x00b\x1b[31m"), Type("exit\x04"), Type("x\x7f"), Type("a\x85b"),
+          Type("\x9b31m"), Type("ding\x07"), Type("ab\b\b"), Type("evil\u202etxt.exe"),
+          Type("one\u2028two"), Key(("ctrl", "ц")), Key(("ctrl", "東")), Key(("é",)),
+          Key(("alt", "f13")), Key(("altgr", "e"))]
+
+
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+@pytest.mark.parametrize("action", UNSAFE, ids=repr)
+def test_hidden_text_and_unpressable_keys_never_parse(name: str, action: Action) -> None:
+    family = get_family(name)
+    frame = family.frame(Monitor(0, 0, 1280, 800))
+    try:
+        written = family.format_action(action, frame, "why")
+    except ValueError:  # Deskhand's writer reads back what it writes: so, the JSON by hand
+        assert name == "deskhand"
+        written = f"<think>why</think><answer>{json.dumps(to_json(action))}</answer>"
+    with pytest.raises(ParseError):
+        family.parse(written, frame)
