@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 
 def accepts(fn: Any, name: str) -> bool:
     """Whether ``fn`` takes the keyword ``name``: transformers renames and adds them between
-    releases (``past_key_values`` became ``cache``; ``mm_encoder_outputs`` is recent)."""
+    releases (``past_key_values`` became ``cache``; ``mm_encoder_outputs`` is recent).
+
+    >>> accepts(lambda cache=None: 0, "cache"), accepts(lambda past_key_values=None: 0, "cache")
+    (True, False)
+    """
     import inspect
 
     try:

@@ -21,6 +21,7 @@ from learner.policy import (
     token_logprobs,
     with_image_features,
 )
+from learner.sampling import accepts
 from models.families.base import HF_VISION_BLOCK
 from models.tiny import TinyModel
 
@@ -65,7 +66,10 @@ def test_cached_image_features_give_the_same_logprobs(arch: tuple[Any, Processor
         cached = token_logprobs(model, fast, completion, processor.suppress_ids, 0.7)
         with model.disable_adapter():
             cached_ref = token_logprobs(model, fast, completion, processor.suppress_ids, 0.7)
-    assert calls == []  # the image was not encoded again for the G samples
+    if accepts(model.get_base_model().model.forward, "mm_encoder_outputs"):
+        assert calls == []  # the image was not encoded again for the G samples
+    else:  # a transformers without mm_encoder_outputs: each forward encodes it (measured with
+        assert calls == [1, 1]  # 5.17 on the GPU machine), to the same results below
     for want, got in ((plain, cached), (plain_ref, cached_ref)):
         assert torch.allclose(want[0], got[0], atol=1e-5)  # log-probs
         assert torch.allclose(want[1], got[1], atol=1e-5)  # entropies
