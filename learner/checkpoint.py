@@ -34,6 +34,7 @@ class TrainState:
     pulses: int = 0
     warmed: bool = False  # the run's supervised warm-up (if any) is done
     warmup_loss: float | None = None
+    guard: dict[str, Any] | None = None  # the reward model's warm-up guard, once it decided
 
 
 def _sync_tree(folder: Path) -> None:
@@ -59,7 +60,7 @@ def save(run_dir: Path, model: Any, optimizer: Any, state: TrainState) -> Path:
     model.save_pretrained(str(new / ADAPTER_DIR))
     torch.save({"optimizer": optimizer.state_dict(), "step": state.step,
                 "metrics": state.metrics, "entropies": state.entropies, "pulses": state.pulses,
-                "warmed": state.warmed, "warmup_loss": state.warmup_loss,
+                "warmed": state.warmed, "warmup_loss": state.warmup_loss, "guard": state.guard,
                 "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
                         "numpy": np.random.get_state()}}, new / STATE_FILE)
     _sync_tree(new)
@@ -95,4 +96,4 @@ def load(folder: Path, model: Any, optimizer: Any) -> TrainState:
     np.random.set_state(raw["rng"]["numpy"])
     return TrainState(int(raw["step"]), list(raw["metrics"]), list(raw["entropies"]),
                       int(raw.get("pulses", 0)), bool(raw.get("warmed", False)),
-                      raw.get("warmup_loss"))
+                      raw.get("warmup_loss"), raw.get("guard"))

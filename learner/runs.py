@@ -150,6 +150,7 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
                              "version": outcome.version,
                              "pulses": recipe.state.pulses,
                              "warmup_loss": recipe.state.warmup_loss,
+                             "warmup_guard": recipe.state.guard,
                              "gate": outcome.decision.to_json() if outcome.decision else None})
             return outcome
         except BaseException as exc:

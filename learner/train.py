@@ -41,6 +41,7 @@ from learner.grpo import GRPOSettings, Prompted, RewardFn, grpo_step
 from learner.policy import Interrupted, Processor, load_lora_model, pick_device
 from learner.sft import Example, entropy_collapsed, sft_phase
 from learner.train_config import ActorTrainConfig, GRPOConfig
+from learner.warmup_guard import WarmupGuard
 
 log = logging.getLogger(__name__)
 StepCallback = Callable[[int, int, dict[str, float]], None]
@@ -82,6 +83,7 @@ class Recipe:
         self.optimizer: Any = None
         self.state = checkpoint.TrainState()
         self.resumed_from: int | None = None
+        self.guard: WarmupGuard | None = None  # the reward model's, once its warm-up ran
 
     # -- setup ---------------------------------------------------------------------------
     def setup(self) -> None:
@@ -123,7 +125,16 @@ class Recipe:
 
     def train(self, max_steps: int | None = None, deadline: float | None = None,
               stop: Callable[[], bool] = lambda: False) -> str:
-        """Run steps until done; returns why it stopped: ``done``, ``time`` or ``stopped``."""
+        """Run steps until done; returns why it stopped: ``done``, ``time`` or ``stopped``.
+        A finished reward-model run then goes through its warm-up guard
+        (:mod:`learner.warmup_guard`)."""
+        why = self._steps(max_steps, deadline, stop)
+        if why != "stopped" and self.guard is not None and self.state.guard is None:
+            self.state.guard = self.guard.check(self.model, self.processor, self.job.evaluate)
+        return why
+
+    def _steps(self, max_steps: int | None, deadline: float | None,
+               stop: Callable[[], bool]) -> str:
         if not self.job.train:
             raise ValueError(f"no training states for the {self.job.role} run")
         cfg, settings = self.job.config, self.settings()
@@ -169,6 +180,9 @@ class Recipe:
             log.info("warm-up: %d SFT steps on %d %s, loss %.4f -> %.4f", len(losses),
                      len(self.job.sft_examples), what, losses[0], losses[-1])
             self.state.warmup_loss = losses[-1]
+            if self.job.role == "reward":
+                self.guard = WarmupGuard.take(self.model, self.processor, self.job.train,
+                                              self.job.evaluate)
         self.state.warmed = True
 
     def _supervised(self, steps: int, seed: int, decay: bool = False) -> list[float]:
