@@ -74,7 +74,8 @@ class Ranks:
         if not params:
             return
 
-        flat = torch.cat([p.grad.reshape(-1) for p in params])  # [sum of numel]
+        # [sum of numel], on the backend's device (a CPU run on a GPU machine under NCCL)
+        flat = torch.cat([p.grad.reshape(-1) for p in params]).to(self._device())
         dist.all_reduce(flat)
         offset = 0
         for p in params:
@@ -140,9 +141,11 @@ def lost_peer(exc: BaseException) -> bool:
         mark in text for mark in ("gloo", "NCCL", "Connection reset", "Connection closed"))
 
 
-def current() -> Ranks:
+def current(device: str = "auto") -> Ranks:
     """This process's ranks: ``SINGLE`` unless a launcher (accelerate, torchrun) set
-    ``WORLD_SIZE`` > 1, in which case accelerate's state joins the process group."""
+    ``WORLD_SIZE`` > 1, in which case accelerate's state joins the process group — NCCL when
+    training runs on CUDA (``device``: the training config's, ``auto`` = CUDA when present),
+    gloo when it runs on the CPU, even on a machine with GPUs. The first call decides."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return SINGLE
     from datetime import timedelta
@@ -150,7 +153,8 @@ def current() -> Ranks:
     import torch
     from accelerate import PartialState
 
-    # no GPU: gloo over the CPUs; the long timeout covers rank 0's export, served evaluation
-    # and gate, which the other ranks wait out before the next role's run
-    state = PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(hours=12))
+    cuda = torch.cuda.is_available() if device == "auto" else device.startswith("cuda")
+    # the long timeout covers rank 0's export, served evaluation and gate, which the other
+    # ranks wait out before the next role's run
+    state = PartialState(cpu=not cuda, timeout=timedelta(hours=12))
     return Ranks(state.process_index, state.num_processes, state.local_process_index)

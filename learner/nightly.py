@@ -127,11 +127,12 @@ class Night:
         active = AdapterRegistry(self.paths.adapters_dir, self.store).active(role)
         parent = active.peft_dir if active is not None else None
         cfg = train_config(self.learner)
+        device = (cfg.reward_model if role == "reward" else cfg.actor).device
         evaluator = ServedEvaluator(self._runtime(model), data.holdout,
                                     with_reasoning=self.agent.critic_reasoning,
                                     sigma=self.learner.rewards.click_sigma,
                                     max_new_tokens=self.agent.max_new_tokens or None,
-                                    ) if distributed.current().main else None
+                                    ) if distributed.current(device).main else None
         if role == "reward":
             job = grpo_reward.build_job(data.train, data.holdout, base_dir, cfg.reward_model,
                                         with_reasoning=self.agent.critic_reasoning,

@@ -77,7 +77,7 @@ class Recipe:
     def __init__(self, job: Job, run_dir: Path, on_step: StepCallback | None = None,
                  ranks: distributed.Ranks | None = None) -> None:
         self.job, self.run_dir, self.on_step = job, Path(run_dir), on_step
-        self.ranks = ranks if ranks is not None else distributed.current()
+        self.ranks = ranks if ranks is not None else distributed.current(job.config.device)
         self.model: Any = None
         self.processor: Any = None  # a Processor once set up
         self.optimizer: Any = None
