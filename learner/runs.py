@@ -113,7 +113,8 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
     run (row and folder), writes checkpoints and rows, exports, evaluates and gates; the
     others train their share of each step in the same folder and return when training ends.
     """
-    ranks = distributed.current()
+    ranks = distributed.current(job.config.device)
+    same_job(job, ranks)
     paths.ensure()
     with ExitStack() as held:
         run_id = _open_shared(paths, store, job, resume, ranks, held)
@@ -134,15 +135,24 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
             minutes = max_minutes if max_minutes is not None else job.config.max_minutes
             why = recipe.train(max_steps, time.monotonic() + 60 * minutes, stop)
             recipe.save_checkpoint()
-            if why == "stopped" or not main:
+            if why == "stopped":  # every rank agreed on it (Recipe.train)
                 if main:
                     _update(store, run_id, status="interrupted", ended_at=utcnow(),
                             reason=f"stopped at step {recipe.state.step} (signal)",
                             metrics={"steps": steps})
-                return RunOutcome(run_id, "interrupted" if why == "stopped" else "done",
-                                  recipe.state.step, recipe.resumed_from)
-            outcome = finish(paths, store, recipe, run_id, gate_config or GateConfig(),
-                             keep_versions, evaluator)
+                return RunOutcome(run_id, "interrupted", recipe.state.step, recipe.resumed_from)
+            if not main:  # wait out rank 0's export and gate: the next role reads what it wrote
+                failed = ranks.share(None)
+                if failed is not None:
+                    raise RuntimeError(f"rank 0 could not finish the {job.role} run: {failed}")
+                return RunOutcome(run_id, "done", recipe.state.step, recipe.resumed_from)
+            try:
+                outcome = finish(paths, store, recipe, run_id, gate_config or GateConfig(),
+                                 keep_versions, evaluator)
+            except BaseException as exc:
+                ranks.share(f"{type(exc).__name__}: {exc}")
+                raise
+            ranks.share(None)
             _update(store, run_id, status="done", ended_at=utcnow(),
                     reason=f"{why}: {recipe.state.step} steps",
                     metrics={"steps": steps, "candidate": _finite(outcome.candidate or {}),
@@ -154,15 +164,33 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
                              "gate": outcome.decision.to_json() if outcome.decision else None})
             return outcome
         except BaseException as exc:
-            if main:  # another rank died: interrupted, so the next run resumes from the checkpoint
+            if not main:  # rank 0 records the run: leave it this rank's own error to read
+                (folder / f"rank-{ranks.rank}.error").write_text(
+                    f"{type(exc).__name__}: {exc}"[:2000], encoding="utf-8")
+            else:  # another rank died (killed, out of memory): interrupted, so the next run
+                # resumes from the checkpoint; but a rank that failed on its own error fails it
                 lost = ranks.world > 1 and distributed.lost_peer(exc)
-                _update(store, run_id, status="interrupted" if lost else "failed",
-                        ended_at=utcnow(), metrics={"steps": steps},
-                        reason=(("a training process was lost: " if lost else "")
-                                + f"{type(exc).__name__}: {exc}")[:2000])
+                errors = sorted(folder.glob("rank-*.error")) if lost else []
+                why = (f"{errors[0].stem} failed: {errors[0].read_text(encoding='utf-8')}"
+                       if errors else f"{type(exc).__name__}: {exc}")
+                _update(store, run_id, status="interrupted" if lost and not errors
+                        else "failed", ended_at=utcnow(), metrics={"steps": steps},
+                        reason=(("a training process was lost: " if lost and not errors else "")
+                                + why)[:2000])
             raise
         finally:
             recipe.cleanup()
+
+
+def same_job(job: Job, ranks: distributed.Ranks) -> None:
+    """Every rank built the same job (each reads the store on its own), or all raise before
+    any run is opened: ranks training different states would silently not train one run."""
+    mine = (job.role, job.dataset_hash, len(job.train), len(job.sft_examples),
+            str(job.parent_peft), len(job.reward_fns))
+    seen = ranks.gather(mine)
+    if any(other != seen[0] for other in seen):
+        raise RuntimeError(f"the training processes built different {job.role} jobs "
+                           f"(role, data hash, states, examples, parent, rewards): {seen}")
 
 
 def _open_shared(paths: Paths, store: Store, job: Job, resume: bool,
@@ -174,6 +202,8 @@ def _open_shared(paths: Paths, store: Store, job: Job, resume: bool,
         try:
             held.enter_context(training_lock(paths.locks_dir))
             opened = open_run(store, paths, job, resume)[0]
+            for stale in run_dir(paths, opened, job.role).glob("rank-*.error"):
+                stale.unlink()  # an earlier attempt's: this one starts clean
         except BaseException as exc:
             ranks.share(f"{type(exc).__name__}: {exc}")
             raise
