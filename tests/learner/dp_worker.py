@@ -10,7 +10,8 @@ writing ``HOME/pid-<rank>`` and ``HOME/outcome-<rank>`` (``status resumed_from s
 run_id version``) and printing ``step <n>`` (rank 0).
 
 The reward is the completion's length modulo 5: on the random tiny model every group then has
-reward variance, so each step really updates the weights.
+reward variance, so each step really updates the weights. With ``DP_FAIL_RANK=r`` the reward
+raises on rank r (a rank failing on its own error).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from typing import Any
 
 
 def length_reward(completions: list[str], **_: object) -> list[float]:
+    import os
+
+    if os.environ.get("DP_FAIL_RANK") == os.environ.get("RANK", "0"):  # a test's broken rank
+        raise ValueError(f"a reward function broke on rank {os.environ.get('RANK')}")
     return [float(len(c) % 5) for c in completions]
 
 

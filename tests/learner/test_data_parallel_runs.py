@@ -81,3 +81,18 @@ def test_rank_0_owns_the_run_and_a_killed_rank_leaves_it_resumable(
     status, resumed_from, _, run_id, _ = _outcome(home, 0).split()
     assert status == "done" and int(resumed_from) >= 2 and run_id == str(killed.id)
     assert _runs(home)[-1].status == "done"
+
+
+def test_a_rank_failing_on_its_own_error_fails_the_run(tiny_model: TinyModel,
+                                                       tmp_path: Path) -> None:
+    """Rank 1's own error (here its reward function) is the run's reason, and the run is
+    failed, not interrupted: resuming it would only fail again, night after night."""
+    home = tmp_path / "home"
+    argv, env = command(2, ["job", str(tiny_model.hf_dir), str(home), "2"])
+    env["DP_FAIL_RANK"] = "1"
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode != 0
+    (run,) = _runs(home)
+    assert run.status == "failed", (run.status, run.reason, proc.stderr[-2000:])
+    assert run.reason is not None
+    assert "rank-1 failed: ValueError: a reward function broke on rank 1" in run.reason
