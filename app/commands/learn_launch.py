@@ -59,5 +59,19 @@ def launched() -> bool:
 
 
 def relaunch(processes: int, args: Sequence[str]) -> int:
-    """Run ``deskhand args`` on ``processes`` through accelerate; its exit status."""
-    return subprocess.call(launch_argv(processes, args))
+    """Run ``deskhand args`` on ``processes`` through accelerate; its exit status. A SIGTERM
+    or SIGINT to this process goes on to the launcher, which passes it to the ranks: they
+    stop at the end of their step and checkpoint, as one process would."""
+    import signal
+
+    child = subprocess.Popen(launch_argv(processes, args))
+
+    def forward(signum: int, _frame: object) -> None:
+        child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
