@@ -249,8 +249,8 @@ def learner(
     batch: Annotated[int, typer.Option("--batch", min=1, help="States per step")] = 2,
     tokens: Annotated[int, typer.Option("--tokens", min=1, help="Completion tokens")] = 32,
     processes: Annotated[int, typer.Option(
-        "--processes", min=1, help="Also measure K data-parallel processes (one thread each) "
-        "against one K-thread process on the same global batch (1: skip)")] = 1,
+        "--processes", min=1, help="Also measure K data-parallel CPU processes (one thread "
+        "each) against one K-thread process on the same model and global batch (1: skip)")] = 1,
     repeats: Annotated[int, typer.Option(
         "--repeats", min=1, help="With --processes: runs of each (the best counts)")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
@@ -279,6 +279,7 @@ def learner(
             from learner.bench_dp import compare
 
             scaling = compare(base, Path(work) / "dp", processes=processes, repeats=repeats,
+                              steps=steps, states=batch, group=group, tokens=tokens,
                               say=(lambda _: None) if as_json else typer.echo)
     if as_json:
         figures = report.as_dict()
@@ -299,7 +300,8 @@ def learner(
     out.print(f"ratio deskhand / TRL (median step time): {report.ratio:.3f}x; in CPU seconds "
               f"per step: {report.cpu_ratio:.3f}x")
     if scaling is not None:
-        out.print(f"{processes} processes x 1 thread vs 1 process x {processes} threads: "
+        out.print(f"on the CPU, {processes} processes x 1 thread vs 1 process x {processes} "
+                  f"threads: "
                   f"{max(scaling.multi):.2f} vs {max(scaling.single):.2f} samples/s (best of "
                   f"{len(scaling.multi)}), ratio {scaling.ratio:.3f} (goal >= 0.9; global batch "
                   f"{scaling.states} states x {scaling.group} samples)")
