@@ -50,9 +50,10 @@ class MigrationFailed(StoreError):
 def _pragmas(dbapi_conn: Any, busy_timeout_ms: int, foreign_keys: bool) -> None:
     cursor = dbapi_conn.cursor()
     try:
+        # the wait first: switching a new file to WAL takes a lock another opener may hold
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=FULL")  # see the module docstring
     finally:
         cursor.close()

@@ -355,9 +355,10 @@ def open_store(paths: Paths, config: StoreConfig | None = None) -> Store:
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(paths.db_path, config)
     try:
-        _check_readable(engine)
-        migrate(engine, paths.db_path, paths.backups_dir, config.keep_backups,
-                config.busy_timeout_ms)
+        with _opening(paths):  # one opener at a time checks and migrates (see below)
+            _check_readable(engine)
+            migrate(engine, paths.db_path, paths.backups_dir, config.keep_backups,
+                    config.busy_timeout_ms)
     except BaseException as exc:
         engine.dispose()
         cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
@@ -372,6 +373,30 @@ def open_store(paths: Paths, config: StoreConfig | None = None) -> Store:
         raise
     return Store(engine, ScreenFiles(paths.screens_dir, config.image_format), paths=paths,
                  write_retry_s=config.write_retry_s)
+
+
+@contextmanager
+def _opening(paths: Paths, timeout_s: float = 120.0) -> Iterator[None]:
+    """Hold the store's open lock: processes opening a new store together (the ranks of a
+    data-parallel ``deskhand learn``) would otherwise both migrate it, and the second would
+    fail on the tables the first made. Waits for another opener, at most ``timeout_s``."""
+    from agent.locks import FileLock, LockBusy
+
+    lock = FileLock(paths.locks_dir / "store-open.lock", "opening the store")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            lock.acquire()
+            break
+        except LockBusy:
+            if time.monotonic() > deadline:
+                raise StoreError(f"another process has been opening the store for "
+                                 f"{timeout_s:.0f} s ({lock.holder() or '?'})") from None
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _check_readable(engine: Engine) -> None:
