@@ -93,6 +93,19 @@ class FileLock:
         self._handle = handle
         return self
 
+    def acquire_within(self, timeout_s: float, poll_s: float = 0.05) -> FileLock:
+        """Take the lock, waiting for another holder at most ``timeout_s``; else ``LockBusy``."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self.acquire()
+            except LockBusy:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(poll_s)
+
     def release(self) -> None:
         if self._handle is None:
             return

@@ -29,7 +29,6 @@ import builtins
 import json
 import logging
 import shutil
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -219,16 +218,10 @@ class AdapterRegistry:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         lock = FileLock(self.root / ".registry.lock", "adapter registry")
-        deadline = time.monotonic() + self.lock_timeout_s
-        while True:
-            try:
-                lock.acquire()
-                break
-            except LockBusy:
-                if time.monotonic() > deadline:
-                    raise RegistryError("the adapter registry is busy (another writer)") \
-                        from None
-                time.sleep(0.05)
+        try:
+            lock.acquire_within(self.lock_timeout_s)
+        except LockBusy:
+            raise RegistryError("the adapter registry is busy (another writer)") from None
         try:
             yield
         finally:

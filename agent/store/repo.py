@@ -383,16 +383,11 @@ def _opening(paths: Paths, timeout_s: float = 120.0) -> Iterator[None]:
     from agent.locks import FileLock, LockBusy
 
     lock = FileLock(paths.locks_dir / "store-open.lock", "opening the store")
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            lock.acquire()
-            break
-        except LockBusy:
-            if time.monotonic() > deadline:
-                raise StoreError(f"another process has been opening the store for "
-                                 f"{timeout_s:.0f} s ({lock.holder() or '?'})") from None
-            time.sleep(0.05)
+    try:
+        lock.acquire_within(timeout_s)
+    except LockBusy:
+        raise StoreError(f"another process has been opening the store for {timeout_s:.0f} s "
+                         f"({lock.holder() or '?'})") from None
     try:
         yield
     finally:

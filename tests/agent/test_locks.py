@@ -53,3 +53,16 @@ def test_the_lock_is_released_on_exit_and_cannot_be_taken_twice(tmp_path: Path) 
         with pytest.raises(LockBusy):
             lock.acquire()
     assert not lock.held and not FileLock(tmp_path / "x.lock").is_held()
+
+
+def test_acquire_within_waits_for_the_holder_then_gives_up(tmp_path: Path) -> None:
+    import threading
+
+    held = FileLock(tmp_path / "x.lock").acquire()
+    with pytest.raises(LockBusy):
+        FileLock(tmp_path / "x.lock").acquire_within(0.2)  # still held: gives up
+    threading.Timer(0.3, held.release).start()
+    started = time.monotonic()
+    waiter = FileLock(tmp_path / "x.lock").acquire_within(10)  # released meanwhile: taken
+    assert waiter.held and time.monotonic() - started < 10
+    waiter.release()
