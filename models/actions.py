@@ -26,6 +26,7 @@ from models.errors import ActionError as ActionError
 from models.keys import KEY_ALIASES as KEY_ALIASES
 from models.keys import MAX_CHORD, sendable
 from models.keys import MODIFIER_KEYS as MODIFIER_KEYS
+from models.keys import describe as _short
 from models.keys import normalize_key as normalize_key
 from models.typed_text import check_typed
 
@@ -156,12 +157,6 @@ def to_json(action: Action) -> dict[str, Any]:
 def dumps(action: Action) -> str:
     """Compact, key-stable JSON text of an action."""
     return json.dumps(to_json(action), ensure_ascii=False, separators=(", ", ": "))
-
-
-def _short(value: Any) -> str:
-    """``repr`` of a value, cut to a length an error message can carry."""
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
 
 
 def _int(obj: dict[str, Any], name: str, whole: bool = False) -> int:

@@ -144,8 +144,15 @@ _SENDABLE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789"
                             "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-def _describe(name: object) -> str:
-    return repr(name)
+def describe(value: object) -> str:
+    """``repr`` of a value, cut to a length an error message can carry (a model can write a
+    key name or a text of any length).
+
+    >>> describe("ctrl"), describe("a" * 100)[-16:]
+    ("'ctrl'", '(102 characters)')
+    """
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
 
 
 def normalize_key(name: str) -> str:
@@ -161,14 +168,14 @@ def normalize_key(name: str) -> str:
     models.keys.KeyNameError: '\\x04' is a control character (ctrl+d), not a key name
     """
     if not isinstance(name, str) or name == "":
-        raise KeyNameError(f"key name must be a non-empty string, got {_describe(name)}")
+        raise KeyNameError(f"key name must be a non-empty string, got {describe(name)}")
     if len(name) == 1:
         return _one_char(name, name)
     text = unicodedata.normalize("NFKC", name).strip()
     if len(text) == 1:
         return _one_char(text, name)
     if text == "" or any(unicodedata.category(c)[0] in "CZ" and c != " " for c in text):
-        raise KeyNameError(f"unknown key name {_describe(name)}")
+        raise KeyNameError(f"unknown key name {describe(name)}")
     low = text.lower()
     for start, end in _WRAPPERS:
         if low.startswith(start) and low.endswith(end) and len(low) > 2:
@@ -184,7 +191,7 @@ def normalize_key(name: str) -> str:
         return _one_char(low, name)
     found = _named(re.sub(r"[\s_\-]+", "", low))
     if found is None:
-        raise KeyNameError(f"unknown key name {_describe(name)}")
+        raise KeyNameError(f"unknown key name {describe(name)}")
     return found
 
 
@@ -214,15 +221,15 @@ def _one_char(char: str, original: str) -> str:
     if category == "Cc":
         chord = control_chord(char)
         what = f" ({'+'.join(chord)})" if chord else ""
-        raise KeyNameError(f"{_describe(original)} is a control character{what}, "
+        raise KeyNameError(f"{describe(original)} is a control character{what}, "
                            "not a key name")
     if char.isspace():
         return "space"
     if category[0] in "CZ" or category[0] == "M":  # format, private, unassigned, marks, lines
-        raise KeyNameError(f"unknown key name {_describe(original)}")
+        raise KeyNameError(f"unknown key name {describe(original)}")
     folded = unicodedata.normalize("NFKC", char)
     if len(folded) != 1:
-        raise KeyNameError(f"unknown key name {_describe(original)}")
+        raise KeyNameError(f"unknown key name {describe(original)}")
     if folded != char:
         return _one_char(folded, original)
     lower = char.lower()
@@ -255,7 +262,7 @@ def normalize_chord(keys: Iterable[str] | str) -> tuple[str, ...]:
     ('ctrl', 'w')
     """
     if isinstance(keys, str) or not isinstance(keys, Iterable):
-        raise KeyNameError(f"a chord is a list of key names, got {_describe(keys)}")
+        raise KeyNameError(f"a chord is a list of key names, got {describe(keys)}")
     names = list(keys)
     if not names:
         raise KeyNameError("no keys given")

@@ -249,3 +249,18 @@ def test_keys_the_actuator_cannot_press_are_refused(keys: tuple[str, ...], messa
 def test_keys_the_actuator_presses_keep_working(keys: tuple[str, ...]) -> None:
     assert validate(Key(keys)) == Key(keys)
     assert from_json({"type": "key", "keys": "+".join(keys)}) == Key(keys)
+
+
+@pytest.mark.parametrize("keys", [
+    ("Ctrl", "c"), ("ctrl", "C"), ("cmd", "c"), ("ctrl", "plus"), ("ctrl", " "), ("ctrl", "\x00"),
+    ("a" * 1000,), ("ctrl", "\u202e"),
+])
+def test_key_spellings_that_are_not_canonical_are_refused(keys: tuple[str, ...]) -> None:
+    with pytest.raises(ActionError) as err:
+        validate(Key(keys))
+    assert all(c.isprintable() for c in str(err.value)) and len(str(err.value)) < 300
+
+
+def test_typed_text_beyond_the_limit_is_refused_not_cut() -> None:
+    with pytest.raises(ActionError, match="at most 10000"):
+        validate(Type("a" * 100_001))
