@@ -49,16 +49,22 @@ def _sync_tree(folder: Path) -> None:
         os.close(fd)
 
 
-def save(run_dir: Path, model: Any, optimizer: Any, state: TrainState) -> Path:
-    """Write the checkpoint of ``run_dir`` atomically (see module doc); returns its folder."""
+def save(run_dir: Path, model: Any, optimizer: Any, state: TrainState,
+         weights: dict[str, Any] | None = None,
+         optimizer_state: dict[str, Any] | None = None) -> Path:
+    """Write the checkpoint of ``run_dir`` atomically (see module doc); returns its folder.
+
+    ``weights`` and ``optimizer_state`` are a sharded model's, gathered whole by every rank
+    (:mod:`learner.sharding`); a whole model's are read from it and its optimizer."""
     import torch
 
     final, new, old = (run_dir / "checkpoint", run_dir / "checkpoint.new",
                        run_dir / "checkpoint.old")
     shutil.rmtree(new, ignore_errors=True)
     new.mkdir(parents=True)
-    model.save_pretrained(str(new / ADAPTER_DIR))
-    torch.save({"optimizer": optimizer.state_dict(), "step": state.step,
+    model.save_pretrained(str(new / ADAPTER_DIR), state_dict=weights)
+    torch.save({"optimizer": optimizer_state if optimizer_state is not None
+                else optimizer.state_dict(), "step": state.step,
                 "metrics": state.metrics, "entropies": state.entropies, "pulses": state.pulses,
                 "warmed": state.warmed, "warmup_loss": state.warmup_loss, "guard": state.guard,
                 "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
@@ -81,19 +87,33 @@ def latest(run_dir: Path) -> Path | None:
     return None
 
 
-def load(folder: Path, model: Any, optimizer: Any) -> TrainState:
-    """Put a checkpoint's adapter weights, optimizer state and RNG state back."""
-    import torch
+def load_weights(folder: Path, model: Any) -> None:
+    """Put a checkpoint's adapter weights into ``model`` (a whole one: before sharding)."""
     from peft import set_peft_model_state_dict
     from safetensors.torch import load_file
 
     weights = load_file(str(folder / ADAPTER_DIR / "adapter_model.safetensors"))
     set_peft_model_state_dict(model, weights)
+
+
+def load_state(folder: Path, model: Any, optimizer: Any) -> TrainState:
+    """Put a checkpoint's optimizer state (sharded or not: :mod:`learner.sharding`) and RNG
+    state back; its step counter and history."""
+    import torch
+
+    from learner.sharding import load_optimizer_state
+
     raw = torch.load(folder / STATE_FILE, weights_only=False)
-    optimizer.load_state_dict(raw["optimizer"])
+    load_optimizer_state(model, optimizer, raw["optimizer"])
     torch.set_rng_state(raw["rng"]["torch"])
     random.setstate(raw["rng"]["python"])
     np.random.set_state(raw["rng"]["numpy"])
     return TrainState(int(raw["step"]), list(raw["metrics"]), list(raw["entropies"]),
                       int(raw.get("pulses", 0)), bool(raw.get("warmed", False)),
                       raw.get("warmup_loss"), raw.get("guard"))
+
+
+def load(folder: Path, model: Any, optimizer: Any) -> TrainState:
+    """Put a checkpoint's adapter weights, optimizer state and RNG state back."""
+    load_weights(folder, model)
+    return load_state(folder, model, optimizer)

@@ -28,6 +28,7 @@ class Ranks:
     rank: int = 0
     world: int = 1
     local_rank: int = 0
+    sharded: bool = False  # the model is sharded over the ranks (FSDP, :mod:`learner.sharding`)
 
     @property
     def main(self) -> bool:
@@ -44,6 +45,21 @@ class Ranks:
         """
         return [(i, x) for i, x in enumerate(items) if i % self.world == self.rank]
 
+    def even_shard(self, items: Sequence[T]) -> list[tuple[int | None, T]]:
+        """:meth:`shard`, padded with ``(None, items[0])`` so every rank gets as many: a
+        sharded model's every forward and backward is a collective, so all ranks must make
+        as many (the caller gives a pad's result no weight). Unsharded ranks get no pads.
+
+        >>> Ranks(1, 2, sharded=True).even_shard(["a", "b", "c"])
+        [(1, 'b'), (None, 'a')]
+        >>> Ranks(1, 2).even_shard(["a", "b", "c"])
+        [(1, 'b')]
+        """
+        share: list[tuple[int | None, T]] = list(self.shard(items))
+        if self.sharded and items:
+            share += [(None, items[0])] * (-(-len(items) // self.world) - len(share))
+        return share
+
     def sum(self, values: Sequence[float]) -> list[float]:
         """Each value summed over the ranks (float64, one all-reduce).
 
@@ -59,10 +75,30 @@ class Ranks:
         dist.all_reduce(buf)
         return [float(v) for v in buf.cpu().tolist()]
 
+    def most(self, values: Sequence[float]) -> list[float]:
+        """Each value's maximum over the ranks (float64, one all-reduce).
+
+        >>> SINGLE.most([3.0])
+        [3.0]
+        """
+        if self.world == 1:
+            return [float(v) for v in values]
+        import torch
+        import torch.distributed as dist
+
+        buf = torch.tensor(list(values), dtype=torch.float64, device=self._device())
+        dist.all_reduce(buf, op=dist.ReduceOp.MAX)
+        return [float(v) for v in buf.cpu().tolist()]
+
+    def all(self, flag: bool) -> bool:
+        """Whether ``flag`` holds on every rank (a sharded model's loops end together)."""
+        return not self.any([not flag])[0]
+
     def sum_grads(self, params: Iterable[Any]) -> None:
         """Sum the gradients of ``params`` over the ranks in place (a rank that computed
-        none contributes zeros), in one flat all-reduce."""
-        if self.world == 1:
+        none contributes zeros), in one flat all-reduce. A sharded model's gradients are
+        summed by FSDP itself, in its backward."""
+        if self.world == 1 or self.sharded:
             return
         import torch
         import torch.distributed as dist

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -218,49 +218,58 @@ def grpo_step(model: Any, processor: Processor, optimizer: Any, states: Sequence
     step can be run again from the same state."""
     import torch
 
-    groups = []
-    for index, state in ranks.shard(states):
-        with seeded(seed, index, model.device):
-            groups.append(roll_out(model, processor, state, settings, fns, stop))
+    # (global index, group); a sharded model's pads (index None) only keep the ranks in step
+    rolled: list[tuple[int | None, Group]] = []
+    for index, state in ranks.even_shard(states):
+        with seeded(seed, -1 if index is None else index, model.device):
+            rolled.append((index, roll_out(
+                model, processor, state, settings if index is not None
+                else replace(settings, reward_weights=()), fns if index is not None else (),
+                stop)))
+    groups = [g for index, g in rolled if index is not None]
     kept = [g for g in groups if not g.flat]
     n_groups, n_kept, global_tokens = ranks.sum(
         [len(groups), len(kept), sum(float(g.mask.sum()) for g in kept)])
+    # a sharded model's ranks make as many passes: fillers (weight 0) make up the difference
+    passes = int(ranks.most([len(kept)])[0]) if ranks.sharded else len(kept)
+    work = [(g, 1.0) for g in kept] + [(rolled[0][1], 0.0)] * (passes - len(kept))
     totals = {"entropy_sum": 0.0, "kl_sum": 0.0, "clipped_sum": 0.0, "tokens": 0.0}
     loss_value = 0.0
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
-    olds: list[torch.Tensor | None] = [None] * len(kept)
+    olds: list[torch.Tensor | None] = [None] * len(work)
     if settings.iterations > 1:
         with torch.no_grad():
             olds = [token_logprobs(model, g.enc, g.completion, processor.suppress_ids,
-                                   settings.temperature)[0] for g in kept]
+                                   settings.temperature)[0] for g, _ in work]
     for _ in range(settings.iterations if n_kept else 0):
         tokens = max(1.0, global_tokens)
         optimizer.zero_grad(set_to_none=True)
         loss_value = 0.0
-        for group, old in zip(kept, olds, strict=True):
+        for (group, weight), old in zip(work, olds, strict=True):
             loss, stats = group_loss(model, group, settings, old, processor.suppress_ids)
-            (loss / tokens).backward()  # type: ignore[no-untyped-call]
-            loss_value += float(loss.detach()) / tokens
-            for key in totals:
-                totals[key] += stats[key]
+            (loss * weight / tokens).backward()  # type: ignore[no-untyped-call]
+            if weight:
+                loss_value += float(loss.detach()) / tokens
+                for key in totals:
+                    totals[key] += stats[key]
         ranks.sum_grads(params)  # the global batch's gradient (each rank divided by all tokens)
         torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
         optimizer.step()
     if not n_kept:  # still measure the policy's entropy, so collapse is seen even then
         with torch.no_grad():
-            for g in groups:
+            for index, g in rolled:
                 _, ent = token_logprobs(model, g.enc, g.completion, processor.suppress_ids,
                                         settings.temperature)
-                totals["entropy_sum"] += float((ent * g.mask).sum())
-                totals["tokens"] += float(g.mask.sum())
+                if index is not None:
+                    totals["entropy_sum"] += float((ent * g.mask).sum())
+                    totals["tokens"] += float(g.mask.sum())
     rewards = [r for g in groups for r in g.rewards]
     loss_value, reward_sum, reward_n, *sums = ranks.sum(
         [loss_value, sum(rewards), len(rewards), *totals.values()])
     totals = dict(zip(totals, sums, strict=True))
     seen = max(1.0, totals["tokens"])
-    texts = ranks.gather([(i, g.texts) for (i, _), g in zip(ranks.shard(states), groups,
-                                                               strict=True)])
+    texts = ranks.gather([(i, g.texts) for i, g in rolled if i is not None])
     ordered = sorted((pair for part in texts for pair in part), key=lambda pair: pair[0])
     result = StepResult(loss_value, reward_sum / max(1.0, reward_n),
                         totals["entropy_sum"] / seen, totals["kl_sum"] / seen,

@@ -96,8 +96,11 @@ def with_image_features(model: Any, enc: Encoded) -> Encoded:
     import torch
 
     from learner.sampling import accepts
+    from learner.sharding import peers
 
     if enc.pixel_values is None or enc.image_grid_thw is None or enc.features is not None:
+        return enc
+    if peers(model) is not None:  # sharded: only whole forwards gather the vision weights
         return enc
     inner = _base(model).model  # the ForConditionalGeneration's multimodal model
     if not accepts(inner.forward, "mm_encoder_outputs"):  # older transformers: every forward

@@ -13,7 +13,9 @@ the adapter it had; a killed run's row stays ``running`` (or ``interrupted`` aft
 and the next run of that role resumes it from its checkpoint.
 
 Several processes (``accelerate launch``, :mod:`learner.distributed`) train one run: rank 0
-owns the lock, the row, the folder, the checkpoints, the export and the gate.
+owns the lock, the row, the folder, the checkpoints, the export and the gate. A model sharded
+over them (FSDP, :mod:`learner.sharding`) needs every rank for its forwards, so all of them
+take part in the torch measurements before rank 0 goes on alone (:func:`measure`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from agent.locks import training_lock
 from agent.paths import Paths
 from agent.store.repo import Store
 from agent.store.schema import TrainingRun, utcnow
-from learner import checkpoint, distributed, gate
+from learner import checkpoint, distributed, gate, sharding
 from learner.adapters import AdapterRegistry
 from learner.config import GateConfig
 from learner.train import Job, Recipe, StepCallback
@@ -141,6 +143,11 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
                             reason=f"stopped at step {recipe.state.step} (signal)",
                             metrics={"steps": steps})
                 return RunOutcome(run_id, "interrupted", recipe.state.step, recipe.resumed_from)
+            ranks = recipe.ranks  # marked sharded when FSDP split the model
+            measured = None
+            if ranks.sharded:  # the gate's torch measurements need every rank's shards
+                plan = ranks.share(_plan(paths, store, job, evaluator) if main else (False, None))
+                measured = measure(recipe, *plan)
             if not main:  # wait out rank 0's export and gate: the next role reads what it wrote
                 failed = ranks.share(None)
                 if failed is not None:
@@ -148,7 +155,7 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
                 return RunOutcome(run_id, "done", recipe.state.step, recipe.resumed_from)
             try:
                 outcome = finish(paths, store, recipe, run_id, gate_config or GateConfig(),
-                                 keep_versions, evaluator)
+                                 keep_versions, evaluator, measured)
             except BaseException as exc:
                 ranks.share(f"{type(exc).__name__}: {exc}")
                 raise
@@ -214,36 +221,71 @@ def _open_shared(paths: Paths, store: Store, job: Job, resume: bool,
     return opened
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What the gate needs from the torch model (:func:`measure`)."""
+
+    weights: dict[str, Any] | None  # a sharded model's LoRA, gathered whole (None: unsharded)
+    kl: float | None  # the actor's drift from the base
+    candidate: gate.Evaluation | None  # torch evaluations, when no served evaluator runs
+    baseline: gate.Evaluation | None
+
+
+def _plan(paths: Paths, store: Store, job: Job,
+          evaluator: Evaluator | None) -> tuple[bool, str | None]:
+    """Rank 0's plan for :func:`measure`: whether the torch model is evaluated (no served
+    evaluator), and the active adapter it is compared with."""
+    active = AdapterRegistry(paths.adapters_dir, store).active(job.role)
+    return evaluator is None, str(active.peft_dir) if active else None
+
+
+def measure(recipe: Recipe, torch_eval: bool, active_peft: str | None) -> Measured:
+    """The trained LoRA, the actor's drift and (``torch_eval``) the candidate's and the
+    baseline's holdout results from the torch model. A sharded model's ranks all call this
+    together: each of its forwards needs every rank."""
+    job = recipe.job
+    weights = sharding.full_weights(recipe.model) if recipe.ranks.sharded else None
+    kl = recipe.drift() if job.role == "actor" and job.holdout else None
+    candidate = baseline = None
+    if torch_eval:
+        candidate = recipe.evaluation("candidate")
+        baseline = (recipe.evaluation_peft(Path(active_peft)) if active_peft
+                    else recipe.evaluation("base"))
+    return Measured(weights, kl, candidate, baseline)
+
+
 def finish(paths: Paths, store: Store, recipe: Recipe, run_id: int, gate_config: GateConfig,
-           keep_versions: int, evaluator: Evaluator | None = None) -> RunOutcome:
+           keep_versions: int, evaluator: Evaluator | None = None,
+           measured: Measured | None = None) -> RunOutcome:
     """Export, evaluate candidate and baseline, register, gate (promote or say why not).
 
     ``evaluator`` evaluates a GGUF adapter (or the base, ``None``) as it will run
     (:class:`learner.served_eval.ServedEvaluator`); without one (synthetic jobs, tests) the
     torch model is evaluated on the job's holdout instead, and the row says which it was.
+    ``measured``: what :func:`measure` took already (a sharded model's ranks together).
     """
     from models.architectures import of_folder
     from models.gguf.lora import export_lora
 
     job = recipe.job
     folder = run_dir(paths, run_id, job.role)
-    peft_dir = recipe.save_adapter(folder / "adapter")
+    if measured is None:
+        measured = measure(recipe, *_plan(paths, store, job, evaluator))
+    peft_dir = recipe.save_adapter(folder / "adapter", measured.weights)
     gguf_path = export_lora(peft_dir, folder / "adapter.gguf",  # for the base's llama.cpp arch
                             arch=of_folder(job.base_dir).gguf_arch)
     registry = AdapterRegistry(paths.adapters_dir, store, keep=keep_versions)
     active = registry.active(job.role)
-    kl = recipe.drift() if job.role == "actor" and job.holdout else None
     if evaluator is None:
         evaluated = "torch model on the training holdout"
-        candidate = recipe.evaluation("candidate")
-        baseline = (recipe.evaluation_peft(active.peft_dir) if active
-                    else recipe.evaluation("base"))
+        assert measured.candidate is not None and measured.baseline is not None
+        candidate, baseline = measured.candidate, measured.baseline
     else:
         evaluated = "GGUF adapter on the quantized base through llama.cpp"
         recipe.cleanup()  # the trainer's memory is not needed to run the served model
         candidate = evaluator(job.role, gguf_path)
         baseline = evaluator(job.role, active.gguf_path if active else None)
-    candidate = dataclasses.replace(candidate, kl=kl)
+    candidate = dataclasses.replace(candidate, kl=measured.kl)
     log.info("%s candidate %s; baseline %s (%s)", job.role, _figures(candidate),
              _figures(baseline), evaluated)
     version = registry.register(job.role, peft_dir, gguf_path, {

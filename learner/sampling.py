@@ -7,6 +7,10 @@ each token from exactly the distribution :func:`learner.policy.token_logprobs` s
 ``softmax(logits / temperature)`` with the special tokens masked — no top-k, top-p or
 repetition penalty from the model's ``generation_config``.
 
+A model sharded over several processes (:mod:`learner.sharding`) runs every token through
+the whole model instead (its sharding hooks sit there), and the loop ends when every rank's
+samples are done: each forward needs all of them.
+
 The design choice a reader must know: the text tokens after the prompt get M-RoPE positions
 ``max(prompt positions) + 1 + t`` on all three axes, as transformers gives them in ``generate``
 (for a text-only prompt that is ``P + t``); an image prompt's positions come from the model's
@@ -67,8 +71,11 @@ def decode(model: Any, base: Any, inputs: dict[str, Any], n: int, *, max_new_tok
     the language model and the LM head (the LoRA in them active as the model's is)."""
     import torch
 
+    from learner.sharding import peers, together
+
     device = inputs["input_ids"].device
     start = next_position(base, inputs)
+    whole = peers(model) is None  # a sharded model runs only whole forwards (its hooks)
     eos = torch.tensor(eos_ids, device=device)
     text, head = base.model.language_model, base.lm_head
     with torch.no_grad():
@@ -77,6 +84,7 @@ def decode(model: Any, base: Any, inputs: dict[str, Any], n: int, *, max_new_tok
         if cache is None:  # transformers before the rename
             cache = out.past_key_values
         cache_kwarg = "cache" if accepts(text.forward, "cache") else "past_key_values"
+        root_kwarg = "cache" if accepts(base.forward, "cache") else "past_key_values"
         cache.batch_repeat_interleave(n)  # one prompt's KV, shared by the n samples
         logits = out.logits[:, -1, :].float().expand(n, -1)  # [n, V]
         banned = torch.zeros(logits.shape[-1], device=device)  # [V]: -inf at special tokens
@@ -90,10 +98,14 @@ def decode(model: Any, base: Any, inputs: dict[str, Any], n: int, *, max_new_tok
             done = done | (token[:, None] == eos).any(-1)
             if stop is not None and stop():
                 return torch.stack(tokens, dim=1), True
-            if bool(done.all()) or step == max_new_tokens - 1:
+            if together(model, bool(done.all())) or step == max_new_tokens - 1:
                 break
             position = torch.full((3, n, 1), start + step, dtype=torch.long, device=device)
-            hidden = text(input_ids=token[:, None], position_ids=position, use_cache=True,
-                          **{cache_kwarg: cache}).last_hidden_state  # [n, 1, H]
-            logits = head(hidden[:, -1, :]).float()  # [n, V]
+            if whole:
+                hidden = text(input_ids=token[:, None], position_ids=position, use_cache=True,
+                              **{cache_kwarg: cache}).last_hidden_state  # [n, 1, H]
+                logits = head(hidden[:, -1, :]).float()  # [n, V]
+            else:
+                logits = model(input_ids=token[:, None], position_ids=position, use_cache=True,
+                               logits_to_keep=1, **{root_kwarg: cache}).logits[:, -1, :].float()
     return torch.stack(tokens, dim=1), False  # [n, C]

@@ -57,10 +57,12 @@ def sft_step(model: Any, processor: Processor, optimizer: Any, batch: Sequence[E
 
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    losses = [example_loss(model, processor, ex) for _, ex in ranks.shard(batch)]
-    (tokens,) = ranks.sum([sum(n for _, n in losses)])
-    total = (sum((loss for loss, _ in losses), torch.zeros((), device=model.device))
-             / max(1.0, tokens))
+    # a sharded model's pads (index None: weight 0) keep every rank's forwards in step
+    losses = [(*example_loss(model, processor, ex), 0.0 if i is None else 1.0)
+              for i, ex in ranks.even_shard(batch)]
+    (tokens,) = ranks.sum([sum(n * weight for _, n, weight in losses)])
+    total = (sum((loss * weight for loss, _, weight in losses),
+                 torch.zeros((), device=model.device)) / max(1.0, tokens))
     if losses:
         total.backward()
     params = [p for p in model.parameters() if p.requires_grad]

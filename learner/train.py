@@ -18,6 +18,8 @@ between the ranks and their gradients summed (:mod:`learner.distributed`), each 
 from a stream seeded by (run seed, step, state), so K processes train the weights one process
 would, and only rank 0 writes checkpoints. The ranks agree on stopping (SIGTERM, the time
 budget) before each step, so under several processes a stop waits for the step to finish.
+With accelerate's FSDP config the model is sharded over the ranks after the LoRA and the
+checkpoint's weights are loaded, before the optimizer is made (:mod:`learner.sharding`).
 
 The design choice a reader must know: the stop request is a plain callable (SIGTERM sets it)
 checked between steps and after every sampled token; a step cut short applies nothing, and
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learner import checkpoint, distributed
+from learner import checkpoint, distributed, sharding
 from learner.evaluate import kl_to_base
 from learner.gate import Evaluation
 from learner.grpo import GRPOSettings, Prompted, RewardFn, grpo_step
@@ -98,13 +100,29 @@ class Recipe:
             adapter_dir=self.job.parent_peft, device=device,
             load_in_4bit=cfg.load_in_4bit and device.startswith("cuda"),
             gradient_checkpointing=cfg.gradient_checkpointing and device.startswith("cuda"))
+        found = checkpoint.latest(self.run_dir)
+        if found is not None:  # into the whole model: sharding splits what it holds
+            checkpoint.load_weights(found, self.model)
+        self._shard(device)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
-        found = checkpoint.latest(self.run_dir)
         if found is not None:
-            self.state = checkpoint.load(found, self.model, self.optimizer)
+            self.state = checkpoint.load_state(found, self.model, self.optimizer)
             self.resumed_from = self.state.step
             log.info("resumed %s run from step %d (%s)", self.job.role, self.state.step, found)
+
+    def _shard(self, device: str) -> None:
+        """Shard the model over the ranks when accelerate's config asks for FSDP."""
+        wanted = sharding.requested()
+        if wanted is None:
+            return
+        if self.ranks.world == 1:
+            log.warning("FSDP over one process shards nothing: training the whole model")
+            return
+        self.model, self.ranks = sharding.shard(self.model, wanted, self.ranks, device)
+        if self.ranks.main:
+            log.info("FSDP: the %s model is sharded over %d processes", self.job.role,
+                     self.ranks.world)
 
     def settings(self) -> GRPOSettings:
         cfg = self.job.config
@@ -217,15 +235,21 @@ class Recipe:
 
     # -- save / evaluate / cleanup -------------------------------------------------------
     def save_checkpoint(self) -> Path | None:
-        """Rank 0 writes the checkpoint (the others hold the same weights); all wait for it."""
-        folder = (checkpoint.save(self.run_dir, self.model, self.optimizer, self.state)
-                  if self.ranks.main else None)
+        """Rank 0 writes the checkpoint (the others hold the same weights, or, sharded, gather
+        theirs to it); all wait for it."""
+        weights = optim = None
+        if self.ranks.sharded:  # every rank takes part in gathering the whole tensors
+            weights = sharding.full_weights(self.model)
+            optim = sharding.optimizer_state(self.model, self.optimizer)
+        folder = (checkpoint.save(self.run_dir, self.model, self.optimizer, self.state,
+                                  weights, optim) if self.ranks.main else None)
         self.ranks.barrier()
         return folder
 
-    def save_adapter(self, folder: Path) -> Path:
-        """The trained LoRA as a peft folder (what the registry copies in)."""
-        self.model.save_pretrained(str(folder))
+    def save_adapter(self, folder: Path, weights: dict[str, Any] | None = None) -> Path:
+        """The trained LoRA as a peft folder (what the registry copies in); a sharded model's
+        ``weights`` come gathered (:func:`learner.sharding.full_weights`)."""
+        self.model.save_pretrained(str(folder), state_dict=weights)
         return folder
 
     def evaluation(self, adapter: str = "candidate") -> Evaluation:

@@ -6,11 +6,15 @@
 #   grpo real   10 GRPO steps of our trainer in bf16 on CUDA
 #   lora parity an exported GGUF LoRA: llama.cpp on the GPU against peft on CUDA, for a tiny
 #               Qwen2.5-VL and a tiny Qwen3-VL (deepstack)
+#   fsdp real   with 2 or more GPUs: 3 GRPO steps with the model sharded over all of them
+#               (packaging/accelerate/fsdp.yaml); on one GPU it says it is skipped
 # Each check runs under its own timeout and prints one line of figures (its log is kept in the
 # work folder). Without a GPU (or with --cpu) it says the GPU parts are skipped and runs its CPU
-# fallback: bench tiny on the CPU, 2 GRPO steps and both LoRA parities on the CPU (what CI runs).
+# fallback: bench tiny on the CPU, 2 GRPO steps, 2 sharded over two CPU processes, and both LoRA
+# parities on the CPU (what CI runs).
 #   scripts/gpu-check.sh [--cpu] [--work DIR]     DIR: where models are built and kept
-# Exit status: 0 when every check that ran passed, 1 otherwise. The time limits add up to 585 s.
+# Exit status: 0 when every check that ran passed, 1 otherwise. The time limits add up to 585 s
+# (705 s with several GPUs).
 # GPU_CHECK_SETUP replaces the build command (tests run the GPU sequence with stand-ins).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +32,9 @@ VENV="${DESKHAND_VENV:-$PWD/.venv}"
 PY="$VENV/bin/python"
 mkdir -p "$WORK"
 PASSED=0 FAILED=0 STARTED=$SECONDS
+# accelerate launch with the FSDP config the README documents (one process per GPU, or gloo)
+SHARDED=(--config_file packaging/accelerate/fsdp.yaml --num_machines 1 --mixed_precision no
+         --dynamo_backend no)
 
 # check NAME SECONDS COMMAND...: run it under a timeout; print the last line it wrote (its
 # figures) or why it failed
@@ -64,6 +71,13 @@ if ((FORCE_CPU == 0)) && command -v nvidia-smi >/dev/null \
   check "grpo real" 90 "$PY" scripts/gpu_check.py grpo real "$WORK" 10
   check "lora parity" 45 "$PY" scripts/gpu_check.py lora-parity "$WORK"
   check "lora parity qwen3" 45 "$PY" scripts/gpu_check.py lora-parity "$WORK" tiny-qwen3
+  gpus="$(nvidia-smi --query-gpu=name --format=csv,noheader | grep -c .)"
+  if ((gpus >= 2)); then
+    check "fsdp real" 120 "$PY" -m accelerate.commands.launch "${SHARDED[@]}" \
+      --num_processes "$gpus" scripts/gpu_check.py fsdp real "$WORK" 3
+  else
+    echo "fsdp real: one GPU — SKIPPED (sharding the model needs 2 or more)"
+  fi
   MODE="GPU"
 else
   why="no NVIDIA GPU found (nvidia-smi)"
@@ -75,6 +89,8 @@ else
   check "grpo tiny" 180 "$PY" scripts/gpu_check.py grpo tiny "$WORK" 2
   check "lora parity" 120 "$PY" scripts/gpu_check.py lora-parity "$WORK"
   check "lora parity qwen3" 120 "$PY" scripts/gpu_check.py lora-parity "$WORK" tiny-qwen3
+  check "fsdp tiny" 120 env OMP_NUM_THREADS=1 "$PY" -m accelerate.commands.launch \
+    "${SHARDED[@]}" --num_processes 2 scripts/gpu_check.py fsdp tiny "$WORK" 2
   MODE="CPU fallback (GPU parts skipped)"
 fi
 echo "gpu-check: $MODE: $PASSED passed, $FAILED failed in $((SECONDS - STARTED)) s"

@@ -86,12 +86,22 @@ def register(app: typer.Typer) -> None:
         processes: Annotated[int, typer.Option(
             "--processes", min=1,
             help="Data-parallel processes (one per GPU) through accelerate launch")] = 1,
+        fsdp: Annotated[bool, typer.Option(
+            "--fsdp", help="Shard the model over the --processes (FSDP2), for a model too big "
+            "for one GPU")] = False,
     ) -> None:
         """Train the reward-model and actor adapters from your judgments."""
         from app.commands import learn_launch
+        from learner import sharding
 
+        if fsdp and not learn_launch.launched() and processes < 2:
+            raise typer.BadParameter("--fsdp shards the model over several processes: give "
+                                     "--processes K (K >= 2)")
+        if fsdp and learn_launch.launched() and sharding.requested() is None:
+            raise typer.BadParameter("--fsdp under accelerate launch: launch with accelerate's "
+                                     "FSDP config (packaging/accelerate/fsdp.yaml)")
         if processes > 1 and not learn_launch.launched():
-            raise typer.Exit(learn_launch.relaunch(processes, sys.argv[1:]))
+            raise typer.Exit(learn_launch.relaunch(processes, sys.argv[1:], fsdp))
         from agent.store.repo import open_store
         from learner.nightly import Night
         from learner.runs import StopRequest

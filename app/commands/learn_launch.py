@@ -8,7 +8,8 @@ process per device" and runs on CPUs too, over gloo).
 
 The design choice a reader must know: the launched processes see ``WORLD_SIZE``, so their own
 ``--processes`` never launches again; one process (``--processes 1``) never involves
-accelerate at all.
+accelerate at all. ``--fsdp`` launches with accelerate's FSDP settings instead of
+``--multi_gpu`` (the same as ``packaging/accelerate/fsdp.yaml``), and the ranks shard the model.
 """
 
 from __future__ import annotations
@@ -39,15 +40,25 @@ def without_processes(args: Sequence[str]) -> list[str]:
     return out
 
 
-def launch_argv(processes: int, args: Sequence[str]) -> list[str]:
-    """The ``accelerate launch`` command line that runs ``deskhand args`` on ``processes``.
+# accelerate's FSDP settings for ``--fsdp``: those of packaging/accelerate/fsdp.yaml
+FSDP_FLAGS = ("--use_fsdp", "--fsdp_version", "2", "--fsdp_auto_wrap_policy",
+              "TRANSFORMER_BASED_WRAP", "--fsdp_reshard_after_forward", "true",
+              "--fsdp_offload_params", "false", "--fsdp_state_dict_type", "FULL_STATE_DICT")
+
+
+def launch_argv(processes: int, args: Sequence[str], fsdp: bool = False) -> list[str]:
+    """The ``accelerate launch`` command line that runs ``deskhand args`` on ``processes``,
+    sharding the model over them with ``fsdp`` (:mod:`learner.sharding`).
 
     >>> launch_argv(2, ["learn", "--processes", "2"])[3:6]
     ['--multi_gpu', '--num_processes', '2']
     >>> launch_argv(2, ["learn", "--processes", "2"])[-3:]
     ['-m', 'app.cli', 'learn']
+    >>> launch_argv(2, ["learn", "--fsdp"], fsdp=True)[3:6]
+    ['--use_fsdp', '--fsdp_version', '2']
     """
-    return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
+    mode = list(FSDP_FLAGS) if fsdp else ["--multi_gpu"]
+    return [sys.executable, "-m", "accelerate.commands.launch", *mode,
             "--num_processes", str(processes), "--num_machines", "1",
             "--mixed_precision", "no", "--dynamo_backend", "no",
             "-m", "app.cli", *without_processes(args)]
@@ -58,13 +69,13 @@ def launched() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def relaunch(processes: int, args: Sequence[str]) -> int:
+def relaunch(processes: int, args: Sequence[str], fsdp: bool = False) -> int:
     """Run ``deskhand args`` on ``processes`` through accelerate; its exit status. A SIGTERM
     or SIGINT to this process goes on to the launcher, which passes it to the ranks: they
     stop at the end of their step and checkpoint, as one process would."""
     import signal
 
-    child = subprocess.Popen(launch_argv(processes, args))
+    child = subprocess.Popen(launch_argv(processes, args, fsdp))
 
     def forward(signum: int, _frame: object) -> None:
         child.send_signal(signum)

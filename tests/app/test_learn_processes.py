@@ -15,10 +15,10 @@ from app.cli import cli
 from app.commands import learn_launch
 
 
-def test_learn_processes_relaunches_through_accelerate(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    args = ["--home", str(tmp_path), "learn", "--role", "actor", "--processes", "2",
-            "--max-steps", "3"]
+def _fake_launcher(monkeypatch: pytest.MonkeyPatch, args: list[str],
+                   status: int) -> list[list[str]]:
+    """``deskhand args`` as the command line, and a launcher that records its argv and
+    exits with ``status``; the recorded argvs."""
     calls: list[list[str]] = []
 
     class Launcher:
@@ -26,11 +26,19 @@ def test_learn_processes_relaunches_through_accelerate(tmp_path: Path,
             calls.append(argv)
 
         def wait(self) -> int:
-            return 7
+            return status
 
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     monkeypatch.setattr(sys, "argv", ["deskhand", *args])
     monkeypatch.setattr(subprocess, "Popen", Launcher)
+    return calls
+
+
+def test_learn_processes_relaunches_through_accelerate(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["--home", str(tmp_path), "learn", "--role", "actor", "--processes", "2",
+            "--max-steps", "3"]
+    calls = _fake_launcher(monkeypatch, args, status=7)
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 7, result.output
     (argv,) = calls
@@ -38,6 +46,41 @@ def test_learn_processes_relaunches_through_accelerate(tmp_path: Path,
     assert argv[argv.index("--num_processes") + 1] == "2" and "--multi_gpu" in argv
     assert argv[argv.index("-m", 3):] == ["-m", "app.cli", "--home", str(tmp_path), "learn",
                                           "--role", "actor", "--max-steps", "3"]
+
+
+def test_learn_fsdp_launches_with_accelerates_fsdp_settings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--fsdp`` gives accelerate the settings of ``packaging/accelerate/fsdp.yaml``: the
+    ranks read the same sharding from either."""
+    import yaml
+
+    from learner import sharding
+
+    args = ["--home", str(tmp_path), "learn", "--processes", "2", "--fsdp"]
+    calls = _fake_launcher(monkeypatch, args, status=0)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (argv,) = calls
+    assert "--use_fsdp" in argv and "--multi_gpu" not in argv
+    flags = dict(zip(argv[4::2], argv[5::2], strict=False))
+    config = yaml.safe_load((Path(__file__).resolve().parents[2] / "packaging" / "accelerate"
+                             / "fsdp.yaml").read_text())
+    assert config["distributed_type"] == "FSDP"
+    for key, value in config["fsdp_config"].items():
+        if f"--{key}" in flags:
+            assert flags[f"--{key}"].lower() == str(value).lower(), key
+    monkeypatch.setenv("ACCELERATE_USE_FSDP", "true")
+    for key in ("version", "auto_wrap_policy", "reshard_after_forward", "offload_params"):
+        monkeypatch.setenv(f"FSDP_{key.upper()}", str(config["fsdp_config"][f"fsdp_{key}"]))
+    assert sharding.requested() == sharding.Sharding(reshard_after_forward=True,
+                                                     offload=False, wrap=(), layers=True)
+
+
+def test_learn_fsdp_needs_several_processes(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "learn", "--fsdp"])
+    assert result.exit_code == 2 and "--processes K (K >= 2)" in result.output
 
 
 def test_a_launched_rank_does_not_launch_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +101,7 @@ def test_a_stop_signal_reaches_the_launcher(monkeypatch: pytest.MonkeyPatch) -> 
              "signal.signal(signal.SIGTERM, lambda *_: sys.exit(5))\n"
              "time.sleep(60)\n")
     monkeypatch.setattr(learn_launch, "launch_argv",
-                        lambda processes, args: [sys.executable, "-c", child])
+                        lambda processes, args, fsdp=False: [sys.executable, "-c", child])
     before = signal.getsignal(signal.SIGTERM)
     threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
     assert learn_launch.relaunch(2, ["learn"]) == 5  # the child's own exit, on its SIGTERM

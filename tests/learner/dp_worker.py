@@ -2,7 +2,8 @@
 
 ``python -m tests.learner.dp_worker recipe BASE RUN_DIR OUT STEPS`` trains a synthetic actor
 job with :class:`learner.train.Recipe` and writes this rank's final LoRA weights to
-``OUT/rank<r>.safetensors``; ``... warmup BASE RUN_DIR OUT EPOCHS`` runs only the job's
+``OUT/rank<r>.safetensors`` (and ``OUT/held-<r>``: ``<sharded> <weights it holds> <the
+model's>``); ``... warmup BASE RUN_DIR OUT EPOCHS`` runs only the job's
 warm-up (``sft_epochs`` EPOCHS, its decaying rate) and writes the weights the same way;
 ``... job BASE HOME STEPS`` runs the same job through
 :func:`learner.runs.run_job` in the Deskhand home ``HOME`` (store, lock, export, gate),
@@ -67,18 +68,24 @@ def run(base: Path, home: Path, steps: int) -> None:
 def main(base: Path, run_dir: Path, out: Path, steps: int) -> None:
     from safetensors.torch import save_file
 
+    from learner.sharding import full_weights
     from learner.train import Recipe
 
     recipe = Recipe(job(base, steps), run_dir)
     recipe.setup()
     recipe.train(steps)
     recipe.save_checkpoint()
-    weights = {n: p.detach().contiguous() for n, p in recipe.model.named_parameters()
-               if p.requires_grad}
+    weights = full_weights(recipe.model)  # every rank: a sharded model gathers them
     out.mkdir(parents=True, exist_ok=True)
     save_file(weights, str(out / f"rank{recipe.ranks.rank}.safetensors"))
-    print("trained", recipe.ranks.rank, recipe.ranks.world, recipe.state.step,
-          recipe.resumed_from, flush=True)
+    # one write: the ranks share stdout (unbuffered under the launcher), and print's pieces
+    # of two ranks interleaved ("trainedtrained 0 2 2 None")
+    sys.stdout.write(f"trained {recipe.ranks.rank} {recipe.ranks.world} {recipe.state.step} "
+                     f"{recipe.resumed_from}\n")
+    sys.stdout.flush()
+    held = sum(getattr(p, "to_local", lambda p=p: p)().numel() for p in recipe.model.parameters())
+    whole = sum(p.numel() for p in recipe.model.parameters())
+    (out / f"held-{recipe.ranks.rank}").write_text(f"{recipe.ranks.sharded} {held} {whole}")
 
 
 def warm_up(base: Path, run_dir: Path, out: Path, epochs: float) -> None:
@@ -87,13 +94,13 @@ def warm_up(base: Path, run_dir: Path, out: Path, epochs: float) -> None:
     loss>`` to ``OUT/warmed-<rank>`` (two ranks share one stdout, and their lines interleave)."""
     from safetensors.torch import save_file
 
+    from learner.sharding import full_weights
     from learner.train import Recipe
 
     recipe = Recipe(job(base, 1, sft_steps=1, sft_batch=5, sft_epochs=epochs), run_dir)
     recipe.setup()
     recipe.warm_up()
-    weights = {n: p.detach().contiguous() for n, p in recipe.model.named_parameters()
-               if p.requires_grad}
+    weights = full_weights(recipe.model)  # every rank: a sharded model gathers them
     out.mkdir(parents=True, exist_ok=True)
     save_file(weights, str(out / f"rank{recipe.ranks.rank}.safetensors"))
     steps = recipe.job.config.warmup_steps(len(recipe.job.sft_examples))

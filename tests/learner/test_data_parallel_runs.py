@@ -8,10 +8,14 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
 
 from agent.paths import Paths
 from agent.store.repo import open_store
+from app.commands.learn_launch import FSDP_FLAGS
 from learner.adapters import AdapterRegistry
 from models.tiny import TinyModel
 from tests.learner.test_data_parallel import ROOT, command, launch
@@ -35,10 +39,12 @@ def _outcome(home: Path, rank: int) -> str:
     return (home / f"outcome-{rank}").read_text()
 
 
-def _kill_rank_1_after_step(home: Path, base: str, step: int) -> int:
-    """Launch a long run, SIGKILL rank 1 once rank 0 reported ``step``; the launcher's code."""
+def _kill_rank_1_after_step(home: Path, base: str, step: int,
+                            mode: Sequence[str] = ("--multi_gpu",)) -> int:
+    """Launch a long run, SIGKILL rank 1 once rank 0 reported ``step``; the launcher's code.
+    ``mode``: accelerate's flags (FSDP's shard the model)."""
     (home / "pid-1").unlink(missing_ok=True)
-    argv, env = command(2, ["job", base, str(home), "50"])
+    argv, env = command(2, ["job", base, str(home), "50"], mode)
     with subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True) as proc:
         assert proc.stdout is not None
@@ -56,10 +62,15 @@ def _kill_rank_1_after_step(home: Path, base: str, step: int) -> int:
         return proc.wait(timeout=120)
 
 
+@pytest.mark.parametrize("mode", [("--multi_gpu",), FSDP_FLAGS], ids=["whole", "sharded"])
 def test_rank_0_owns_the_run_and_a_killed_rank_leaves_it_resumable(
-        tiny_model: TinyModel, tmp_path: Path) -> None:
+        tiny_model: TinyModel, tmp_path: Path, mode: tuple[str, ...]) -> None:
+    """Also sharded (``deskhand learn --fsdp``'s flags): every rank then takes part in the
+    gate's torch measurements, and the resumed run compares its candidate with the active
+    adapter on the sharded model."""
     base, home = str(tiny_model.hf_dir), tmp_path / "home"
-    launch(2, [base, str(home), "2"], mode="job")
+    sharded = mode == FSDP_FLAGS
+    launch(2, [base, str(home), "2"], mode="job", accelerate=mode)
     assert _outcome(home, 1) == "done None 2 1 None"  # rank 1 trained, registered nothing
     assert _outcome(home, 0) == "done None 2 1 1"  # rank 0 exported, registered v1, gated it
     (run,) = _runs(home)
@@ -68,7 +79,7 @@ def test_rank_0_owns_the_run_and_a_killed_rank_leaves_it_resumable(
     assert (folder / "adapter.gguf").is_file() and (folder / "checkpoint").is_dir()
     sha = _promote(home, 1)  # the adapter the app runs while the next run is killed
 
-    code = _kill_rank_1_after_step(home, base, step=2)
+    code = _kill_rank_1_after_step(home, base, step=2, mode=mode)
     assert code != 0  # the launcher saw a rank die (and stopped the other)
     active = AdapterRegistry(Paths.resolve(home).adapters_dir).active("actor")
     assert active is not None and active.version == 1 and active.sha256 == sha  # verified
@@ -77,10 +88,12 @@ def test_rank_0_owns_the_run_and_a_killed_rank_leaves_it_resumable(
     assert killed.status in ("interrupted", "running") and killed.metrics is not None
     assert len(killed.metrics["steps"]) >= 2
 
-    launch(1, [base, str(home), "3"], mode="job")
-    status, resumed_from, _, run_id, _ = _outcome(home, 0).split()
+    launch(2 if sharded else 1, [base, str(home), "3"], mode="job", accelerate=mode)
+    status, resumed_from, _, run_id, version = _outcome(home, 0).split()
     assert status == "done" and int(resumed_from) >= 2 and run_id == str(killed.id)
-    assert _runs(home)[-1].status == "done"
+    last = _runs(home)[-1]
+    assert last.status == "done" and version == "2" and last.metrics is not None
+    assert last.metrics["baseline"]["n"] >= 1  # the active v1, measured on the same holdout
 
 
 def test_a_rank_failing_on_its_own_error_fails_the_run(tiny_model: TinyModel,

@@ -46,8 +46,11 @@ def test_without_a_gpu_the_cpu_fallback_runs_and_says_what_was_skipped(
                                "|Δlogit|")
     assert lines[4].startswith("lora parity qwen3vl: peft on cpu vs llama.cpp on the CPU, max "
                                "|Δlogit|")
-    assert lines[5].startswith("gpu-check: CPU fallback (GPU parts skipped): 4 passed, 0 failed")
-    assert len(lines) == 6
+    assert lines[5].startswith("fsdp tiny: 2 steps sharded over 2 CPU processes, each holding "
+                               "50% of the model's ")
+    assert "loss finite" in lines[5] and "LoRA changed" in lines[5]
+    assert lines[6].startswith("gpu-check: CPU fallback (GPU parts skipped): 5 passed, 0 failed")
+    assert len(lines) == 7
 
 
 def _tool(folder: Path, name: str, text: str) -> Path:
@@ -57,12 +60,15 @@ def _tool(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_with_a_gpu_the_six_checks_run_in_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("gpus", [1, 2])
+def test_with_a_gpu_the_checks_run_in_order(tmp_path: Path, gpus: int) -> None:
+    """Six checks on one GPU (sharding is said to be skipped); with two, the sharded GRPO
+    steps run too, one process per GPU."""
     fake = tmp_path / "bin"
     (tmp_path / "venv" / "bin").mkdir(parents=True)
     fake.mkdir()
     calls = tmp_path / "calls"
-    _tool(fake, "nvidia-smi", 'echo "NVIDIA H200, 143771 MiB"\n')
+    _tool(fake, "nvidia-smi", 'echo "NVIDIA H200, 143771 MiB"\n' * gpus)
     # the venv's python stands in for every check: it records its arguments and prints figures;
     # grpo fails the way gpu_check.py's fail() does, its line already marked FAILED
     _tool(tmp_path / "venv" / "bin", "python",
@@ -76,12 +82,19 @@ def test_with_a_gpu_the_six_checks_run_in_order(tmp_path: Path) -> None:
     assert lines[0] == "gpu-check: NVIDIA H200, 143771 MiB"
     recorded = [line.split()[1:] for line in calls.read_text().splitlines()]
     work = str(tmp_path / "work")
+    sharded = ["-m", "accelerate.commands.launch", "--config_file",
+               "packaging/accelerate/fsdp.yaml", "--num_machines", "1", "--mixed_precision",
+               "no", "--dynamo_backend", "no", "--num_processes", "2", "scripts/gpu_check.py",
+               "fsdp", "real", work, "3"]
     assert recorded == [["device", "0"], ["bench", "tiny", work, "-1", "4", "32"],
                         ["bench", "real", work, "-1", "4", "32"], ["grpo", "real", work, "10"],
-                        ["lora-parity", work], ["lora-parity", work, "tiny-qwen3"]]
+                        ["lora-parity", work], ["lora-parity", work, "tiny-qwen3"],
+                        *([sharded[1:]] if gpus == 2 else [])]
     assert lines[4].startswith("figures of grpo real — FAILED (exit 1; see ")
     assert lines[4].count("FAILED") == 1
-    assert lines[-1].startswith("gpu-check: GPU: 5 passed, 1 failed in ")
+    if gpus == 1:
+        assert lines[7] == "fsdp real: one GPU — SKIPPED (sharding the model needs 2 or more)"
+    assert lines[-1].startswith(f"gpu-check: GPU: {4 + gpus} passed, 1 failed in ")
     assert done.returncode == 1
 
 
@@ -96,6 +109,7 @@ def test_bench_real_qwen3_serves_the_quantized_model_with_qwen3_prompts(
     spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "scripts" / "gpu_check.py")
     assert spec is not None and spec.loader is not None
     gpu_check = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "gpu_check", gpu_check)  # as an import would (dataclasses)
     spec.loader.exec_module(gpu_check)
     asked: list[str] = []
 
