@@ -7,18 +7,19 @@ dropped (they carry no signal), a clipped ratio objective with an optional highe
 and a per-token k3 KL to the reference = the same model with its LoRA disabled (β=0 skips the
 reference pass). Token losses are averaged over all kept tokens of the step (DAPO's loss).
 
-The design choice a reader must know: a step samples and scores one state's group at a time
-(one prompt repeated G times needs no padding) and accumulates gradients across the step's
-states before one optimizer step; with ``iterations`` > 1 the same samples are reused for more
-updates, which is where the clip does its work. Several processes split the states of a
-step between them (:mod:`learner.distributed`) and sum what they computed.
+The design choice a reader must know: a step samples all its states' groups in one loop
+(:func:`learner.sampling.decode_many`, prompts left-padded), then scores one state's group at
+a time (one prompt repeated G times needs no padding) and accumulates gradients across the
+step's states before one optimizer step; with ``iterations`` > 1 the same samples are
+reused for more updates, which is where the clip does its work. Several processes split the
+states of a step between them (:mod:`learner.distributed`) and sum what they computed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from learner.policy import (
     Encoded,
     Processor,
     completion_mask,
-    sample,
+    sample_many,
     token_logprobs,
     with_image_features,
 )
@@ -114,23 +115,36 @@ def advantages(rewards: Sequence[float], eps: float = 1e-4) -> np.ndarray:
     return out
 
 
-def roll_out(model: Any, processor: Processor, state: Prompted, settings: GRPOSettings,
-             fns: Sequence[RewardFn], stop: Callable[[], bool] | None = None) -> Group:
-    """Sample G completions of one state and reward them (``Interrupted`` on a stop)."""
+def roll_out(model: Any, processor: Processor,
+             states: Sequence[tuple[int | None, Prompted]], settings: GRPOSettings,
+             fns: Sequence[RewardFn],
+             stop: Callable[[], bool] | None = None, seed: int | None = None) -> list[Group]:
+    """Sample G completions of each of ``states`` (global index, state), all in one sampling
+    loop, and reward them (``Interrupted`` on a stop). A state's samples draw from the stream
+    ``seed`` and its index give it (:func:`stream`), so it samples the same on any rank in any
+    company; index None marks a pad (:meth:`Ranks.even_shard`): sampled, never rewarded."""
     import torch
 
-    enc = with_image_features(model, processor.encode(state.text, state.image))  # once per group
+    encs = [with_image_features(model, processor.encode(state.text, state.image))
+            for _, state in states]  # each image once per group
     model.eval()
-    completion = sample(model, enc, settings.group_size, max_new_tokens=settings.max_new_tokens,
-                        temperature=settings.temperature, processor=processor,
-                        stop=stop)  # [G, C]
-    mask = completion_mask(completion, processor.eos_ids).to(completion.device)  # [G, C]
-    texts = [processor.decode([int(t) for t, m in zip(row, keep, strict=True) if m > 0])
-             for row, keep in zip(completion.tolist(), mask.tolist(), strict=True)]
+    device = model.device
+    completions = sample_many(
+        model, encs, settings.group_size, max_new_tokens=settings.max_new_tokens,
+        temperature=settings.temperature, processor=processor, stop=stop,
+        generators=None if seed is None else [stream(seed, -1 if index is None else index,
+                                                     device) for index, _ in states])
     weights = settings.reward_weights or (1.0,) * len(fns)
-    rewards = score(fns, weights, texts, state.columns)
-    adv = torch.tensor(advantages(rewards), dtype=torch.float32, device=completion.device)
-    return Group(enc, completion, mask, texts, rewards, adv)
+    groups = []
+    for (index, state), enc, completion in zip(states, encs, completions, strict=True):
+        mask = completion_mask(completion, processor.eos_ids).to(completion.device)  # [G, C]
+        texts = [processor.decode([int(t) for t, m in zip(row, keep, strict=True) if m > 0])
+                 for row, keep in zip(completion.tolist(), mask.tolist(), strict=True)]
+        rewards = (score(fns, weights, texts, state.columns) if index is not None
+                   else [0.0] * len(texts))
+        adv = torch.tensor(advantages(rewards), dtype=torch.float32, device=completion.device)
+        groups.append(Group(enc, completion, mask, texts, rewards, adv))
+    return groups
 
 
 def group_loss(model: Any, group: Group, settings: GRPOSettings, old_logp: torch.Tensor | None,
@@ -182,25 +196,15 @@ class StepResult:
                 "dropped_groups": float(self.dropped), "groups": float(self.groups)}
 
 
-def seeded(seed: int | None, index: int, device: Any) -> Any:
-    """A context in which sampling draws from its own stream for state ``index`` of a step
-    seeded ``seed`` (None: the global stream), so a state samples the same completions
-    whichever rank rolls it out; the global RNG is left as it was."""
-    import contextlib
-
+def stream(seed: int, index: int, device: Any) -> Any:
+    """The random stream of state ``index``'s samples in a step seeded ``seed``: a generator
+    of its own, so a state samples the same completions whichever rank rolls it out and
+    whichever states share its batch; the global RNG is left alone."""
     import torch
 
-    if seed is None:
-        return contextlib.nullcontext()
-
-    @contextlib.contextmanager
-    def scope() -> Any:
-        devices = [device] if str(device).startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed((seed * 1_000_003 + index) % 2**63)
-            yield
-
-    return scope()
+    generator = torch.Generator(device=device)
+    generator.manual_seed((seed * 1_000_003 + index) % 2**63)
+    return generator
 
 
 def grpo_step(model: Any, processor: Processor, optimizer: Any, states: Sequence[Prompted],
@@ -219,13 +223,9 @@ def grpo_step(model: Any, processor: Processor, optimizer: Any, states: Sequence
     import torch
 
     # (global index, group); a sharded model's pads (index None) only keep the ranks in step
-    rolled: list[tuple[int | None, Group]] = []
-    for index, state in ranks.even_shard(states):
-        with seeded(seed, -1 if index is None else index, model.device):
-            rolled.append((index, roll_out(
-                model, processor, state, settings if index is not None
-                else replace(settings, reward_weights=()), fns if index is not None else (),
-                stop)))
+    share = ranks.even_shard(states)
+    groups_of = roll_out(model, processor, share, settings, fns, stop, seed)
+    rolled = list(zip([index for index, _ in share], groups_of, strict=True))
     groups = [g for index, g in rolled if index is not None]
     kept = [g for g in groups if not g.flat]
     n_groups, n_kept, global_tokens = ranks.sum(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,19 +244,28 @@ def sample(model: Any, enc: Encoded, n: int, *, max_new_tokens: int, temperature
     generated token; when it says so, sampling ends and ``Interrupted`` is raised. The prompt
     (and its image) is encoded once for the ``n`` samples (:mod:`learner.sampling`).
     """
+    return sample_many(model, [enc], n, max_new_tokens=max_new_tokens, temperature=temperature,
+                       processor=processor, stop=stop)[0]
+
+
+def sample_many(model: Any, encs: Sequence[Encoded], n: int, *, max_new_tokens: int,
+                temperature: float, processor: Processor, stop: Callable[[], bool] | None = None,
+                generators: Sequence[Any] | None = None) -> list[torch.Tensor]:
+    """:func:`sample` for several prompts at once (one ``[n, C]`` block each), in one
+    sampling loop; ``generators``: each prompt's random stream (None: the global one)."""
     import torch
 
-    from learner.sampling import decode
+    from learner.sampling import decode_many
 
-    inputs = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v
-              for k, v in enc.repeat(1).items()}
-    completion, stopped = decode(model, _base(model), inputs, n, max_new_tokens=max_new_tokens,
-                                 temperature=temperature, eos_ids=processor.eos_ids,
-                                 pad_id=processor.pad_id, suppress_ids=processor.suppress_ids,
-                                 stop=stop)
+    prompts = [{k: v.to(model.device) if isinstance(v, torch.Tensor) else v
+                for k, v in enc.repeat(1).items()} for enc in encs]
+    completions, stopped = decode_many(
+        model, _base(model), prompts, n, max_new_tokens=max_new_tokens,
+        temperature=temperature, eos_ids=processor.eos_ids, pad_id=processor.pad_id,
+        suppress_ids=processor.suppress_ids, stop=stop, generators=generators)
     if stopped or (stop is not None and stop()):
         raise Interrupted("stopped while sampling")
-    return completion
+    return completions
 
 
 def completion_mask(completion: torch.Tensor, eos_ids: list[int]) -> torch.Tensor:

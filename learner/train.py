@@ -132,7 +132,7 @@ class Recipe:
                             reward_weights=self.job.reward_weights)
 
     def step_seed(self) -> int:
-        """The sampling seed of the next step (per state below it: :func:`learner.grpo.seeded`)."""
+        """The sampling seed of the next step (per state below it: :func:`learner.grpo.stream`)."""
         return self.job.config.seed * 100_003 + self.state.step
 
     # -- train ---------------------------------------------------------------------------

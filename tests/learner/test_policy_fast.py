@@ -128,3 +128,36 @@ def test_sampled_tokens_have_the_scored_distribution(
     assert 0.05 < float(logp.exp()) < 0.95  # a test of the distribution, not of a sure token
     assert abs(share - float(logp.exp())) < 0.03
     assert not set(drawn[:, 0].tolist()) & set(processor.suppress_ids)
+
+
+def test_states_sampled_together_sample_as_each_alone(
+        arch: tuple[Any, Processor, Encoded]) -> None:
+    """A step's states share one sampling loop, left-padded to one length: prompts of other
+    lengths, another image size and a text-only one beside them change none of the tokens a
+    state draws (greedy, and from its own random stream at temperature 1)."""
+    import torch
+
+    from learner.grpo import stream
+    from learner.policy import sample_many
+
+    model, processor, enc = arch
+    side = processor.params.factor
+    wide = np.random.default_rng(1).integers(0, 255, (side * 6, side * 4, 3), dtype=np.uint8)
+    other = processor.encode("<|im_start|>user\nA longer question, with many more words in it "
+                             f"than the first.\n{HF_VISION_BLOCK}<|im_end|>\n"
+                             "<|im_start|>assistant\n", wide)
+    plain = processor.encode("<|im_start|>user\nNo picture.<|im_end|>\n<|im_start|>assistant\n",
+                             None)
+    encs = [with_image_features(model, e) for e in (enc, other, plain)]
+    assert len({int(e.input_ids.shape[1]) for e in encs}) == 3  # padding really happens
+    for temperature in (0.0, 1.0):
+        def streams(indices: list[int]) -> list[Any] | None:
+            return None if temperature == 0 else [stream(7, i, "cpu") for i in indices]
+
+        together = sample_many(model, encs, 3, max_new_tokens=8, temperature=temperature,
+                               processor=processor, generators=streams([0, 1, 2]))
+        for i, e in enumerate(encs):
+            (alone,) = sample_many(model, [e], 3, max_new_tokens=8, temperature=temperature,
+                                   processor=processor, generators=streams([i]))
+            assert torch.equal(together[i], alone), (temperature, i)
+    assert not torch.equal(together[0][:, :2], together[1][:, :2])  # three real prompts
