@@ -125,6 +125,8 @@ def roll_out(model: Any, processor: Processor,
     company; index None marks a pad (:meth:`Ranks.even_shard`): sampled, never rewarded."""
     import torch
 
+    if not states:  # a rank with no share of a step smaller than the ranks
+        return []
     encs = [with_image_features(model, processor.encode(state.text, state.image))
             for _, state in states]  # each image once per group
     model.eval()
@@ -232,7 +234,9 @@ def grpo_step(model: Any, processor: Processor, optimizer: Any, states: Sequence
         [len(groups), len(kept), sum(float(g.mask.sum()) for g in kept)])
     # a sharded model's ranks make as many passes: fillers (weight 0) make up the difference
     passes = int(ranks.most([len(kept)])[0]) if ranks.sharded else len(kept)
-    work = [(g, 1.0) for g in kept] + [(rolled[0][1], 0.0)] * (passes - len(kept))
+    work = [(g, 1.0) for g in kept]
+    if passes > len(kept):  # only a sharded rank, whose share is never empty (pads)
+        work += [(rolled[0][1], 0.0)] * (passes - len(kept))
     totals = {"entropy_sum": 0.0, "kl_sum": 0.0, "clipped_sum": 0.0, "tokens": 0.0}
     loss_value = 0.0
     model.train()

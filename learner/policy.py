@@ -180,14 +180,16 @@ def pick_device(prefer: str = "auto", local_rank: int = 0) -> str:
 
 def load_lora_model(hf_dir: Path, *, rank: int, alpha: int, adapter_dir: Path | None = None,
                     device: str = "cpu", load_in_4bit: bool = False,
-                    gradient_checkpointing: bool = False) -> Any:
+                    gradient_checkpointing: bool = False, stay_on_cpu: bool = False) -> Any:
     """The base model with a trainable LoRA: ``adapter_dir``'s weights, or a fresh one.
 
     The base is loaded as whatever supported architecture ``hf_dir/config.json`` names
     (Qwen2-VL, Qwen2.5-VL, Qwen3-VL; see :mod:`models.architectures`).
 
     On CUDA the base is bf16 (or 4-bit through bitsandbytes when asked and installed); the
-    LoRA targets only the text model's projections, the ones the GGUF exporter writes.
+    LoRA targets only the text model's projections, the ones the GGUF exporter writes. With
+    ``stay_on_cpu`` the model is made for ``device`` but left in CPU memory (a model sharded
+    over several GPUs: :func:`learner.sharding.shard` moves each process's part).
     """
     import torch
     from peft import LoraConfig, PeftModel, get_peft_model
@@ -205,7 +207,7 @@ def load_lora_model(hf_dir: Path, *, rank: int, alpha: int, adapter_dir: Path | 
                 load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16)
             kwargs["device_map"] = {"": torch.cuda.current_device()}
     base: Any = load_base(hf_dir, **kwargs)  # the architecture its config.json names
-    if not load_in_4bit:
+    if not load_in_4bit and not stay_on_cpu:
         base = base.to(device)
     if gradient_checkpointing:
         base.gradient_checkpointing_enable()

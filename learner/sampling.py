@@ -203,7 +203,7 @@ def _per_prompt(tokens: list[torch.Tensor], n: int, eos_ids: list[int]) -> list[
     from learner.policy import completion_mask
 
     out = []
-    for block in torch.stack(tokens, dim=1).split(n):  # [n, C_all] each
+    for block in torch.split(torch.stack(tokens, dim=1), n):  # [n, C_all] each
         length = int(completion_mask(block, eos_ids).sum(1).max())
         out.append(block[:, :max(1, length)])
     return out

@@ -21,12 +21,14 @@ gradients itself (divide factor 1: the same sum :meth:`Ranks.sum_grads` makes un
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, replace
 from typing import Any
 
 from learner.distributed import Ranks
 
+log = logging.getLogger(__name__)
 MARK = "_deskhand_sharded_over"  # a sharded model's attribute: the Ranks it is sharded over
 
 
@@ -35,7 +37,6 @@ class Sharding:
     """The FSDP settings we apply (read from accelerate's config by :func:`requested`)."""
 
     reshard_after_forward: bool = True
-    offload: bool = False  # keep the shards in CPU memory between uses (CPUOffloadPolicy)
     wrap: tuple[str, ...] = ()  # module class names made units; () = _no_split_modules
     layers: bool = True  # False (NO_WRAP): the whole model is one unit, gathered whole
 
@@ -43,8 +44,9 @@ class Sharding:
 def requested() -> Sharding | None:
     """The FSDP settings ``accelerate launch`` passed this process, or None without FSDP.
 
-    Raises ``ValueError`` for what we do not support (FSDP version 1), instead of quietly
-    training unsharded."""
+    Raises ``ValueError`` for what we do not support (FSDP version 1, other wrap policies,
+    offloading the shards to CPU memory, CPU-RAM-efficient loading), instead of quietly
+    training otherwise than asked; settings we do not apply are logged."""
     if os.environ.get("ACCELERATE_USE_FSDP", "false").lower() != "true":
         return None
     from accelerate.utils import FullyShardedDataParallelPlugin
@@ -59,11 +61,24 @@ def requested() -> Sharding | None:
     if policy is not None and policy is not transformer_auto_wrap_policy:
         raise ValueError("FSDP: only fsdp_auto_wrap_policy TRANSFORMER_BASED_WRAP (each layer "
                          "a unit) or NO_WRAP (the whole model one unit) is supported")
+    if isinstance(plugin.cpu_offload, CPUOffloadPolicy):
+        raise ValueError("FSDP: fsdp_offload_params is not supported (the trainer builds its "
+                         "inputs where the weights are): set it to false")
+    if plugin.cpu_ram_efficient_loading:
+        raise ValueError("FSDP: fsdp_cpu_ram_efficient_loading is not supported (every "
+                         "process loads the model itself): set it to false")
+    for setting, why in (
+            ("activation_checkpointing", "use the learner's gradient_checkpointing setting"),
+            ("mixed_precision_policy", "the base is loaded in bf16 on GPUs already")):
+        if getattr(plugin, setting, None):
+            log.warning("FSDP: %s is not applied (%s)", setting, why)
+    if "SHARDED" in str(plugin.state_dict_type):
+        log.warning("FSDP: checkpoints are written whole (FULL_STATE_DICT), so that any number "
+                    "of processes, sharded or not, can resume them")
     names = plugin.transformer_cls_names_to_wrap or ()
     if isinstance(names, str):
         names = tuple(n.strip() for n in names.split(",") if n.strip())
     return Sharding(reshard_after_forward=bool(plugin.reshard_after_forward),
-                    offload=isinstance(plugin.cpu_offload, CPUOffloadPolicy),
                     wrap=tuple(n.strip() for n in names), layers=policy is not None)
 
 
@@ -72,7 +87,7 @@ def shard(model: Any, sharding: Sharding, ranks: Ranks, device: str) -> tuple[An
     it and the ranks marked ``sharded``. Raises ``ValueError`` when no module is a unit."""
     import torch.distributed as dist
     from torch.distributed.device_mesh import init_device_mesh
-    from torch.distributed.fsdp import CPUOffloadPolicy, FSDPModule, OffloadPolicy, fully_shard
+    from torch.distributed.fsdp import FSDPModule, fully_shard
 
     if ranks.world < 2 or not dist.is_initialized():
         raise ValueError("FSDP shards a model over several processes: launch with "
@@ -80,11 +95,15 @@ def shard(model: Any, sharding: Sharding, ranks: Ranks, device: str) -> tuple[An
     if any(type(p).__name__ == "Params4bit" for p in model.parameters()):
         raise ValueError("FSDP cannot shard a 4-bit base model: set load_in_4bit to false "
                          "for this role in the learner config")
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.set_device(ranks.local_rank)  # the mesh's device: this rank's GPU
+    # fully_shard moves each rank's part of a model still in CPU memory to the mesh's device
     mesh = init_device_mesh("cuda" if device.startswith("cuda") else "cpu", (ranks.world,))
     names = set(sharding.wrap or getattr(model, "_no_split_modules", None) or ())
-    options: dict[str, Any] = {
-        "mesh": mesh, "reshard_after_forward": sharding.reshard_after_forward,
-        "offload_policy": CPUOffloadPolicy() if sharding.offload else OffloadPolicy()}
+    options: dict[str, Any] = {"mesh": mesh,
+                               "reshard_after_forward": sharding.reshard_after_forward}
     units = [m for m in model.modules() if type(m).__name__ in names] if sharding.layers else []
     if sharding.layers and not units:
         raise ValueError(f"FSDP: no module of the model is one of {sorted(names)} "
@@ -140,7 +159,8 @@ def optimizer_state(model: Any, optimizer: Any) -> dict[str, Any]:
     rank of a sharded model must call this together."""
     from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
 
-    if peers(model) is None:
+    if peers(model) is None or not optimizer.state:  # nothing sharded to gather (torch's
+        # helper below would take a zero-rate step to make the state it gathers)
         return optimizer.state_dict()  # type: ignore[no-any-return]
     full: Any = get_optimizer_state_dict(model, optimizer, options=StateDictOptions(
         full_state_dict=True, cpu_offload=False))
@@ -154,7 +174,7 @@ def load_optimizer_state(model: Any, optimizer: Any, state: dict[str, Any]) -> N
     """Put back what :func:`optimizer_state` gave (each rank takes its shards)."""
     from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
 
-    if peers(model) is None:
+    if peers(model) is None or not state["state"]:  # no moments yet: only the settings
         optimizer.load_state_dict(state)
         return
     names = trainable_names(model)

@@ -97,7 +97,11 @@ def register(app: typer.Typer) -> None:
         if fsdp and not learn_launch.launched() and processes < 2:
             raise typer.BadParameter("--fsdp shards the model over several processes: give "
                                      "--processes K (K >= 2)")
-        if fsdp and learn_launch.launched() and sharding.requested() is None:
+        try:
+            wanted = sharding.requested()  # accelerate's FSDP settings, checked before loading
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        if fsdp and learn_launch.launched() and wanted is None:
             raise typer.BadParameter("--fsdp under accelerate launch: launch with accelerate's "
                                      "FSDP config (packaging/accelerate/fsdp.yaml)")
         if processes > 1 and not learn_launch.launched():

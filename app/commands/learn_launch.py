@@ -43,7 +43,8 @@ def without_processes(args: Sequence[str]) -> list[str]:
 # accelerate's FSDP settings for ``--fsdp``: those of packaging/accelerate/fsdp.yaml
 FSDP_FLAGS = ("--use_fsdp", "--fsdp_version", "2", "--fsdp_auto_wrap_policy",
               "TRANSFORMER_BASED_WRAP", "--fsdp_reshard_after_forward", "true",
-              "--fsdp_offload_params", "false", "--fsdp_state_dict_type", "FULL_STATE_DICT")
+              "--fsdp_offload_params", "false", "--fsdp_state_dict_type", "FULL_STATE_DICT",
+              "--fsdp_cpu_ram_efficient_loading", "false", "--fsdp_sync_module_states", "false")
 
 
 def launch_argv(processes: int, args: Sequence[str], fsdp: bool = False) -> list[str]:

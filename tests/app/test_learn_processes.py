@@ -66,14 +66,29 @@ def test_learn_fsdp_launches_with_accelerates_fsdp_settings(
     config = yaml.safe_load((Path(__file__).resolve().parents[2] / "packaging" / "accelerate"
                              / "fsdp.yaml").read_text())
     assert config["distributed_type"] == "FSDP"
-    for key, value in config["fsdp_config"].items():
-        if f"--{key}" in flags:
-            assert flags[f"--{key}"].lower() == str(value).lower(), key
+    for key, value in config["fsdp_config"].items():  # every setting, the same value
+        assert flags[f"--{key}"].lower() == str(value).lower(), key
     monkeypatch.setenv("ACCELERATE_USE_FSDP", "true")
-    for key in ("version", "auto_wrap_policy", "reshard_after_forward", "offload_params"):
-        monkeypatch.setenv(f"FSDP_{key.upper()}", str(config["fsdp_config"][f"fsdp_{key}"]))
-    assert sharding.requested() == sharding.Sharding(reshard_after_forward=True,
-                                                     offload=False, wrap=(), layers=True)
+    for key, value in config["fsdp_config"].items():  # as accelerate launch passes them
+        monkeypatch.setenv(key.upper(), str(value))
+    assert sharding.requested() == sharding.Sharding(reshard_after_forward=True, wrap=(),
+                                                     layers=True)
+
+
+@pytest.mark.parametrize("setting,value", [("FSDP_VERSION", "1"),
+                                           ("FSDP_OFFLOAD_PARAMS", "true"),
+                                           ("FSDP_CPU_RAM_EFFICIENT_LOADING", "true"),
+                                           ("FSDP_AUTO_WRAP_POLICY", "SIZE_BASED_WRAP")])
+def test_fsdp_settings_we_cannot_honour_are_refused(tmp_path: Path, setting: str, value: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused with a command-line error before anything loads, not trained otherwise."""
+    for key, default in (("ACCELERATE_USE_FSDP", "true"), ("FSDP_VERSION", "2"),
+                         ("FSDP_AUTO_WRAP_POLICY", "TRANSFORMER_BASED_WRAP")):
+        monkeypatch.setenv(key, default)
+    monkeypatch.setenv(setting, value)
+    monkeypatch.setenv("WORLD_SIZE", "2")  # a launched rank
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "learn", "--fsdp"])
+    assert result.exit_code == 2 and "FSDP" in result.output, result.output
 
 
 def test_learn_fsdp_needs_several_processes(tmp_path: Path,

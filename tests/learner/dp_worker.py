@@ -1,10 +1,11 @@
 """One data-parallel trainer process for the tests (rank from the launcher's environment).
 
-``python -m tests.learner.dp_worker recipe BASE RUN_DIR OUT STEPS`` trains a synthetic actor
-job with :class:`learner.train.Recipe` and writes this rank's final LoRA weights to
-``OUT/rank<r>.safetensors`` (and ``OUT/held-<r>``: ``<sharded> <weights it holds> <the
-model's>``); ``... warmup BASE RUN_DIR OUT EPOCHS`` runs only the job's
+``python -m tests.learner.dp_worker recipe BASE RUN_DIR OUT STEPS [JSON]`` trains a synthetic
+actor job (JSON: overrides of its config) with :class:`learner.train.Recipe` and writes this
+rank's final LoRA weights to ``OUT/rank<r>.safetensors`` (and ``OUT/held-<r>``: ``<sharded>
+<weights it holds> <the model's>``); ``... warmup BASE RUN_DIR OUT EPOCHS`` runs only the job's
 warm-up (``sft_epochs`` EPOCHS, its decaying rate) and writes the weights the same way;
+``... save BASE RUN_DIR`` writes the job's checkpoint before any step;
 ``... job BASE HOME STEPS`` runs the same job through
 :func:`learner.runs.run_job` in the Deskhand home ``HOME`` (store, lock, export, gate),
 writing ``HOME/pid-<rank>`` and ``HOME/outcome-<rank>`` (``status resumed_from steps
@@ -18,6 +19,7 @@ raises on rank r (a rank failing on its own error).
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,11 +39,12 @@ def job(base: Path, steps: int, **overrides: Any) -> Any:
     from learner import grpo_actor
     from learner.train_config import ActorTrainConfig
 
-    settings: dict[str, Any] = {"sft_steps": 1, "sft_batch": 3, **overrides}
-    cfg = ActorTrainConfig(lr=5e-3, lora_rank=4, lora_alpha=8, group_size=4, states_per_step=3,
-                           max_steps=steps, max_new_tokens=12, temperature=1.0, beta=0.04,
-                           checkpoint_every=1, device="cpu", sft_lr=1e-3, entropy_floor=0.0,
-                           **settings)
+    settings: dict[str, Any] = {
+        "lr": 5e-3, "lora_rank": 4, "lora_alpha": 8, "group_size": 4, "states_per_step": 3,
+        "max_steps": steps, "max_new_tokens": 12, "temperature": 1.0, "beta": 0.04,
+        "checkpoint_every": 1, "device": "cpu", "sft_lr": 1e-3, "entropy_floor": 0.0,
+        "sft_steps": 1, "sft_batch": 3, **overrides}
+    cfg = ActorTrainConfig(**settings)
     built = grpo_actor.synthetic_job(base, cfg, train_screens=6, holdout_screens=1)
     return dataclasses.replace(built, reward_fns=[length_reward], reward_weights=(1.0,))
 
@@ -65,13 +68,13 @@ def run(base: Path, home: Path, steps: int) -> None:
     store.close()
 
 
-def main(base: Path, run_dir: Path, out: Path, steps: int) -> None:
+def main(base: Path, run_dir: Path, out: Path, steps: int, **overrides: Any) -> None:
     from safetensors.torch import save_file
 
     from learner.sharding import full_weights
     from learner.train import Recipe
 
-    recipe = Recipe(job(base, steps), run_dir)
+    recipe = Recipe(job(base, steps, **overrides), run_dir)
     recipe.setup()
     recipe.train(steps)
     recipe.save_checkpoint()
@@ -86,6 +89,15 @@ def main(base: Path, run_dir: Path, out: Path, steps: int) -> None:
     held = sum(getattr(p, "to_local", lambda p=p: p)().numel() for p in recipe.model.parameters())
     whole = sum(p.numel() for p in recipe.model.parameters())
     (out / f"held-{recipe.ranks.rank}").write_text(f"{recipe.ranks.sharded} {held} {whole}")
+
+
+def save_at_once(base: Path, run_dir: Path) -> None:
+    """Set the job up and write its checkpoint before any step (a run stopped at once)."""
+    from learner.train import Recipe
+
+    recipe = Recipe(job(base, 2), run_dir)
+    recipe.setup()
+    recipe.save_checkpoint()
 
 
 def warm_up(base: Path, run_dir: Path, out: Path, epochs: float) -> None:
@@ -113,7 +125,10 @@ if __name__ == "__main__":
 
     torch.set_num_threads(1)
     if sys.argv[1] == "recipe":
-        main(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
+        main(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]),
+             **json.loads(sys.argv[6] if len(sys.argv) > 6 else "{}"))
+    elif sys.argv[1] == "save":
+        save_at_once(Path(sys.argv[2]), Path(sys.argv[3]))
     elif sys.argv[1] == "warmup":
         warm_up(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), float(sys.argv[5]))
     else:

@@ -73,3 +73,38 @@ def test_two_sharded_processes_warm_up_as_one(tiny_model: TinyModel, tmp_path: P
         assert (world, steps) == ("2", "5")
         assert abs(float(rank_loss) - float(loss)) < TOLERANCE * max(1.0, abs(float(loss)))
     assert_trained_as_one(one, two)
+
+
+@pytest.mark.parametrize("mode", [("--multi_gpu",), FSDP_CONFIG], ids=["whole", "sharded"])
+def test_a_step_with_fewer_states_than_processes(tiny_model: TinyModel, tmp_path: Path,
+                                                 mode: tuple[str, ...]) -> None:
+    """One state a step (the CPU budget's ``states_per_step``) on two processes: rank 1 has
+    none (whole model: it adds zero gradients; sharded: it samples a pad to stay in step),
+    and both still train the weights of one process."""
+    base = str(tiny_model.hf_dir)
+    one, two = tmp_path / "one", tmp_path / "two"
+    single = '{"states_per_step": 1, "sft_batch": 1}'
+    launch(1, [base, str(one / "run"), str(one / "out"), "2", single])
+    out = launch(2, [base, str(two / "run"), str(two / "out"), "2", single], accelerate=mode)
+    assert "trained 0 2 2 None" in out and "trained 1 2 2 None" in out
+    assert_trained_as_one(one, two)
+
+
+@pytest.mark.parametrize("then", [1, 2], ids=["resumed-whole", "resumed-sharded"])
+def test_a_sharded_checkpoint_before_any_step_holds_no_optimizer_step(
+        tiny_model: TinyModel, tmp_path: Path, then: int) -> None:
+    """Stopped before its first step, a sharded run writes an empty optimizer state, as one
+    process does (torch's gather of an empty state takes a zero-rate step to make one: a
+    resumed run then had Adam's step count 1 ahead, and ended elsewhere)."""
+    import torch
+
+    base = str(tiny_model.hf_dir)
+    cut, straight = tmp_path / "cut", tmp_path / "straight"
+    launch(2, [base, str(cut / "run")], mode="save", accelerate=FSDP_CONFIG)
+    saved = torch.load(cut / "run" / "checkpoint" / "state.pt", weights_only=False)
+    assert saved["step"] == 0 and saved["optimizer"]["state"] == {}
+    out = launch(then, [base, str(cut / "run"), str(cut / "out"), "2"],
+                 accelerate=("--multi_gpu",) if then == 1 else FSDP_CONFIG)
+    assert f"trained 0 {then} 2 0" in out  # resumed from the checkpoint at step 0
+    launch(1, [base, str(straight / "run"), str(straight / "out"), "2"])
+    assert max_diff(_weights(cut), _weights(straight)) < TOLERANCE  # type: ignore[arg-type]

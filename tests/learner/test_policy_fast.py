@@ -150,14 +150,14 @@ def test_states_sampled_together_sample_as_each_alone(
                              None)
     encs = [with_image_features(model, e) for e in (enc, other, plain)]
     assert len({int(e.input_ids.shape[1]) for e in encs}) == 3  # padding really happens
-    for temperature in (0.0, 1.0):
-        def streams(indices: list[int]) -> list[Any] | None:
-            return None if temperature == 0 else [stream(7, i, "cpu") for i in indices]
+    def streams(indices: list[int], temperature: float) -> list[Any] | None:
+        return None if temperature == 0 else [stream(7, i, "cpu") for i in indices]
 
+    for temperature in (0.0, 1.0):
         together = sample_many(model, encs, 3, max_new_tokens=8, temperature=temperature,
-                               processor=processor, generators=streams([0, 1, 2]))
+                               processor=processor, generators=streams([0, 1, 2], temperature))
         for i, e in enumerate(encs):
             (alone,) = sample_many(model, [e], 3, max_new_tokens=8, temperature=temperature,
-                                   processor=processor, generators=streams([i]))
+                                   processor=processor, generators=streams([i], temperature))
             assert torch.equal(together[i], alone), (temperature, i)
     assert not torch.equal(together[0][:, :2], together[1][:, :2])  # three real prompts
