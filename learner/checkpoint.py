@@ -35,6 +35,7 @@ class TrainState:
     warmed: bool = False  # the run's supervised warm-up (if any) is done
     warmup_loss: float | None = None
     guard: dict[str, Any] | None = None  # the reward model's warm-up guard, once it decided
+    warmup_step: int = 0  # warm-up steps done when a stop or the time budget cut it short
 
 
 def _sync_tree(folder: Path) -> None:
@@ -67,6 +68,7 @@ def save(run_dir: Path, model: Any, optimizer: Any, state: TrainState,
                 else optimizer.state_dict(), "step": state.step,
                 "metrics": state.metrics, "entropies": state.entropies, "pulses": state.pulses,
                 "warmed": state.warmed, "warmup_loss": state.warmup_loss, "guard": state.guard,
+                "warmup_step": state.warmup_step,
                 "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
                         "numpy": np.random.get_state()}}, new / STATE_FILE)
     _sync_tree(new)
@@ -110,7 +112,7 @@ def load_state(folder: Path, model: Any, optimizer: Any) -> TrainState:
     np.random.set_state(raw["rng"]["numpy"])
     return TrainState(int(raw["step"]), list(raw["metrics"]), list(raw["entropies"]),
                       int(raw.get("pulses", 0)), bool(raw.get("warmed", False)),
-                      raw.get("warmup_loss"), raw.get("guard"))
+                      raw.get("warmup_loss"), raw.get("guard"), int(raw.get("warmup_step", 0)))
 
 
 def load(folder: Path, model: Any, optimizer: Any) -> TrainState:

@@ -12,7 +12,7 @@ carry loss; the prompt is context, exactly as GRPO scores completions.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,8 +77,13 @@ def sft_step(model: Any, processor: Processor, optimizer: Any, batch: Sequence[E
 
 def sft_phase(model: Any, processor: Processor, optimizer: Any, examples: Sequence[Example],
               steps: int, batch_size: int, seed: int, decay: bool = False,
-              ranks: Ranks = SINGLE) -> list[float]:
-    """``steps`` SFT steps on ``examples``; the losses.
+              ranks: Ranks = SINGLE, start: int = 0,
+              should_stop: Callable[[], bool] | None = None) -> list[float]:
+    """``steps`` SFT steps on ``examples``; the losses of the steps it ran.
+
+    ``start``: steps done already (a resumed phase: their batches are drawn again and
+    skipped, so the phase goes on exactly where it stopped). ``should_stop`` is asked before
+    each step (every rank must get the same answer); when it says so, the phase ends early.
 
     Batches walk seeded shuffles of the examples, epoch after epoch, so every example is seen
     as often as the others (drawing with replacement left some unseen and others seen thrice,
@@ -106,6 +111,10 @@ def sft_phase(model: Any, processor: Processor, optimizer: Any, examples: Sequen
                     order = list(range(len(examples)))
                     rng.shuffle(order)
                 batch.append(examples[order.pop()])
+            if step < start:
+                continue
+            if should_stop is not None and should_stop():
+                break
             losses.append(sft_step(model, processor, optimizer, batch, ranks=ranks))
     finally:
         for group, lr in zip(optimizer.param_groups, start_lrs, strict=True):

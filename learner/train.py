@@ -95,15 +95,21 @@ class Recipe:
         torch.manual_seed(cfg.seed)
         device = pick_device(cfg.device, self.ranks.local_rank)
         self.processor = Processor(self.job.base_dir)
+        wanted = self._sharding()
         self.model = load_lora_model(
             self.job.base_dir, rank=cfg.lora_rank, alpha=cfg.lora_alpha,
             adapter_dir=self.job.parent_peft, device=device,
             load_in_4bit=cfg.load_in_4bit and device.startswith("cuda"),
-            gradient_checkpointing=cfg.gradient_checkpointing and device.startswith("cuda"))
+            gradient_checkpointing=cfg.gradient_checkpointing and device.startswith("cuda"),
+            stay_on_cpu=wanted is not None)  # sharding moves only this rank's part there
         found = checkpoint.latest(self.run_dir)
         if found is not None:  # into the whole model: sharding splits what it holds
             checkpoint.load_weights(found, self.model)
-        self._shard(device)
+        if wanted is not None:
+            self.model, self.ranks = sharding.shard(self.model, wanted, self.ranks, device)
+            if self.ranks.main:
+                log.info("FSDP: the %s model is sharded over %d processes", self.job.role,
+                         self.ranks.world)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
         if found is not None:
@@ -111,18 +117,14 @@ class Recipe:
             self.resumed_from = self.state.step
             log.info("resumed %s run from step %d (%s)", self.job.role, self.state.step, found)
 
-    def _shard(self, device: str) -> None:
-        """Shard the model over the ranks when accelerate's config asks for FSDP."""
+    def _sharding(self) -> sharding.Sharding | None:
+        """accelerate's FSDP settings, when its config asks for them and there are ranks to
+        shard over."""
         wanted = sharding.requested()
-        if wanted is None:
-            return
-        if self.ranks.world == 1:
+        if wanted is not None and self.ranks.world == 1:
             log.warning("FSDP over one process shards nothing: training the whole model")
-            return
-        self.model, self.ranks = sharding.shard(self.model, wanted, self.ranks, device)
-        if self.ranks.main:
-            log.info("FSDP: the %s model is sharded over %d processes", self.job.role,
-                     self.ranks.world)
+            return None
+        return wanted
 
     def settings(self) -> GRPOSettings:
         cfg = self.job.config
@@ -159,7 +161,9 @@ class Recipe:
         total = min(max_steps or cfg.max_steps, cfg.max_steps)
         since_save = 0
         if self.state.step == 0 and not self.state.warmed:
-            self.warm_up()
+            halted = self.warm_up(stop, deadline)
+            if halted is not None:
+                return halted
         # several ranks decide to stop together, between steps (see module doc)
         in_step = stop if self.ranks.world == 1 else None
         while self.state.step < total:
@@ -188,29 +192,55 @@ class Recipe:
                 self.on_step(self.state.step, total, metrics)
         return "done"
 
-    def warm_up(self) -> None:
+    def warm_up(self, stop: Callable[[], bool] | None = None,
+                deadline: float | None = None) -> str | None:
         """The supervised phase on what the person said, before RL (``sft_steps``): the
-        actor's vouched-for actions, the reward model's judged actions as verdicts."""
+        actor's vouched-for actions, the reward model's judged actions as verdicts.
+
+        A ``stop`` request or the ``deadline`` ends it between two steps (every rank agrees
+        on it) and returns ``stopped`` or ``time``; the steps done are kept in the state, so a
+        resumed run finishes the phase where it stopped. None when the phase is done."""
         cfg = self.job.config
         if steps := cfg.warmup_steps(len(self.job.sft_examples)):
-            losses = self._supervised(steps, cfg.seed, decay=True)
+            halted: list[str] = []
+
+            def should_stop() -> bool:
+                stopped, late = self.ranks.any([stop is not None and stop(), deadline is not None
+                                                and time.monotonic() >= deadline])
+                if stopped or late:
+                    halted.append("stopped" if stopped else "time")
+                return stopped or late
+
+            done = self.state.warmup_step
+            losses = self._supervised(steps, cfg.seed, decay=True, start=done,
+                                      should_stop=should_stop if stop or deadline else None)
+            self.state.warmup_step = done + len(losses)
+            if losses:
+                self.state.warmup_loss = losses[-1]
             what = "vouched-for actions" if self.job.role == "actor" else "judged actions"
-            log.info("warm-up: %d SFT steps on %d %s, loss %.4f -> %.4f", len(losses),
-                     len(self.job.sft_examples), what, losses[0], losses[-1])
-            self.state.warmup_loss = losses[-1]
+            if halted:
+                log.info("warm-up %s after %d of %d SFT steps on %d %s", halted[0],
+                         self.state.warmup_step, steps, len(self.job.sft_examples), what)
+                return halted[0]
+            if losses:
+                log.info("warm-up: %d SFT steps (from step %d) on %d %s, loss %.4f -> %.4f",
+                         len(losses), done, len(self.job.sft_examples), what, losses[0],
+                         losses[-1])
             if self.job.role == "reward":
                 self.guard = WarmupGuard.take(self.model, self.processor, self.job.train,
                                               self.job.evaluate)
         self.state.warmed = True
+        return None
 
-    def _supervised(self, steps: int, seed: int, decay: bool = False) -> list[float]:
+    def _supervised(self, steps: int, seed: int, decay: bool = False, start: int = 0,
+                    should_stop: Callable[[], bool] | None = None) -> list[float]:
         cfg = self.job.config
         rl_lrs = [g["lr"] for g in self.optimizer.param_groups]
         for group in self.optimizer.param_groups:
             group["lr"] = cfg.sft_lr
         try:
             return sft_phase(self.model, self.processor, self.optimizer, self.job.sft_examples,
-                             steps, cfg.sft_batch, seed, decay, self.ranks)
+                             steps, cfg.sft_batch, seed, decay, self.ranks, start, should_stop)
         finally:
             for group, lr in zip(self.optimizer.param_groups, rl_lrs, strict=True):
                 group["lr"] = lr
