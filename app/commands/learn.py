@@ -6,7 +6,8 @@ learn``): it logs the resolved config, shows a progress bar, and runs one night 
 what is missing within seconds instead of training for nothing), then each role's run, the
 served evaluation and the gate, whose decision is printed with its n and p. A role that
 trains on the CPU gets the CPU budget (``learner.budget``), and the command says so. SIGTERM
-stops the run within one sampled completion and checkpoints it (the next run resumes).
+stops the run within one sampled completion (or one warm-up step) and checkpoints it (the
+next run resumes).
 ``--processes K`` runs the same command under ``accelerate launch``
 (:mod:`app.commands.learn_launch`).
 
