@@ -22,6 +22,7 @@ import numpy as np
 
 STATE_FILE = "state.pt"
 ADAPTER_DIR = "adapter"
+GUARD_FILE = "guard.safetensors"  # the warm-up's LoRA weights, while its guard is pending
 
 
 @dataclass
@@ -36,6 +37,8 @@ class TrainState:
     warmup_loss: float | None = None
     guard: dict[str, Any] | None = None  # the reward model's warm-up guard, once it decided
     warmup_step: int = 0  # warm-up steps done when a stop or the time budget cut it short
+    # a reward run's warm-up guard still to check (its weights: GUARD_FILE): its agreement
+    guard_agreement: float | None = None
 
 
 def _sync_tree(folder: Path) -> None:
@@ -52,23 +55,28 @@ def _sync_tree(folder: Path) -> None:
 
 def save(run_dir: Path, model: Any, optimizer: Any, state: TrainState,
          weights: dict[str, Any] | None = None,
-         optimizer_state: dict[str, Any] | None = None) -> Path:
+         optimizer_state: dict[str, Any] | None = None,
+         guard_weights: dict[str, Any] | None = None) -> Path:
     """Write the checkpoint of ``run_dir`` atomically (see module doc); returns its folder.
 
     ``weights`` and ``optimizer_state`` are a sharded model's, gathered whole by every rank
-    (:mod:`learner.sharding`); a whole model's are read from it and its optimizer."""
+    (:mod:`learner.sharding`); a whole model's are read from it and its optimizer.
+    ``guard_weights``: a pending warm-up guard's (whole tensors), kept for a resumed run."""
     import torch
+    from safetensors.torch import save_file
 
     final, new, old = (run_dir / "checkpoint", run_dir / "checkpoint.new",
                        run_dir / "checkpoint.old")
     shutil.rmtree(new, ignore_errors=True)
     new.mkdir(parents=True)
     model.save_pretrained(str(new / ADAPTER_DIR), state_dict=weights)
+    if guard_weights is not None:
+        save_file({k: v.contiguous() for k, v in guard_weights.items()}, str(new / GUARD_FILE))
     torch.save({"optimizer": optimizer_state if optimizer_state is not None
                 else optimizer.state_dict(), "step": state.step,
                 "metrics": state.metrics, "entropies": state.entropies, "pulses": state.pulses,
                 "warmed": state.warmed, "warmup_loss": state.warmup_loss, "guard": state.guard,
-                "warmup_step": state.warmup_step,
+                "warmup_step": state.warmup_step, "guard_agreement": state.guard_agreement,
                 "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
                         "numpy": np.random.get_state()}}, new / STATE_FILE)
     _sync_tree(new)
@@ -112,7 +120,16 @@ def load_state(folder: Path, model: Any, optimizer: Any) -> TrainState:
     np.random.set_state(raw["rng"]["numpy"])
     return TrainState(int(raw["step"]), list(raw["metrics"]), list(raw["entropies"]),
                       int(raw.get("pulses", 0)), bool(raw.get("warmed", False)),
-                      raw.get("warmup_loss"), raw.get("guard"), int(raw.get("warmup_step", 0)))
+                      raw.get("warmup_loss"), raw.get("guard"), int(raw.get("warmup_step", 0)),
+                      raw.get("guard_agreement"))
+
+
+def load_guard(folder: Path) -> dict[str, Any] | None:
+    """A pending warm-up guard's weights from a checkpoint, if it holds them."""
+    from safetensors.torch import load_file
+
+    path = folder / GUARD_FILE
+    return load_file(str(path)) if path.is_file() else None
 
 
 def load(folder: Path, model: Any, optimizer: Any) -> TrainState:

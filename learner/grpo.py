@@ -121,8 +121,8 @@ def roll_out(model: Any, processor: Processor,
              stop: Callable[[], bool] | None = None, seed: int | None = None) -> list[Group]:
     """Sample G completions of each of ``states`` (global index, state), all in one sampling
     loop, and reward them (``Interrupted`` on a stop). A state's samples draw from the stream
-    ``seed`` and its index give it (:func:`stream`), so it samples the same on any rank in any
-    company; index None marks a pad (:meth:`Ranks.even_shard`): sampled, never rewarded."""
+    ``seed`` and its index give it (:func:`stream`), the same on any rank and in any company;
+    index None marks a pad (:meth:`Ranks.even_shard`): sampled, never rewarded."""
     import torch
 
     if not states:  # a rank with no share of a step smaller than the ranks
@@ -200,8 +200,11 @@ class StepResult:
 
 def stream(seed: int, index: int, device: Any) -> Any:
     """The random stream of state ``index``'s samples in a step seeded ``seed``: a generator
-    of its own, so a state samples the same completions whichever rank rolls it out and
-    whichever states share its batch; the global RNG is left alone."""
+    of its own, so a state draws the same random numbers whichever rank rolls it out and
+    whichever states share its batch; the global RNG is left alone. (The probabilities they
+    are compared with come from a padded batch, whose shape can change their low bits: about
+    1e-7 in float32, 3e-3 in bfloat16, measured on the CPU; a draw that close to a boundary
+    then differs.)"""
     import torch
 
     generator = torch.Generator(device=device)

@@ -246,7 +246,8 @@ class ServedCritic:
 def summary(role: str, out: RunOutcome) -> str:
     """One line for the terminal: what the run did and what the gate decided, with n and p."""
     if out.status == "interrupted":
-        return f"{role}: stopped at step {out.steps}; `deskhand learn` resumes run {out.run_id}"
+        what = out.note or f"stopped at step {out.steps}"
+        return f"{role}: {what}; `deskhand learn` resumes run {out.run_id}"
     if out.decision is None:
         return f"{role}: run {out.run_id}, {out.steps} steps, v{out.version}"
     return (f"{role}: run {out.run_id}, {out.steps} steps, v{out.version} "

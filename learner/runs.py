@@ -55,6 +55,7 @@ class RunOutcome:
     decision: gate.GateDecision | None = None
     candidate: dict[str, float] | None = None
     baseline: dict[str, float] | None = None
+    note: str | None = None  # why an interrupted run stopped, when not a stop request
 
 
 def run_dir(paths: Paths, run_id: int, role: str) -> Path:
@@ -137,12 +138,17 @@ def run_job(paths: Paths, store: Store, job: Job, *, gate_config: GateConfig | N
             minutes = max_minutes if max_minutes is not None else job.config.max_minutes
             why = recipe.train(max_steps, time.monotonic() + 60 * minutes, stop)
             recipe.save_checkpoint()
-            if why == "stopped":  # every rank agreed on it (Recipe.train)
+            # out of time inside the warm-up: a half-warmed adapter is not gated; the next run
+            # resumes the warm-up where it stopped (a done run would start it again)
+            note = (f"out of time in the warm-up after {recipe.state.warmup_step} of its steps"
+                    if why == "time" and not recipe.state.warmed else None)
+            if why == "stopped" or note:  # every rank agreed on it (Recipe.train)
                 if main:
                     _update(store, run_id, status="interrupted", ended_at=utcnow(),
-                            reason=f"stopped at step {recipe.state.step} (signal)",
+                            reason=note or f"stopped at step {recipe.state.step} (signal)",
                             metrics={"steps": steps})
-                return RunOutcome(run_id, "interrupted", recipe.state.step, recipe.resumed_from)
+                return RunOutcome(run_id, "interrupted", recipe.state.step, recipe.resumed_from,
+                                  note=note)
             ranks = recipe.ranks  # marked sharded when FSDP split the model
             measured = None
             if ranks.sharded:  # the gate's torch measurements need every rank's shards

@@ -43,7 +43,7 @@ from learner.grpo import GRPOSettings, Prompted, RewardFn, grpo_step
 from learner.policy import Interrupted, Processor, load_lora_model, pick_device
 from learner.sft import Example, entropy_collapsed, sft_phase
 from learner.train_config import ActorTrainConfig, GRPOConfig
-from learner.warmup_guard import WarmupGuard
+from learner.warmup_guard import WarmupGuard, sample_states
 
 log = logging.getLogger(__name__)
 StepCallback = Callable[[int, int, dict[str, float]], None]
@@ -116,6 +116,11 @@ class Recipe:
             self.state = checkpoint.load_state(found, self.model, self.optimizer)
             self.resumed_from = self.state.step
             log.info("resumed %s run from step %d (%s)", self.job.role, self.state.step, found)
+            kept = checkpoint.load_guard(found)
+            if kept is not None and self.state.guard_agreement is not None:
+                # the warm-up ended before the stop: its guard still checks GRPO's steps
+                self.guard = WarmupGuard(sample_states(self.job.train),
+                                         self.state.guard_agreement, kept)
 
     def _sharding(self) -> sharding.Sharding | None:
         """accelerate's FSDP settings, when its config asks for them and there are ranks to
@@ -223,9 +228,9 @@ class Recipe:
                          self.state.warmup_step, steps, len(self.job.sft_examples), what)
                 return halted[0]
             if losses:
-                log.info("warm-up: %d SFT steps (from step %d) on %d %s, loss %.4f -> %.4f",
-                         len(losses), done, len(self.job.sft_examples), what, losses[0],
-                         losses[-1])
+                log.info("warm-up: %d SFT steps on %d %s, loss %.4f -> %.4f%s", len(losses),
+                         len(self.job.sft_examples), what, losses[0], losses[-1],
+                         f" (resumed after step {done})" if done else "")
             if self.job.role == "reward":
                 self.guard = WarmupGuard.take(self.model, self.processor, self.job.train,
                                               self.job.evaluate)
@@ -271,8 +276,11 @@ class Recipe:
         if self.ranks.sharded:  # every rank takes part in gathering the whole tensors
             weights = sharding.full_weights(self.model)
             optim = sharding.optimizer_state(self.model, self.optimizer)
+        pending = self.guard if self.state.guard is None else None  # not yet checked
+        self.state.guard_agreement = pending.agreement if pending is not None else None
+        guard = pending.whole_weights() if pending is not None else None
         folder = (checkpoint.save(self.run_dir, self.model, self.optimizer, self.state,
-                                  weights, optim) if self.ranks.main else None)
+                                  weights, optim, guard) if self.ranks.main else None)
         self.ranks.barrier()
         return folder
 

@@ -60,6 +60,14 @@ class WarmupGuard:
                    if p.requires_grad}
         return cls(states, agreement, weights)
 
+    def whole_weights(self) -> dict[str, Any]:
+        """The noted weights as whole CPU tensors (a sharded model's gathered: every rank of
+        it must call this together), for a checkpoint."""
+        from torch.distributed.tensor import DTensor
+
+        return {name: (w.full_tensor() if isinstance(w, DTensor) else w).detach().cpu()
+                for name, w in self.weights.items()}
+
     def check(self, model: Any, processor: Processor, evaluate: Evaluate) -> dict[str, Any]:
         """Measure after GRPO; restore the warm-up's weights when agreement fell by more
         than ``MARGIN``. Returns what was measured and kept (for the run's row)."""
@@ -72,7 +80,7 @@ class WarmupGuard:
             with torch.no_grad():
                 for name, p in model.named_parameters():
                     if name in self.weights:
-                        p.copy_(self.weights[name])
+                        p.copy_(_like(p, self.weights[name]))
             log.warning("GRPO lowered the reward model's agreement with the person's training "
                         "judgments from %.3f to %.3f (n=%d): the warm-up's weights are kept",
                         self.agreement, after, len(self.states))
@@ -82,3 +90,15 @@ class WarmupGuard:
                      self.agreement, after)
         return {"warmup_agreement": self.agreement, "grpo_agreement": after, "kept": kept,
                 "n": len(self.states)}
+
+
+def _like(param: Any, weight: Any) -> Any:
+    """``weight`` laid out as ``param``: a whole tensor (read back from a checkpoint) split
+    like a sharded model's parameter, else as it is."""
+    from torch.distributed.tensor import DTensor
+
+    if isinstance(param, DTensor) and not isinstance(weight, DTensor):
+        from torch.distributed.tensor import distribute_tensor
+
+        return distribute_tensor(weight.to(param.device), param.device_mesh, param.placements)
+    return weight

@@ -91,6 +91,35 @@ def test_grpo_that_undoes_the_warm_up_is_dropped(critic_base: Path, tmp_path: Pa
         recipe.cleanup()
 
 
+def test_a_run_resumed_after_its_warm_up_keeps_the_guard(critic_base: Path,
+                                                       tmp_path: Path) -> None:
+    """A reward run stopped between its warm-up and GRPO's end checks GRPO's steps when it is
+    resumed: the guard's weights and agreement are in the checkpoint until it decided."""
+    import torch
+
+    first = Recipe(_job(critic_base), tmp_path / "run")
+    first.setup()
+    try:
+        assert first.train(stop=lambda: first.state.warmed) == "stopped"  # after the warm-up
+        assert first.guard is not None and first.state.step == 0
+        first.save_checkpoint()
+        taken = first.guard
+    finally:
+        first.cleanup()
+    resumed = Recipe(_job(critic_base), tmp_path / "run")
+    resumed.setup()
+    try:
+        guard = resumed.guard
+        assert guard is not None and guard.agreement == taken.agreement
+        assert [s.text for s in guard.states] == [s.text for s in taken.states]
+        assert all(torch.equal(guard.weights[n], taken.weights[n]) for n in taken.weights)
+        assert resumed.train() == "done"
+        assert resumed.state.guard is not None  # it decided, as an unbroken run does
+        assert resumed.state.guard["warmup_agreement"] == taken.agreement
+    finally:
+        resumed.cleanup()
+
+
 def test_a_run_without_warm_up_has_no_guard(critic_base: Path, tmp_path: Path) -> None:
     import dataclasses
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from learner.train import Recipe
@@ -61,3 +62,40 @@ def test_the_time_budget_ends_the_warm_up(tiny_model: TinyModel, tmp_path: Path)
     assert recipe.train(deadline=time.monotonic() - 1) == "time"
     assert (recipe.state.warmup_step, recipe.state.warmed, recipe.state.step) == (0, False, 0)
     assert all(torch.equal(before[k], v) for k, v in _lora(recipe).items())
+
+
+def test_a_run_out_of_time_in_its_warm_up_is_resumed_not_gated(
+        tiny_model: TinyModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A half-warmed adapter is neither exported nor gated: the run is left interrupted and
+    the next run goes on with the warm-up where the budget cut it, then trains and gates."""
+    import learner.train
+    from agent.paths import Paths
+    from agent.store.repo import open_store
+    from learner.runs import run_job
+    from tests.learner.test_train_resume import _runs
+
+    paths = Paths.resolve(tmp_path / "home")
+    store = open_store(paths.ensure())
+    work = job(tiny_model.hf_dir, 1, sft_steps=STEPS, sft_batch=3, sft_epochs=0.0)
+
+    class Clock:  # the trainer's clock: 25 s pass between two warm-up steps
+        calls = 0
+
+        @staticmethod
+        def monotonic() -> float:
+            Clock.calls += 1
+            return time.monotonic() + 25.0 * Clock.calls
+
+    monkeypatch.setattr(learner.train, "time", Clock)
+    cut = run_job(paths, store, work, max_minutes=1.0)  # 60 s: the third step is too late
+    assert cut.status == "interrupted" and cut.version is None and cut.decision is None
+    assert cut.note == "out of time in the warm-up after 2 of its steps"
+    (row,) = _runs(tmp_path / "home")
+    assert row.status == "interrupted" and row.reason == cut.note
+    assert not list(paths.adapters_dir.glob("**/*.gguf"))  # nothing was registered
+
+    monkeypatch.undo()
+    done = run_job(paths, store, work)
+    assert done.status == "done" and done.run_id == cut.run_id and done.resumed_from == 0
+    assert done.version == 1 and done.steps == 1
+    store.close()
