@@ -138,19 +138,23 @@ def trainable_names(model: Any) -> list[str]:
     return [name for name, p in model.named_parameters() if p.requires_grad]
 
 
+def whole(tensor: Any) -> Any:
+    """``tensor`` whole, as a detached contiguous CPU copy: a sharded parameter (a DTensor)
+    gathered from every rank, which must all call this together."""
+    from torch.distributed.tensor import DTensor
+
+    if isinstance(tensor, DTensor):
+        tensor = tensor.full_tensor()
+    return tensor.detach().to("cpu", copy=True).contiguous()
+
+
 def full_weights(model: Any) -> dict[str, Any]:
     """The trainable weights, whole, on the CPU, keyed like ``named_parameters()``: every rank
     of a sharded model must call this together. A whole model's are detached copies."""
     import torch
-    from torch.distributed.tensor import DTensor
 
-    out = {}
     with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.requires_grad:
-                whole = p.full_tensor() if isinstance(p, DTensor) else p
-                out[name] = whole.detach().to("cpu", copy=True).contiguous()
-    return out
+        return {name: whole(p) for name, p in model.named_parameters() if p.requires_grad}
 
 
 def optimizer_state(model: Any, optimizer: Any) -> dict[str, Any]:
@@ -186,11 +190,7 @@ def load_optimizer_state(model: Any, optimizer: Any, state: dict[str, Any]) -> N
 
 
 def _whole(value: Any) -> Any:
-    """A state entry with its DTensors made whole CPU tensors."""
-    from torch.distributed.tensor import DTensor
-
+    """A state entry with its tensors made whole CPU tensors."""
     if isinstance(value, dict):
         return {k: _whole(v) for k, v in value.items()}
-    if isinstance(value, DTensor):
-        return value.full_tensor().cpu()
-    return value.cpu() if hasattr(value, "cpu") else value
+    return whole(value) if hasattr(value, "detach") else value

@@ -63,10 +63,9 @@ class WarmupGuard:
     def whole_weights(self) -> dict[str, Any]:
         """The noted weights as whole CPU tensors (a sharded model's gathered: every rank of
         it must call this together), for a checkpoint."""
-        from torch.distributed.tensor import DTensor
+        from learner.sharding import whole
 
-        return {name: (w.full_tensor() if isinstance(w, DTensor) else w).detach().cpu()
-                for name, w in self.weights.items()}
+        return {name: whole(w) for name, w in self.weights.items()}
 
     def check(self, model: Any, processor: Processor, evaluate: Evaluate) -> dict[str, Any]:
         """Measure after GRPO; restore the warm-up's weights when agreement fell by more
