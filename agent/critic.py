@@ -12,12 +12,13 @@ output: it is raised, and the episode ends failed without acting.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from agent.policy import Generator, OnToken, image_budget, role_adapter
 from agent.screen import Observation
 from models.actions import Action
-from models.families.base import Family, ParseError
+from models.families.base import Family, ParseError, RenderedPrompt
 from models.families.critic import CriticVerdict, base_family, build_critic_prompt, parse_verdict
 from models.image_tokens import max_image_tokens
 
@@ -49,16 +50,36 @@ class ModelCritic:
 
     def score(self, task: str, observation: Observation, action: Action,
               reasoning: str) -> CriticVerdict | None:
-        prompt = build_critic_prompt(task, observation.image, observation.monitor, action,
-                                     reasoning, self.with_reasoning, self.max_pixels,
-                                     self.family)
         self.runtime.set_adapter(role_adapter(self.runtime, self.role))
-        gen = self.runtime.generate(prompt, on_token=self.on_token, greedy=True,
+        gen = self.runtime.generate(self._prompt(task, observation, action, reasoning),
+                                    on_token=self.on_token, greedy=True,
                                     max_new_tokens=self.max_new_tokens)
         self.last_raw = gen.text
-        if gen.finish == "cancelled":
-            return None
-        try:
-            return parse_verdict(gen.text)
-        except ParseError:
-            return None
+        return _verdict(gen)
+
+    def score_many(self, task: str, observation: Observation,
+                   proposals: Sequence[tuple[Action, str]]) -> list[CriticVerdict | None]:
+        """Verdicts on several (action, reasoning) proposals for one screenshot, judged side
+        by side (``generate_many``: the prompts share all but the proposal); nothing streams."""
+        self.runtime.set_adapter(role_adapter(self.runtime, self.role))
+        gens = self.runtime.generate_many(
+            [self._prompt(task, observation, action, reasoning) for action, reasoning in proposals],
+            greedy=True, max_new_tokens=self.max_new_tokens)
+        if gens:
+            self.last_raw = gens[-1].text
+        return [_verdict(gen) for gen in gens]
+
+    def _prompt(self, task: str, observation: Observation, action: Action,
+                reasoning: str) -> RenderedPrompt:
+        return build_critic_prompt(task, observation.image, observation.monitor, action,
+                                   reasoning, self.with_reasoning, self.max_pixels, self.family)
+
+
+def _verdict(gen: Any) -> CriticVerdict | None:
+    """The verdict a generation states; None when cancelled or unparseable."""
+    if gen.finish == "cancelled":
+        return None
+    try:
+        return parse_verdict(gen.text)
+    except ParseError:
+        return None

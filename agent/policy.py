@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,6 +83,9 @@ class Generator(Protocol):
 
     def generate(self, prompt: RenderedPrompt, *, on_token: OnToken | None = ...,
                  greedy: bool = ..., max_new_tokens: int | None = ...) -> Any: ...
+
+    def generate_many(self, prompts: Sequence[RenderedPrompt], *, greedy: bool = ...,
+                      max_new_tokens: int | None = ...) -> list[Any]: ...
 
     def cancel(self) -> None: ...
 

@@ -20,7 +20,7 @@ person better than chance and than any constant; before that, those states wait.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,7 +223,8 @@ class ServedCritic:
     """The active reward model scoring the actor's sampled actions (``rewards.Critic``).
 
     A state is found by its record key (the ``key`` column); the critic sees that state as the
-    running critic would (task, screenshot, the sampled action and its reasoning).
+    running critic would (task, screenshot, the sampled action and its reasoning). The actions
+    proposed on one state are judged side by side (``ModelCritic.score_many``).
     """
 
     def __init__(self, runtime: Any, records: list[StepRecord], *, with_reasoning: bool,
@@ -233,14 +234,22 @@ class ServedCritic:
         family = get_family(records[0].family) if records else None  # the base's resize rule
         self.critic = ModelCritic(runtime, with_reasoning=with_reasoning,
                                   max_new_tokens=max_new_tokens, family=family)
-        self.calls = 0
+        self.calls = 0  # judgments made
 
-    def __call__(self, parsed: Parsed, row: dict[str, Any]) -> float:
-        record = self.records[str(row["key"])]
-        self.calls += 1
-        verdict = self.critic.score(record.task, observation(record), parsed.action,
-                                    parsed.reasoning)
-        return 0.0 if verdict is None else float(verdict.reward)
+    def __call__(self, judged: Sequence[tuple[Parsed, dict[str, Any]]]) -> list[float]:
+        by_state: dict[str, list[int]] = {}
+        for i, (_, row) in enumerate(judged):
+            by_state.setdefault(str(row["key"]), []).append(i)
+        out = [0.0] * len(judged)
+        for key, indices in by_state.items():
+            record = self.records[key]
+            verdicts = self.critic.score_many(
+                record.task, observation(record),
+                [(judged[i][0].action, judged[i][0].reasoning) for i in indices])
+            self.calls += len(indices)
+            for i, verdict in zip(indices, verdicts, strict=True):
+                out[i] = 0.0 if verdict is None else float(verdict.reward)
+        return out
 
 
 def summary(role: str, out: RunOutcome) -> str:

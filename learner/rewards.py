@@ -19,7 +19,7 @@ import difflib
 import json
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from models import actions
 from models.families.base import Parsed, ParseError, get_family
@@ -27,7 +27,18 @@ from models.families.critic import parse_verdict
 from models.frames import Frame, Monitor
 
 Completion = str | list[dict[str, Any]]
-Critic = Callable[[Parsed, dict[str, Any]], float]
+
+
+class Critic(Protocol):
+    """The reward model: a reward in [0, 1] for each (parsed action, row) pair of one call.
+
+    A call gets all of a group's distinct judgments at once, so a served reward model can
+    judge the actions proposed on one screenshot side by side (``ModelCritic.score_many``).
+    """
+
+    def __call__(self, judged: Sequence[tuple[Parsed, dict[str, Any]]]) -> Sequence[float]: ...
+
+
 DEFAULT_SIGMA = 0.05  # σ of the click reward as a fraction of the screen diagonal
 
 
@@ -303,7 +314,8 @@ def repeats_rejected(completions: Sequence[Completion], **columns: Any) -> list[
 def critic_reward(completions: Sequence[Completion], *, critic: Critic,
                   **columns: Any) -> list[float]:
     """The reward model's score of each parseable completion (0 when unparseable); the
-    ``critic`` gets the parsed action and the row, and returns a reward in [0, 1].
+    ``critic`` gets the parsed actions with their rows, all in one call, and returns rewards
+    in [0, 1] (clamped here).
 
     The reward model judges greedily, so a group's samples that propose the same action with
     the same reasoning on the same row are judged once (a converging policy repeats itself;
@@ -314,22 +326,27 @@ def critic_reward(completions: Sequence[Completion], *, critic: Critic,
     ...          "image_height": 100}
     >>> a, b = '<answer>{"type": "done"}</answer>', '<answer>{"type": "wait"}</answer>'
     >>> calls = []
-    >>> critic_reward([a, "junk", a, b], critic=lambda p, row: calls.append(p) or 0.8,
-    ...               family=["deskhand"] * 4, frame=[frame] * 4), len(calls)
-    ([0.8, 0.0, 0.8, 0.8], 2)
+    >>> critic_reward([a, "junk", a, b], critic=lambda judged: calls.append(judged) or [0.8, 2],
+    ...               family=["deskhand"] * 4, frame=[frame] * 4), [len(c) for c in calls]
+    ([0.8, 0.0, 0.8, 1.0], [2])
     """
-    judged: dict[tuple[Any, ...], float] = {}
-
-    def score(parsed: Parsed | None, row: dict[str, Any]) -> float:
+    keys: list[tuple[Any, ...] | None] = []
+    distinct: dict[tuple[Any, ...], tuple[Parsed, dict[str, Any]]] = {}
+    for i, completion in enumerate(completions):
+        row = _row(columns, i)
+        parsed = parse_completion(completion_text(completion), row)
         if parsed is None:
-            return 0.0
+            keys.append(None)
+            continue
         key = (json.dumps(actions.to_json(parsed.action), sort_keys=True), parsed.reasoning,
                tuple((k, id(v)) for k, v in row.items()))  # same objects: the same row
-        if key not in judged:
-            judged[key] = min(1.0, max(0.0, float(critic(parsed, row))))
-        return judged[key]
-
-    return [0.0 if s is None else s for s in _each(completions, columns, score)]
+        distinct.setdefault(key, (parsed, row))
+        keys.append(key)
+    scores = list(critic(list(distinct.values()))) if distinct else []
+    if len(scores) != len(distinct):
+        raise ValueError(f"the critic gave {len(scores)} scores for {len(distinct)} actions")
+    judged = {key: min(1.0, max(0.0, float(v))) for key, v in zip(distinct, scores, strict=True)}
+    return [0.0 if key is None else judged[key] for key in keys]
 
 
 def verdict_format_reward(completions: Sequence[Completion], *,

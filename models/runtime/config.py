@@ -43,6 +43,9 @@ class RuntimeConfig:
     flash_attn: str = "auto"  # "auto" (llama.cpp decides per device), "on" or "off"
     abort_check_nodes: int = 16  # image encoding checks for cancellation every N graph nodes
     kv_slots: int = 2  # KV sequences of n_ctx each, one per recent adapter (actor, critic)
+    # answers decoded side by side by generate_many (the reward model judging a group of
+    # actions on one screenshot, in a second context of n_ctx cells); 1 = one after another
+    batch_width: int = 8
     # llama.cpp's CPU weight repacking ("extra buffer types": AMX / AVX-512 tile kernels for
     # quantized weights). Faster where the CPU really has them, but some virtual machines
     # advertise AMX and then fault on it (SIGILL, seen on this project's build machines), so
@@ -68,6 +71,7 @@ class RuntimeConfig:
             (self.seed >= 0, "seed must be >= 0"),
             (self.abort_check_nodes >= 0, "abort_check_nodes must be >= 0"),
             (1 <= self.kv_slots <= 8, "kv_slots must be in [1, 8]"),
+            (1 <= self.batch_width <= 64, "batch_width must be in [1, 64]"),
             (self.flash_attn in FLASH_ATTN, "flash_attn must be 'auto', 'on' or 'off'"),
         ]
         for ok, message in checks:

@@ -53,8 +53,9 @@ class KvLedger:
         self.n_cells = 0  # KV cells in use (what the context size bounds)
         self.extend(entries)
 
-    def plan(self, new: Sequence[Entry]) -> Plan:
-        """Keep the longest common prefix of the cache and ``new``, but never all of ``new``.
+    def plan(self, new: Sequence[Entry], *, whole: bool = False) -> Plan:
+        """Keep the longest common prefix of the cache and ``new``, but never all of ``new``
+        unless ``whole`` (a shared prefix, whose end needs no logits).
 
         The last entry of a prompt is always evaluated again: its logits are needed to sample
         the first token, and a decode cannot produce logits for what is only in the cache.
@@ -68,10 +69,12 @@ class KvLedger:
         Plan(keep=1, keep_pos=1)
         >>> ledger.plan([1, Image("a", 3, 9), 5, 6])
         Plan(keep=3, keep_pos=5)
+        >>> ledger.plan([1, Image("a", 3, 9)], whole=True)
+        Plan(keep=2, keep_pos=4)
         """
         keep = 0
         pos = 0
-        limit = min(len(self.entries), len(new) - 1)
+        limit = min(len(self.entries), len(new) - (0 if whole else 1))
         entries = self.entries
         while keep < limit and entries[keep] == new[keep]:
             pos += _pos(entries[keep])

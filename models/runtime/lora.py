@@ -46,21 +46,26 @@ class Adapters:
 
     def apply(self, lctx: int, path: Path | None, scale: float = 1.0) -> bool:
         """Make ``path`` (or no adapter) the active one; whether anything changed."""
-        from llama_cpp import llama_cpp as ll
-
         key = path.resolve() if path is not None else None
         if key == self.active:
             return False
-        if key is None:
+        self.attach(lctx, key, scale)
+        self.active = key
+        return True
+
+    def attach(self, lctx: int, path: Path | None, scale: float = 1.0) -> None:
+        """Set ``path`` (or no adapter) on a context of this model, loading it once; unlike
+        :meth:`apply` this leaves :attr:`active` alone (a second context on the same weights)."""
+        from llama_cpp import llama_cpp as ll
+
+        if path is None:
             rc = ll.llama_set_adapters_lora(lctx, None, 0, None)
         else:
-            array = (ll.llama_adapter_lora_p_ctypes * 1)(self.load(key))
+            array = (ll.llama_adapter_lora_p_ctypes * 1)(self.load(path))
             scales = (ctypes.c_float * 1)(scale)
             rc = ll.llama_set_adapters_lora(lctx, array, 1, scales)
         if rc != 0:
             raise AdapterError(f"llama_set_adapters_lora failed with code {rc}")
-        self.active = key
-        return True
 
     def unload(self, path: Path) -> bool:
         """Free a loaded adapter that is not active (an old version); whether one was freed."""

@@ -41,6 +41,19 @@ def quiet_llama_logs() -> None:
     mtmd_cpp.mtmd_helper_log_set(_log_callback, None)
 
 
+def context_params(ll: Any, config: RuntimeConfig, *, n_ctx: int, n_seq: int, unified: bool,
+                   n_batch: int | None = None) -> Any:
+    """``llama_context_params`` for a context of ``n_ctx`` cells and ``n_seq`` sequences."""
+    cparams = ll.llama_context_default_params()
+    cparams.n_ctx = n_ctx
+    cparams.n_batch = cparams.n_ubatch = n_batch or config.n_batch
+    cparams.n_seq_max = n_seq
+    cparams.kv_unified = unified
+    cparams.n_threads = cparams.n_threads_batch = config.resolved_threads
+    cparams.flash_attn_type = config.flash_attn_type
+    return cparams
+
+
 class DecodeAborted(Exception):
     """llama_decode stopped because the abort callback said so."""
 
@@ -61,13 +74,9 @@ class Native:
             str(model_path).encode(), mparams)
         if not self.model:
             raise RuntimeError(f"llama.cpp could not load the model {model_path}")
-        cparams = ll.llama_context_default_params()
-        cparams.n_ctx = config.n_ctx * config.kv_slots  # split evenly: n_ctx per sequence
-        cparams.n_batch = cparams.n_ubatch = config.n_batch
-        cparams.n_seq_max = config.kv_slots
-        cparams.kv_unified = False
-        cparams.n_threads = cparams.n_threads_batch = config.resolved_threads
-        cparams.flash_attn_type = config.flash_attn_type
+        # one stream of n_ctx cells per sequence (kv_unified off): n_ctx per adapter's slot
+        cparams = context_params(ll, config, n_ctx=config.n_ctx * config.kv_slots,
+                                 n_seq=config.kv_slots, unified=False)
         self.ctx: int = ll.llama_init_from_model(self.model, cparams)
         if not self.ctx:
             ll.llama_model_free(self.model)

@@ -46,9 +46,10 @@ class Sampler:
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(params.seed & 0xFFFFFFFF))
         self.ptr = chain
 
-    def sample(self, lctx: int) -> int:
-        """Sample from the logits of the last output of the last decode (and accept it)."""
-        return int(self._ll.llama_sampler_sample(self.ptr, lctx, -1))
+    def sample(self, lctx: int, index: int = -1) -> int:
+        """Sample from the logits of output ``index`` of the last decode (-1: its last output),
+        and accept the token."""
+        return int(self._ll.llama_sampler_sample(self.ptr, lctx, index))
 
     def close(self) -> None:
         if self.ptr:

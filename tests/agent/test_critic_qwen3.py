@@ -49,3 +49,26 @@ def test_a_critic_resizing_by_28_is_refused_by_a_qwen3vl_projector(
     critic = ModelCritic(runtime, with_reasoning=False, family=get_family("qwen25vl"))
     with pytest.raises(ImageTokenMismatch):
         critic.score("Click the button", SCREEN, Click(100, 50), "")
+
+
+def test_a_group_of_actions_is_judged_side_by_side_as_one_by_one(runtime: LlamaRuntime) -> None:
+    """On Qwen3-VL (M-RoPE, deepstack image features) the side-by-side judgments of one
+    screenshot are the one-by-one judgments, text for text."""
+    family = get_family("qwen3vl")
+    critic = ModelCritic(runtime, with_reasoning=True, family=family, max_new_tokens=16)
+    proposals = [(Click(100, 50), "the button is there"), (Click(10, 90), ""),
+                 (Click(100, 50), "the button is there"), (Click(200, 20), "top right")]
+    prompts = [build_critic_prompt("Click the button", SCREEN.image, SCREEN.monitor, action,
+                                   why, True, critic.max_pixels, family)
+               for action, why in proposals]
+    many = runtime.generate_many(prompts, greedy=True, max_new_tokens=16)
+    alone = [runtime.generate(p, greedy=True, max_new_tokens=16) for p in prompts]
+    assert [g.text for g in many] == [g.text for g in alone]
+    # sampled at temperature 1, a text follows every small move of the logits
+    many = runtime.generate_many(prompts, seed=7, max_new_tokens=16, temperature=1.0)
+    alone = [runtime.generate(p, seed=7 + i, max_new_tokens=16, temperature=1.0)
+             for i, p in enumerate(prompts)]
+    assert [g.text for g in many] == [g.text for g in alone]
+    assert len({g.text for g in many}) == len(many)
+    verdicts = critic.score_many("Click the button", SCREEN, proposals)
+    assert verdicts == [critic.score("Click the button", SCREEN, a, why) for a, why in proposals]

@@ -67,9 +67,9 @@ def test_critic_reward_sees_the_parsed_action(
     record = _record(store, home, screenshot, "deskhand", {"type": "click", "x": 640, "y": 300})
     seen: list[Any] = []
 
-    def critic(parsed: Any, row: dict[str, Any]) -> float:
-        seen.append((parsed.action, row["label"]))
-        return 2.0  # out of range: clamped
+    def critic(judged: list[tuple[Any, dict[str, Any]]]) -> list[float]:
+        seen.extend((parsed.action, row["label"]) for parsed, row in judged)
+        return [2.0] * len(judged)  # out of range: clamped
 
     text = get_family("deskhand").format_action(Click(100, 100), record.frame())
     assert rewards.critic_reward([text, "??"], critic=critic, **_columns(record, 2)) == [1.0, 0.0]
@@ -94,3 +94,56 @@ def test_rewards_of_any_text_are_bounded(text: str) -> None:
         assert value is not None and 0.0 <= value <= 1.0
     (agree,) = rewards.agreement_reward([text], label=[0.5])
     assert 0.0 <= agree <= 1.0
+
+
+class _JudgingRuntime:
+    """A runtime that answers every prompt of a ``generate_many`` call with a score and
+    records the calls; one-at-a-time ``generate`` is not expected."""
+
+    def __init__(self) -> None:
+        from models.runtime.config import RuntimeConfig
+
+        self.config = RuntimeConfig()
+        self.roles: dict[str, Any] = {}
+        self.calls: list[list[str]] = []
+
+    def set_adapter(self, target: Any) -> None:
+        pass
+
+    def generate_many(self, prompts: list[Any], *, greedy: bool = False,
+                      max_new_tokens: int | None = None) -> list[Any]:
+        from types import SimpleNamespace
+
+        assert greedy
+        self.calls.append([p.suffix for p in prompts])
+        return [SimpleNamespace(text=f"<think>seen</think><score>0.{len(self.calls)}{i}</score>",
+                                finish="stop") for i in range(len(prompts))]
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the served critic judged an action one at a time")
+
+
+def test_the_served_critic_judges_each_states_actions_side_by_side(
+        store: Store, home: Paths, screenshot: Callable[..., np.ndarray]) -> None:
+    from learner.nightly import ServedCritic
+
+    for n in range(2):
+        ep = store.create_episode("press the button")
+        step = store.add_step(ep, screenshot=screenshot(n, 720, 1280),
+                              action={"type": "click", "x": 5, "y": 5}, outcome="executed")
+        store.add_judgment(kind="correct", step_id=step,
+                           corrected_action={"type": "click", "x": 640, "y": 300})
+    data = build_datasets(store, home, DataConfig(click_radius=0.01), family="deskhand")
+    first, second = (r for r in data.train + data.holdout if r.label == 1.0)
+    runtime = _JudgingRuntime()
+    critic = ServedCritic(runtime, [first, second], with_reasoning=True)
+    fam = get_family("deskhand")
+    said = [fam.format_action(Click(100 + 10 * i, 100), first.frame(), "there") for i in (0, 1, 0)]
+    scores = rewards.critic_reward(said + ["??"], critic=critic, **_columns(first, 4))
+    assert scores == [0.1, 0.11, 0.1, 0.0]  # the repeated action was judged once
+    assert len(runtime.calls) == 1 and len(runtime.calls[0]) == 2
+    rows = [{**first.columns()}, {**second.columns()}, {**first.columns()}]
+    judged = [(rewards.parse_completion(said[i], row), row) for i, row in enumerate(rows)]
+    assert critic([(p, row) for p, row in judged if p is not None]) == [0.2, 0.3, 0.21]
+    assert [len(c) for c in runtime.calls] == [2, 2, 1]  # one call per state
+    assert critic.calls == 5

@@ -94,3 +94,23 @@ def test_bench_runtime_size_qwen3_uses_the_qwen3vl_family(
     assert asked == [("qwen3-vl-2b", None)]
     assert report["family"] == "qwen3vl" and report["steps"]
     assert report["image"][0] % 32 == 0 and report["image"][1] % 32 == 0  # Qwen3-VL's factor
+
+
+def test_bench_judge_times_both_ways_on_the_same_verdicts(tiny_model: TinyModel,
+                                                          home: Paths) -> None:
+    result = CliRunner().invoke(cli, [
+        "bench", "judge", "--model", str(tiny_model.gguf_path),
+        "--mmproj", str(tiny_model.mmproj_path), "--group", "3", "--tokens", "5",
+        "--screen", "224x224", "--repeats", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["group"], report["tokens"]) == (3, 5)
+    assert len(report["one_by_one_s"]) == len(report["side_by_side_s"]) == 2
+    assert report["ratio"] == min(report["side_by_side_s"]) / min(report["one_by_one_s"])
+    assert report["side_by_side_per_s"] == 3 / min(report["side_by_side_s"])
+    assert report["same_texts"] is True  # a short prompt: no rounding moves a verdict here
+    table = CliRunner().invoke(cli, [
+        "bench", "judge", "--model", str(tiny_model.gguf_path),
+        "--mmproj", str(tiny_model.mmproj_path), "--group", "2", "--tokens", "2",
+        "--screen", "224x224", "--repeats", "1"])
+    assert table.exit_code == 0 and "ratio side by side / one by one" in table.output

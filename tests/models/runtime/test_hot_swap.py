@@ -171,3 +171,24 @@ def test_one_kv_slot_recomputes_after_every_swap(
         back = one.generate(TEXT, greedy=True, max_new_tokens=2)
         assert back.n_evaluated == back.n_prompt
         np.testing.assert_allclose(one.logits(TEXT), fresh_actor, atol=SAME, rtol=0)
+
+
+def test_side_by_side_answers_are_computed_under_the_active_adapter(rt: LlamaRuntime) -> None:
+    """``generate_many`` uses a second context: it must carry the active adapter, drop a
+    prefix cached under another one, and let go of an adapter that is unloaded."""
+    prompts = [Prompt(TEXT.prefix, f"Step {i}: {TEXT.suffix}") for i in range(3)]
+    texts = {}
+    for role in ("critic", "actor", None, "critic"):
+        rt.set_adapter(role)
+        many = rt.generate_many(prompts, seed=4, max_new_tokens=8, temperature=1.0)
+        alone = [rt.generate(p, seed=4 + i, max_new_tokens=8, temperature=1.0)
+                 for i, p in enumerate(prompts)]
+        assert [g.text for g in many] == [g.text for g in alone]
+        assert many[0].adapter == (None if role is None else str(rt.roles[role].resolve()))
+        texts[role] = [g.text for g in many]
+    assert len({tuple(t) for t in texts.values()}) == 3  # each adapter answers its own way
+    rt.set_adapter("actor")
+    assert rt.unload_adapter(rt.roles["critic"])  # the side-by-side context had it last
+    rt.set_adapter("critic")  # loaded again from its file
+    again = rt.generate_many(prompts, seed=4, max_new_tokens=8, temperature=1.0)
+    assert [g.text for g in again] == texts["critic"]
