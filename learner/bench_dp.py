@@ -70,11 +70,14 @@ def run(processes: int, threads: int, base: Path, folder: Path, args: list[str])
         head += ["accelerate.commands.launch", "--multi_gpu", "--num_processes", str(processes),
                  "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                  "--main_process_port", str(port), "-m"]
-    out = subprocess.run([*head, "learner.bench_dp", "--worker", "--base", str(base),
-                          "--run-dir", str(folder), *args], capture_output=True, text=True,
-                         env=env, check=True).stdout
-    return float(next(line for line in out.splitlines() if line.startswith("samples/s"))
-                 .split()[1])
+    done = subprocess.run([*head, "learner.bench_dp", "--worker", "--base", str(base),
+                           "--run-dir", str(folder), *args], capture_output=True, text=True,
+                          env=env)
+    if done.returncode != 0:  # what the ranks said, not just "exit status 1"
+        raise RuntimeError(f"{processes} process(es) of the data-parallel bench failed with "
+                           f"exit status {done.returncode}:\n{done.stderr[-6000:]}")
+    return float(next(line for line in done.stdout.splitlines()
+                      if line.startswith("samples/s")).split()[1])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@
 #   build       scripts/setup.sh --test (CUDA torch, llama.cpp built with CUDA); both must see it
 #   bench tiny  deskhand bench runtime, every layer on the GPU, the tiny model
 #   bench real  the same on a random model as wide as Qwen2.5-VL-3B, served as Q4_K_M
+#   judge real  deskhand bench judge on it: 8 verdicts one by one vs side by side
 #   grpo real   10 GRPO steps of our trainer in bf16 on CUDA
 #   lora parity an exported GGUF LoRA: llama.cpp on the GPU against peft on CUDA, for a tiny
 #               Qwen2.5-VL and a tiny Qwen3-VL (deepstack)
@@ -10,11 +11,11 @@
 #               (packaging/accelerate/fsdp.yaml); on one GPU it says it is skipped
 # Each check runs under its own timeout and prints one line of figures (its log is kept in the
 # work folder). Without a GPU (or with --cpu) it says the GPU parts are skipped and runs its CPU
-# fallback: bench tiny on the CPU, 2 GRPO steps, 2 sharded over two CPU processes, and both LoRA
+# fallback: bench tiny and judge tiny on the CPU, 2 GRPO steps, 2 sharded over two CPU processes, and both LoRA
 # parities on the CPU (what CI runs).
 #   scripts/gpu-check.sh [--cpu] [--work DIR]     DIR: where models are built and kept
-# Exit status: 0 when every check that ran passed, 1 otherwise. The time limits add up to 585 s
-# (705 s with several GPUs).
+# Exit status: 0 when every check that ran passed, 1 otherwise. The time limits add up to 645 s
+# (765 s with several GPUs).
 # GPU_CHECK_SETUP replaces the build command (tests run the GPU sequence with stand-ins).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,7 @@ if ((FORCE_CPU == 0)) && command -v nvidia-smi >/dev/null \
   check build 30 "$PY" scripts/gpu_check.py device $((SECONDS - build_started))
   check "bench tiny" 45 "$PY" scripts/gpu_check.py bench tiny "$WORK" -1 4 32
   check "bench real" 120 "$PY" scripts/gpu_check.py bench real "$WORK" -1 4 32
+  check "judge real" 60 "$PY" scripts/gpu_check.py judge real "$WORK" -1 8 48
   check "grpo real" 90 "$PY" scripts/gpu_check.py grpo real "$WORK" 10
   check "lora parity" 45 "$PY" scripts/gpu_check.py lora-parity "$WORK"
   check "lora parity qwen3" 45 "$PY" scripts/gpu_check.py lora-parity "$WORK" tiny-qwen3
@@ -86,6 +88,7 @@ else
        "real-width models, 10 bf16 GRPO steps on CUDA, LoRA parity on the GPU; running the" \
        "CPU fallback"
   check "bench tiny" 120 "$PY" scripts/gpu_check.py bench tiny "$WORK" 0 2 8
+  check "judge tiny" 60 "$PY" scripts/gpu_check.py judge tiny "$WORK" 0 4 8
   check "grpo tiny" 180 "$PY" scripts/gpu_check.py grpo tiny "$WORK" 2
   check "lora parity" 120 "$PY" scripts/gpu_check.py lora-parity "$WORK"
   check "lora parity qwen3" 120 "$PY" scripts/gpu_check.py lora-parity "$WORK" tiny-qwen3

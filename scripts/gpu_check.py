@@ -4,6 +4,9 @@ exit status 1 when what must hold does not).
     python scripts/gpu_check.py device SECONDS         what llama.cpp and torch run on
     python scripts/gpu_check.py bench KIND WORK LAYERS STEPS TOKENS
                                      ``deskhand bench runtime`` on the KIND model, one line
+    python scripts/gpu_check.py judge KIND WORK LAYERS GROUP TOKENS
+                                     ``deskhand bench judge``: GROUP verdicts one by one vs
+                                     side by side, one line
     python scripts/gpu_check.py grpo KIND WORK STEPS   GRPO steps (bf16 on CUDA, f32 on CPU)
     accelerate launch --config_file packaging/accelerate/fsdp.yaml --num_processes K \\
         scripts/gpu_check.py fsdp KIND WORK STEPS     the same, the model sharded over K
@@ -15,7 +18,7 @@ included), ``real`` (Qwen2.5-VL-3B's published dimensions, 4 layers; ``models.re
 ``real-qwen3`` (Qwen3-VL-2B's, 4 layers and 4 vision blocks: all three deepstack features),
 built once under WORK and reused. ``scripts/gpu-check.sh`` benches ``real`` only: each real
 build takes about a minute on a loaded 2-core CPU and the sequence's time limits already add
-up to 585 s, so ``bench real-qwen3`` is run by hand until its GPU time is known.
+up to 645 s, so ``bench real-qwen3`` is run by hand until its GPU time is known.
 
 The design choice a reader must know: every check runs on whatever device the machine has
 (CUDA when torch and llama.cpp see a GPU, else the CPU), so the same code is the GPU proof on a
@@ -111,6 +114,35 @@ def bench(kind: str, work: Path, layers: int, steps: int, tokens: int) -> int:
             + (f", later {statistics.median(later) * 1000:.0f} ms" if later else "")
             + (f", decode {statistics.median(decode):.0f} tok/s" if decode else "")
             + f", overhead {report['overhead']:.2f}x vs bare llama.cpp")
+    if layers != 0 and resolved == 0:
+        return fail(line + " (asked for the GPU)")
+    print(line, flush=True)
+    return 0
+
+
+def judge(kind: str, work: Path, layers: int, group: int, tokens: int) -> int:
+    """``deskhand bench judge --json`` on the model: the reward model's verdicts on a group of
+    actions, one by one against side by side, one line."""
+    import subprocess
+
+    from models.real_dims import published
+
+    built = built_model(kind, work)
+    gguf = built.quantized["Q4_K_M"] if kind in REAL else built.gguf_path
+    family = published(REAL[kind])["family"] if kind in REAL else TINY_FAMILY[kind]
+    done = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(work / "home"),
+                           "--set", f"runtime.gpu_layers={layers}", "bench", "judge", "--json",
+                           "--model", str(gguf), "--mmproj", str(built.mmproj_path), "--family",
+                           family, "--group", str(group), "--tokens", str(tokens),
+                           "--repeats", "2"], capture_output=True, text=True, check=True,
+                          cwd=ROOT)
+    report = json.loads(done.stdout)
+    resolved = report["gpu_layers"]
+    where = "CPU" if resolved == 0 else f"GPU ({'all' if resolved < 0 else resolved} layers)"
+    line = (f"judge {kind} ({Path(gguf).stat().st_size / 2**20:.0f} MiB): {where}, {group} "
+            f"actions x {tokens} tokens: one by one {report['one_by_one_per_s']:.2f}/s, side by "
+            f"side {report['side_by_side_per_s']:.2f}/s ({report['ratio']:.2f}x the time), the "
+            f"same verdicts: {'yes' if report['same_texts'] else 'no'}")
     if layers != 0 and resolved == 0:
         return fail(line + " (asked for the GPU)")
     print(line, flush=True)
@@ -321,6 +353,8 @@ def main(argv: list[str]) -> int:
         return device(float(args[0]))
     if command == "bench":
         return bench(args[0], Path(args[1]), *(int(a) for a in args[2:5]))
+    if command == "judge":
+        return judge(args[0], Path(args[1]), *(int(a) for a in args[2:5]))
     if command == "grpo":
         return grpo(args[0], Path(args[1]), int(args[2]))
     if command == "fsdp":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -50,29 +50,10 @@ def runtime(
     from models.runtime.config import RuntimeConfig
 
     cli = state(ctx)
-    try:
-        width, height = (int(v) for v in screen.lower().split("x"))
-    except ValueError:
-        raise typer.BadParameter(f"expected WIDTHxHEIGHT, got {screen!r}",
-                                 param_hint="--screen") from None
-    if (model is None) != (mmproj is None):
-        raise typer.BadParameter("give both --model and --mmproj, or neither (tiny model)")
-    if size is not None:
-        if model is not None:
-            raise fail("give --size or --model, not both", code=2)
-        model, mmproj, size_family = _real_dims(cli.paths.ensure().models_dir / "real", size,
-                                                layers)
-        family = family or size_family
-    elif layers is not None:
-        raise fail("--layers goes with --size", code=2)
-    if model is None or mmproj is None:
-        from models.tiny import build_tiny
-
-        tiny = build_tiny(cli.paths.ensure().models_dir / "tiny")
-        model, mmproj = tiny.gguf_path, tiny.mmproj_path
+    width, height = _screen(screen)
+    model, mmproj, family = _served(cli, model, mmproj, size, layers, family)
     config = getattr(cli.config, "runtime", None) or RuntimeConfig()
-    report = run_bench(model, mmproj, steps=steps, config=config,
-                       family_name=family or "qwen25vl",
+    report = run_bench(model, mmproj, steps=steps, config=config, family_name=family,
                        screen=(width, height), max_new_tokens=tokens, repeats=repeats)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
@@ -95,6 +76,87 @@ def runtime(
     ratio = report.ttft_ratio
     out.print("TTFT step n>1 / step 1: " + ("n/a (one step)" if ratio is None else
               f"{ratio:.3f}x (goal <= {TTFT_GOAL}x)"))
+
+
+@group.command()
+def judge(
+    ctx: typer.Context,
+    model: ModelOption = None,
+    mmproj: MmprojOption = None,
+    group_size: Annotated[int, typer.Option(
+        "--group", min=2, help="Distinct actions judged on one screenshot")] = 8,
+    tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per verdict")] = 48,
+    repeats: Annotated[int, typer.Option(
+        "--repeats", min=1, help="Runs of each way (the fastest counts)")] = 3,
+    family: Annotated[str | None, typer.Option(
+        "--family", help="Base family (default: qwen25vl, or the --size model's)")] = None,
+    screen: Annotated[str, typer.Option(
+        "--screen", help="Simulated screen WIDTHxHEIGHT (resized by the family)")] = "1280x720",
+    size: Annotated[str | None, typer.Option(
+        "--size", help="A random model with the published dimensions of this model "
+                       "(qwen2.5-vl-3b, qwen3-vl-2b), served as Q4_K_M; built once")] = None,
+    layers: Annotated[int | None, typer.Option(
+        "--layers", min=1, help="With --size: text layers and vision blocks")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """The reward model judging a group of actions: one by one vs side by side."""
+    import json
+
+    from app.state import state
+    from models.runtime.config import RuntimeConfig
+    from models.runtime.judge_bench import run_judge_bench
+
+    cli = state(ctx)
+    width, height = _screen(screen)
+    model, mmproj, family = _served(cli, model, mmproj, size, layers, family)
+    config = getattr(cli.config, "runtime", None) or RuntimeConfig()
+    report = run_judge_bench(model, mmproj, config=config, family_name=family,
+                             screen=(width, height), group=group_size, tokens=tokens,
+                             repeats=repeats)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    typer.echo(f"deskhand bench judge — {model.name}, {family}, {report.group} actions x "
+               f"{report.tokens} verdict tokens, {report.threads} threads, "
+               f"{_offload(report.gpu_layers)}, best of {repeats}")
+    for name, times in (("one by one", report.one_by_one_s),
+                        ("side by side", report.side_by_side_s)):
+        typer.echo(f"  {name:12}  {min(times):7.3f} s per group  "
+                   f"{report.per_second(times):7.2f} judgments/s  "
+                   f"(runs: {' '.join(f'{t:.3f}' for t in times)})")
+    typer.echo(f"ratio side by side / one by one: {report.ratio:.3f}x; the same verdicts: "
+               f"{'yes' if report.same_texts else 'no'}")
+
+
+def _screen(screen: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in screen.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"expected WIDTHxHEIGHT, got {screen!r}",
+                                 param_hint="--screen") from None
+    return width, height
+
+
+def _served(cli: Any, model: Path | None, mmproj: Path | None, size: str | None,
+            layers: int | None, family: str | None) -> tuple[Path, Path, str]:
+    """The GGUF pair a runtime bench loads (given, --size's, or the tiny model's) and the
+    prompt family."""
+    if (model is None) != (mmproj is None):
+        raise typer.BadParameter("give both --model and --mmproj, or neither (tiny model)")
+    if size is not None:
+        if model is not None:
+            raise fail("give --size or --model, not both", code=2)
+        model, mmproj, size_family = _real_dims(cli.paths.ensure().models_dir / "real", size,
+                                                layers)
+        family = family or size_family
+    elif layers is not None:
+        raise fail("--layers goes with --size", code=2)
+    if model is None or mmproj is None:
+        from models.tiny import build_tiny
+
+        tiny = build_tiny(cli.paths.ensure().models_dir / "tiny")
+        model, mmproj = tiny.gguf_path, tiny.mmproj_path
+    return model, mmproj, family or "qwen25vl"
 
 
 def _offload(gpu_layers: int) -> str:

@@ -17,7 +17,7 @@ def test_bench_learner_runs_both_trainers_and_two_processes(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, [
         "--home", str(tmp_path), "bench", "learner", "--steps", "2", "--group", "2",
         "--batch", "2", "--tokens", "4", "--processes", "2", "--repeats", "1", "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, f"{result.output}\n{result.exception}"  # the ranks' stderr
     report = json.loads(result.output[result.output.index("{"):])
     for side, name in (("ours", "deskhand"), ("trl", "trl")):
         assert report[side]["name"] == name

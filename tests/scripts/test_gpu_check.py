@@ -40,17 +40,19 @@ def test_without_a_gpu_the_cpu_fallback_runs_and_says_what_was_skipped(
                                "parts: CUDA build, full offload")
     assert lines[1].startswith("bench tiny (1 MiB): CPU, image ")
     assert "overhead" in lines[1] and "decode" in lines[1]
-    assert lines[2].startswith("grpo tiny: 2 steps on cpu in float32, median ")
-    assert "loss finite" in lines[2] and "LoRA changed" in lines[2]
-    assert lines[3].startswith("lora parity qwen2vl: peft on cpu vs llama.cpp on the CPU, max "
+    assert lines[2].startswith("judge tiny (1 MiB): CPU, 4 actions x 8 tokens: one by one ")
+    assert "side by side" in lines[2]
+    assert lines[3].startswith("grpo tiny: 2 steps on cpu in float32, median ")
+    assert "loss finite" in lines[3] and "LoRA changed" in lines[3]
+    assert lines[4].startswith("lora parity qwen2vl: peft on cpu vs llama.cpp on the CPU, max "
                                "|Δlogit|")
-    assert lines[4].startswith("lora parity qwen3vl: peft on cpu vs llama.cpp on the CPU, max "
+    assert lines[5].startswith("lora parity qwen3vl: peft on cpu vs llama.cpp on the CPU, max "
                                "|Δlogit|")
-    assert lines[5].startswith("fsdp tiny: 2 steps sharded over 2 CPU processes, each holding "
+    assert lines[6].startswith("fsdp tiny: 2 steps sharded over 2 CPU processes, each holding "
                                "50% of the model's ")
-    assert "loss finite" in lines[5] and "LoRA changed" in lines[5]
-    assert lines[6].startswith("gpu-check: CPU fallback (GPU parts skipped): 5 passed, 0 failed")
-    assert len(lines) == 7
+    assert "loss finite" in lines[6] and "LoRA changed" in lines[6]
+    assert lines[7].startswith("gpu-check: CPU fallback (GPU parts skipped): 6 passed, 0 failed")
+    assert len(lines) == 8
 
 
 def _tool(folder: Path, name: str, text: str) -> Path:
@@ -62,7 +64,7 @@ def _tool(folder: Path, name: str, text: str) -> Path:
 
 @pytest.mark.parametrize("gpus", [1, 2])
 def test_with_a_gpu_the_checks_run_in_order(tmp_path: Path, gpus: int) -> None:
-    """Six checks on one GPU (sharding is said to be skipped); with two, the sharded GRPO
+    """Seven checks on one GPU (sharding is said to be skipped); with two, the sharded GRPO
     steps run too, one process per GPU."""
     fake = tmp_path / "bin"
     (tmp_path / "venv" / "bin").mkdir(parents=True)
@@ -87,14 +89,15 @@ def test_with_a_gpu_the_checks_run_in_order(tmp_path: Path, gpus: int) -> None:
                "no", "--dynamo_backend", "no", "--num_processes", "2", "scripts/gpu_check.py",
                "fsdp", "real", work, "3"]
     assert recorded == [["device", "0"], ["bench", "tiny", work, "-1", "4", "32"],
-                        ["bench", "real", work, "-1", "4", "32"], ["grpo", "real", work, "10"],
+                        ["bench", "real", work, "-1", "4", "32"],
+                        ["judge", "real", work, "-1", "8", "48"], ["grpo", "real", work, "10"],
                         ["lora-parity", work], ["lora-parity", work, "tiny-qwen3"],
                         *([sharded[1:]] if gpus == 2 else [])]
-    assert lines[4].startswith("figures of grpo real — FAILED (exit 1; see ")
-    assert lines[4].count("FAILED") == 1
+    assert lines[5].startswith("figures of grpo real — FAILED (exit 1; see ")
+    assert lines[5].count("FAILED") == 1
     if gpus == 1:
-        assert lines[7] == "fsdp real: one GPU — SKIPPED (sharding the model needs 2 or more)"
-    assert lines[-1].startswith(f"gpu-check: GPU: {4 + gpus} passed, 1 failed in ")
+        assert lines[8] == "fsdp real: one GPU — SKIPPED (sharding the model needs 2 or more)"
+    assert lines[-1].startswith(f"gpu-check: GPU: {5 + gpus} passed, 1 failed in ")
     assert done.returncode == 1
 
 
