@@ -134,8 +134,8 @@ def judge(kind: str, work: Path, layers: int, group: int, tokens: int) -> int:
                            "--set", f"runtime.gpu_layers={layers}", "bench", "judge", "--json",
                            "--model", str(gguf), "--mmproj", str(built.mmproj_path), "--family",
                            family, "--group", str(group), "--tokens", str(tokens),
-                           "--repeats", "2"], capture_output=True, text=True, check=True,
-                          cwd=ROOT)
+                           "--repeats", "2"], stdout=subprocess.PIPE, text=True, check=True,
+                          cwd=ROOT)  # its stderr goes to the check's log
     report = json.loads(done.stdout)
     resolved = report["gpu_layers"]
     where = "CPU" if resolved == 0 else f"GPU ({'all' if resolved < 0 else resolved} layers)"

@@ -44,7 +44,8 @@ class RuntimeConfig:
     abort_check_nodes: int = 16  # image encoding checks for cancellation every N graph nodes
     kv_slots: int = 2  # KV sequences of n_ctx each, one per recent adapter (actor, critic)
     # answers decoded side by side by generate_many (the reward model judging a group of
-    # actions on one screenshot, in a second context of n_ctx cells); 1 = one after another
+    # actions on one screenshot, in a second context of n_ctx cells); 1 = one after another,
+    # as with flash_attn "off"
     batch_width: int = 8
     # llama.cpp's CPU weight repacking ("extra buffer types": AMX / AVX-512 tile kernels for
     # quantized weights). Faster where the CPU really has them, but some virtual machines

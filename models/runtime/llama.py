@@ -124,11 +124,11 @@ class LlamaRuntime:
     def unload_adapter(self, path: Path) -> bool:
         """Free an adapter file that is loaded but not active (e.g. a retired version) and its
         KV sequence; whether anything was freed."""
+        key = path.resolve()
+        if self._fan is not None and self._fan.adapter == key and key != self._adapters.active:
+            self._fan.detach()  # before the adapter is freed under it
         if not self._adapters.unload(path):
             return False
-        key = path.resolve()
-        if self._fan is not None and self._fan.adapter == key:
-            self._fan.detach()
         for slot in self._slots:
             if slot.adapter == key:
                 self._native.forget_from(0, slot.seq)
@@ -236,12 +236,15 @@ class LlamaRuntime:
         after their shared prefix is evaluated once (:mod:`models.runtime.fanout`). An answer
         then differs from :meth:`generate`'s as much as :meth:`generate`'s own answer to one
         prompt differs between a cold and a warm cache: by how llama.cpp's kernels round a
-        batch of another shape (measured on the tiny model over 2,300 cells: 1e-7 in the
-        logits without flash attention; 1.6e-2 with the CPU's flash attention, cold against
-        warm and side by side alike). Prompts whose differences include an image, or a width
-        of 1, go one after another.
+        batch of another shape (measured on the tiny model over 2,300 cells, with the CPU's
+        flash attention: up to 1.6e-2 in the logits, cold against warm and side by side
+        alike; 1e-7 without it). Prompts whose differences include an image go one after
+        another, and so do all with a width of 1 or with ``flash_attn`` off: llama.cpp's
+        attention without flash attention adds the mask to the scores, so one answer whose
+        keys overflowed (NaN) would spoil every answer beside it and later ones (the cells
+        stay in the shared cache); flash attention skips masked cells.
         """
-        if len(prompts) < 2 or self.config.batch_width < 2:
+        if len(prompts) < 2 or self.config.batch_width < 2 or self.config.flash_attn == "off":
             return self._one_by_one(prompts, greedy, seed, max_new_tokens, cancel, temperature,
                                     ignore_eos)
         start = time.perf_counter()
@@ -292,13 +295,13 @@ class LlamaRuntime:
         while todo:
             free = fan.n_ctx - fan.ledger.n_cells
             group: list[int] = []
-            for i in todo:
+            for i in todo:  # an answer of n tokens takes n - 1 cells (the last is not decoded)
                 if len(group) == fan.width or (
-                        group and sum(len(tails[j]) + limit + 1 for j in (*group, i)) > free):
+                        group and sum(len(tails[j]) + limit - 1 for j in (*group, i)) > free):
                     break
                 group.append(i)
             todo = todo[len(group):]
-            limits = [max(1, min(limit, free - len(tails[i]) - 1)) for i in group]
+            limits = [max(1, min(limit, free - len(tails[i]) + 1)) for i in group]
             texts, counts, finishes, first_at = self._answers(
                 fan, [tails[i] for i in group], limits,
                 [replace(params, seed=params.seed + i) for i in group],
@@ -372,10 +375,22 @@ class LlamaRuntime:
     def _one_by_one(self, prompts: Sequence[PromptLike], greedy: bool, seed: int | None,
                     max_new_tokens: int | None, cancel: threading.Event | None,
                     temperature: float | None, ignore_eos: bool) -> list[Generation]:
+        """:meth:`generate` for each prompt under one cancel event (armed once: a
+        :meth:`cancel` stops the whole call); after a cancelled answer the rest are cancelled
+        unanswered."""
         base = self.config.seed if seed is None else seed
-        return [self.generate(p, greedy=greedy, seed=base + i, max_new_tokens=max_new_tokens,
-                              cancel=cancel, temperature=temperature, ignore_eos=ignore_eos)
-                for i, p in enumerate(prompts)]
+        event = self._arm(cancel)
+        out: list[Generation] = []
+        for i, prompt in enumerate(prompts):
+            if out and out[-1].finish == "cancelled":
+                out.append(Generation(text="", n_tokens=0, finish="cancelled",
+                                      timings=Timings(), n_prompt=0, n_evaluated=0,
+                                      seed=base + i, adapter=out[-1].adapter))
+                continue
+            out.append(self.generate(prompt, greedy=greedy, seed=base + i,
+                                     max_new_tokens=max_new_tokens, cancel=event,
+                                     temperature=temperature, ignore_eos=ignore_eos))
+        return out
 
     def _fanout(self) -> Fanout:
         if self._fan is None:

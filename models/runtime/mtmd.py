@@ -20,6 +20,7 @@ import numpy as np
 
 from models.runtime.config import RuntimeConfig
 from models.runtime.kvcache import Entry, Image
+from models.runtime.native import DecodeAborted
 
 MEDIA_MARKER = "<__media__>"  # mtmd_default_marker()
 
@@ -196,6 +197,8 @@ class MtmdContext:
             ctypes.cast(embd, ctypes.POINTER(ctypes.c_float)),
             n_past, seq, n_batch, ctypes.byref(new_n_past),
             mtmd_cpp.mtmd_helper_post_decode_callback(), None)  # NULL: no post-decode hook
+        if rc == 2:  # llama_decode's code for "the abort callback said stop": a cancel
+            raise DecodeAborted()
         if rc != 0:
             raise MtmdError(f"decoding the image embeddings failed with code {rc}")
         return int(new_n_past.value)

@@ -129,3 +129,39 @@ def test_cancel_inside_a_long_prefill_keeps_the_cache_consistent(runtime: LlamaR
     assert gen.finish == "cancelled" and gen.n_tokens == 0
     again = runtime.generate(long, greedy=True, max_new_tokens=1)
     assert again.text == expected.text and again.n_evaluated > 1
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_a_cancel_while_the_image_is_decoded_is_a_cancel(runtime: LlamaRuntime,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         many: bool) -> None:
+    """The screenshot encoded, then the cancel lands: llama.cpp aborts the decode of its
+    embeddings (code 2), which is a cancelled call, not an mtmd failure; the cache stays
+    right for the next call."""
+    from dataclasses import replace as with_fields
+
+    from models.runtime.mtmd import MtmdContext
+
+    mtmd = runtime._mtmd  # noqa: SLF001 - the encoder whose end the cancel waits for
+    assert mtmd is not None
+    encode = MtmdContext.encode
+    event = CancelEvent()
+
+    def encode_then_cancel(self: MtmdContext, chunk: object, cancel: object) -> int:
+        embd = encode(self, chunk, cancel)  # type: ignore[arg-type]
+        event.set()
+        return embd
+
+    first = prompt(40)  # and one that differs after the screenshot: judged side by side
+    prompts = [first, with_fields(first, suffix=first.suffix.replace("What next?", "Why?"))]
+    runtime.reset_cache()
+    fresh = [runtime.generate(p, greedy=True, max_new_tokens=6).text for p in prompts]
+    runtime.reset_cache()
+    monkeypatch.setattr(MtmdContext, "encode", encode_then_cancel)
+    if many:
+        gens = runtime.generate_many(prompts, greedy=True, max_new_tokens=6, cancel=event)
+    else:
+        gens = [runtime.generate(prompts[0], greedy=True, max_new_tokens=6, cancel=event)]
+    monkeypatch.undo()
+    assert event.is_set() and {g.finish for g in gens} == {"cancelled"}
+    assert [runtime.generate(p, greedy=True, max_new_tokens=6).text for p in prompts] == fresh

@@ -15,7 +15,7 @@ import pytest
 
 from models.runtime import LlamaRuntime, Prompt
 from models.tiny import TinyModel
-from tests.models.runtime.helpers import PARITY_CONFIG, SYSTEM
+from tests.models.runtime.helpers import CONFIG, PARITY_CONFIG, SYSTEM
 
 TEXT = Prompt(SYSTEM, "Click the save button, then close the window.<|im_end|>\n"
                       "<|im_start|>assistant\n")
@@ -173,9 +173,17 @@ def test_one_kv_slot_recomputes_after_every_swap(
         np.testing.assert_allclose(one.logits(TEXT), fresh_actor, atol=SAME, rtol=0)
 
 
-def test_side_by_side_answers_are_computed_under_the_active_adapter(rt: LlamaRuntime) -> None:
+def test_side_by_side_answers_are_computed_under_the_active_adapter(
+        tiny_model: TinyModel, adapters: dict[str, tuple[Path, object]]) -> None:
     """``generate_many`` uses a second context: it must carry the active adapter, drop a
-    prefix cached under another one, and let go of an adapter that is unloaded."""
+    prefix cached under another one, and let go of an adapter that is unloaded. (Flash
+    attention on: without it ``generate_many`` answers one by one.)"""
+    roles = {name: path for name, (path, _model) in adapters.items()}
+    with LlamaRuntime(tiny_model.gguf_path, tiny_model.mmproj_path, CONFIG, roles) as rt:
+        _side_by_side_under_adapters(rt)
+
+
+def _side_by_side_under_adapters(rt: LlamaRuntime) -> None:
     prompts = [Prompt(TEXT.prefix, f"Step {i}: {TEXT.suffix}") for i in range(3)]
     texts = {}
     for role in ("critic", "actor", None, "critic"):
