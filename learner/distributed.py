@@ -13,6 +13,7 @@ touches ``torch.distributed`` unless a launcher asked for it.
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -193,4 +194,23 @@ def current(device: str = "auto") -> Ranks:
     # the long timeout covers rank 0's export, served evaluation and gate, which the other
     # ranks wait out before the next role's run
     state = PartialState(cpu=not cuda, timeout=timedelta(hours=12))
+    if not cuda:
+        atexit.register(leave)
     return Ranks(state.process_index, state.num_processes, state.local_process_index)
+
+
+def leave() -> None:
+    """Destroy the (gloo) process group while the interpreter is still whole (registered to
+    run at exit by :func:`current`).
+
+    Left to the interpreter's teardown, gloo's worker threads are destroyed while still
+    joinable, and now and then the process aborts after its work is done ("terminate called
+    without an active exception", pytorch/pytorch#190489): seen here in about 1 of 4 runs of
+    two CPU ranks, and the launcher then reports the run as failed. NCCL groups are left to
+    accelerate and torch: destroying one is collective, and a rank leaving on its own error
+    must not wait for the others.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

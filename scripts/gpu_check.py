@@ -358,9 +358,10 @@ def main(argv: list[str]) -> int:
     if command == "grpo":
         return grpo(args[0], Path(args[1]), int(args[2]))
     if command == "fsdp":
-        # leave without the interpreter's teardown: in about 1 run of 4 on the 2-core VM a
-        # C++ static destructor aborted both ranks there ("terminate called without an active
-        # exception"), after the line was printed; the trainer's own ranks were not seen to
+        # leave without the interpreter's teardown: in about 1 run of 4 on the 2-core VM gloo's
+        # threads, torn down there, aborted both ranks ("terminate called without an active
+        # exception") after the line was printed; learner.distributed.leave now destroys the
+        # group at exit for every CPU rank, and this check keeps its own way out as well
         code = fsdp(args[0], Path(args[1]), int(args[2]))
         sys.stdout.flush()
         sys.stderr.flush()
