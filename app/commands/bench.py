@@ -16,6 +16,16 @@ ModelOption = Annotated[Path | None, typer.Option(
     "--model", help="Base GGUF (default: the tiny test model)", exists=True, dir_okay=False)]
 MmprojOption = Annotated[Path | None, typer.Option(
     "--mmproj", help="Vision projector GGUF", exists=True, dir_okay=False)]
+FamilyOption = Annotated[str | None, typer.Option(
+    "--family", help="Prompt family (default: qwen25vl, or the --size model's)")]
+ScreenOption = Annotated[str, typer.Option(
+    "--screen", help="Simulated screen WIDTHxHEIGHT (resized by the family)")]
+SizeOption = Annotated[str | None, typer.Option(
+    "--size", help="Bench a random model with the published dimensions of this model "
+                   "(qwen2.5-vl-3b, qwen3-vl-2b), served as Q4_K_M; built once")]
+LayersOption = Annotated[int | None, typer.Option(
+    "--layers", min=1, help="With --size: text layers and vision blocks (default: the "
+                            "published depth)")]
 
 
 @group.command()
@@ -27,17 +37,11 @@ def runtime(
     tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per step")] = 32,
     repeats: Annotated[int, typer.Option(
         "--repeats", min=1, help="Cold/bare runs per step (the fastest counts)")] = 3,
-    family: Annotated[str | None, typer.Option(
-        "--family", help="Prompt family (default: qwen25vl, or the --size model's)")] = None,
-    screen: Annotated[str, typer.Option(
-        "--screen", help="Simulated screen WIDTHxHEIGHT (resized by the family)")] = "1280x720",
+    family: FamilyOption = None,
+    screen: ScreenOption = "1280x720",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
-    size: Annotated[str | None, typer.Option(
-        "--size", help="Bench a random model with the published dimensions of this model "
-                       "(qwen2.5-vl-3b, qwen3-vl-2b), served as Q4_K_M; built once")] = None,
-    layers: Annotated[int | None, typer.Option(
-        "--layers", min=1, help="With --size: text layers and vision blocks (default: the "
-                                "published depth)")] = None,
+    size: SizeOption = None,
+    layers: LayersOption = None,
 ) -> None:
     """Per-step breakdown of the llama.cpp runtime; overhead and TTFT ratios."""
     import json
@@ -88,15 +92,10 @@ def judge(
     tokens: Annotated[int, typer.Option("--tokens", min=1, help="Tokens per verdict")] = 48,
     repeats: Annotated[int, typer.Option(
         "--repeats", min=1, help="Runs of each way (the fastest counts)")] = 3,
-    family: Annotated[str | None, typer.Option(
-        "--family", help="Base family (default: qwen25vl, or the --size model's)")] = None,
-    screen: Annotated[str, typer.Option(
-        "--screen", help="Simulated screen WIDTHxHEIGHT (resized by the family)")] = "1280x720",
-    size: Annotated[str | None, typer.Option(
-        "--size", help="A random model with the published dimensions of this model "
-                       "(qwen2.5-vl-3b, qwen3-vl-2b), served as Q4_K_M; built once")] = None,
-    layers: Annotated[int | None, typer.Option(
-        "--layers", min=1, help="With --size: text layers and vision blocks")] = None,
+    family: FamilyOption = None,
+    screen: ScreenOption = "1280x720",
+    size: SizeOption = None,
+    layers: LayersOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """The reward model judging a group of actions: one by one vs side by side."""
