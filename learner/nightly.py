@@ -20,6 +20,7 @@ person better than chance and than any constant; before that, those states wait.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Night:
     say: Callable[[str], None] = print
     _stack: ExitStack = field(default_factory=ExitStack)
     _runtimes: dict[str, Any] = field(default_factory=dict)
+    _served: ServedCritic | None = None  # the reward model scoring the actor's run, if any
 
     def run(self, roles: list[str], *, max_steps: int | None = None,
             max_minutes: float | None = None, stop: Callable[[], bool] = lambda: False,
@@ -103,6 +105,11 @@ class Night:
                                   on_step=on_step(role) if on_step else None,
                                   keep_versions=self.learner.registry.keep_versions,
                                   evaluator=evaluator)
+                if role == "actor" and self._served is not None and self._served.calls:
+                    served = self._served
+                    log.info("actor: the reward model judged %d sampled actions, a state's "
+                             "side by side: %d calls, %.1f s", served.calls, served.rounds,
+                             served.seconds)
                 status = "stopped" if outcome.status == "interrupted" else "trained"
                 results.append(RoleResult(role, status, summary(role, outcome), outcome))
                 self.say(summary(role, outcome))
@@ -188,9 +195,10 @@ class Night:
             return None
         runtime = self._runtime(self._model("critic"))
         runtime.roles["critic"] = Path(active.gguf_path)
-        return ServedCritic(runtime, data.train + data.holdout,
-                            with_reasoning=self.agent.critic_reasoning,
-                            max_new_tokens=self.agent.max_new_tokens or None)
+        self._served = ServedCritic(runtime, data.train + data.holdout,
+                                    with_reasoning=self.agent.critic_reasoning,
+                                    max_new_tokens=self.agent.max_new_tokens or None)
+        return self._served
 
 
 def ready(role: str, data: Datasets, config: Any) -> None:
@@ -235,8 +243,11 @@ class ServedCritic:
         self.critic = ModelCritic(runtime, with_reasoning=with_reasoning,
                                   max_new_tokens=max_new_tokens, family=family)
         self.calls = 0  # judgments made
+        self.rounds = 0  # score_many calls (one per state per group)
+        self.seconds = 0.0
 
     def __call__(self, judged: Sequence[tuple[Parsed, dict[str, Any]]]) -> list[float]:
+        start = time.perf_counter()
         by_state: dict[str, list[int]] = {}
         for i, (_, row) in enumerate(judged):
             by_state.setdefault(str(row["key"]), []).append(i)
@@ -247,8 +258,10 @@ class ServedCritic:
                 record.task, observation(record),
                 [(judged[i][0].action, judged[i][0].reasoning) for i in indices])
             self.calls += len(indices)
+            self.rounds += 1
             for i, verdict in zip(indices, verdicts, strict=True):
                 out[i] = 0.0 if verdict is None else float(verdict.reward)
+        self.seconds += time.perf_counter() - start
         return out
 
 
